@@ -1,0 +1,1 @@
+namespace qs { int quantLayerAnchor = 0; }

@@ -1,0 +1,1 @@
+namespace qs { int tasksLayerAnchor = 0; }
