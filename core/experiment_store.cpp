@@ -95,9 +95,11 @@ void ExperimentStore::openReadWrite() {
     SqliteDb backup(backupFile_.string(), SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, backupFile_);
     copyDatabase(*db_, backup);
   }
-  SqliteStatement journal(*db_, "PRAGMA journal_mode = WAL");
-  if (!journal.step() || journal.text(0) != "wal")
-    throw Error(file_.string() + ": cannot switch the database to WAL mode (journal mode '" + journal.text(0) + "')");
+  {
+    SqliteStatement journal(*db_, "PRAGMA journal_mode = WAL");
+    std::string mode = journal.step() ? journal.text(0) : "";
+    if (mode != "wal") throw Error(file_.string() + ": cannot switch the database to WAL mode (journal mode '" + mode + "')");
+  }
   db_->exec("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;");
   if (version < store_schema::kCurrentVersion) migrate(version);
   markRunningInterrupted();

@@ -1,5 +1,6 @@
 #include "core/store_merge.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/error.h"
@@ -59,20 +60,25 @@ class Merger {
     return out_.importRun(copy, in.metrics(r.id), logs);
   }
 
+  // A statistics set (model, quant, calibration) already in out is kept, as runs are.
   void copyStats(const ExperimentStore& in) {
-    auto stats = in.layerStats({});
-    for (auto& s : stats) remap(s);
-    auto profiles = in.channelProfiles({});
-    for (auto& p : profiles) remap(p);
+    auto present = out_.statsKeys();
+    auto stats = remapNew(in.layerStats({}), present);
+    auto profiles = remapNew(in.channelProfiles({}), present);
     out_.putStats(stats, profiles);
     report_.layerStatRows += static_cast<int64_t>(stats.size());
     report_.channelProfileRows += static_cast<int64_t>(profiles.size());
   }
 
   template <typename Record>
-  void remap(Record& r) {
-    r.key.modelId = modelIds_.at(r.key.modelId);
-    if (r.runId) r.runId = runIds_.at(*r.runId);
+  std::vector<Record> remapNew(std::vector<Record> records, const std::vector<StatsKey>& present) {
+    std::vector<Record> out;
+    for (auto& r : records) {
+      r.key.modelId = modelIds_.at(r.key.modelId);
+      if (r.runId) r.runId = runIds_.at(*r.runId);
+      if (std::find(present.begin(), present.end(), r.key) == present.end()) out.push_back(std::move(r));
+    }
+    return out;
   }
 
   ExperimentStore& out_;
