@@ -14,6 +14,8 @@ std::string folderName(const std::string& path) {
   return p.filename().string();
 }
 
+}  // namespace
+
 std::map<int64_t, std::string> modelLabels(const std::vector<ModelRecord>& models) {
   std::map<std::string, int> uses;
   for (const auto& m : models) ++uses[folderName(m.path)];
@@ -26,8 +28,6 @@ std::map<int64_t, std::string> modelLabels(const std::vector<ModelRecord>& model
   }
   return labels;
 }
-
-}  // namespace
 
 std::vector<ResultPoint> collectResultPoints(const ExperimentStore& store, RunFilter filter) {
   filter.status = RunStatus::Done;
