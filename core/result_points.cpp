@@ -33,10 +33,11 @@ std::vector<ResultPoint> collectResultPoints(const ExperimentStore& store, RunFi
   filter.status = RunStatus::Done;
   auto labels = modelLabels(store.models());
   std::vector<ResultPoint> points;
+  auto metrics = store.metricsByRun(filter);
   for (const auto& run : store.listRuns(filter)) {
     std::string task = run.task;
     if (run.limit > 0) task += " (limit " + std::to_string(run.limit) + ")";
-    for (const auto& m : store.metrics(run.id))
+    for (const auto& m : metrics[run.id])
       points.push_back({labels[run.modelId], run.quantName, task, m.name, m.value, m.stdError, m.higherIsBetter});
   }
   return points;

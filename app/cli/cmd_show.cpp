@@ -60,8 +60,8 @@ void printRun(const ExperimentStore& store, const RunRecord& r) {
   std::vector<std::vector<std::string>> rows;
   if (model) {
     rows.push_back({"  model", model->path});
-    rows.push_back({"  family", model->family + ", " + number(model->parameters / 1e6, "%.1f") + "M parameters, " +
-                                    model->dtype});
+    std::string size = model->parameters > 0 ? number(model->parameters / 1e6, "%.1f") + "M parameters, " : "";
+    rows.push_back({"  family", model->family + ", " + size + model->dtype});
     rows.push_back({"  fingerprint", model->fingerprint});
   }
   rows.push_back({"  quant", r.quantName});
