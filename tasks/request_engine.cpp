@@ -69,8 +69,8 @@ std::vector<RowScore> scoreRows(const at::Tensor& logits, const std::vector<int6
   return out;
 }
 
-void checkCancel(const std::atomic<bool>* cancel) {
-  if (cancel && cancel->load()) throw Cancelled();
+void checkCancel(const CancelToken* cancel) {
+  if (cancel) cancel->throwIfCancelled();
 }
 
 std::string rstripSpaces(std::string s, std::string& moved) {
@@ -149,7 +149,7 @@ std::pair<std::vector<int>, std::vector<int>> RequestEngine::encodePair(const st
 }
 
 std::vector<Response> RequestEngine::run(const std::vector<Request>& requests, const EngineProgress& progress,
-                                         const std::atomic<bool>* cancel) {
+                                         const CancelToken* cancel) {
   auto t0 = std::chrono::steady_clock::now();
   std::vector<Response> responses(requests.size());
   std::vector<ScoreItem> scoreItems;
@@ -248,7 +248,7 @@ std::vector<Response> RequestEngine::run(const std::vector<Request>& requests, c
 }
 
 void RequestEngine::scoreUnshared(std::vector<ScoreItem*>& items, const std::function<void(int64_t)>& advance,
-                                  const std::atomic<bool>* cancel) {
+                                  const CancelToken* cancel) {
   const int64_t maxLen = maxLength();
   // Model input = (context + continuation)[-(maxLen + 1):][:-1], as lm-evaluation-harness does.
   auto inputLength = [&](const ScoreItem* it) {
@@ -292,7 +292,7 @@ void RequestEngine::scoreUnshared(std::vector<ScoreItem*>& items, const std::fun
 }
 
 void RequestEngine::scoreShared(std::vector<std::vector<ScoreItem*>>& groups,
-                                const std::function<void(int64_t)>& advance, const std::atomic<bool>* cancel) {
+                                const std::function<void(int64_t)>& advance, const CancelToken* cancel) {
   auto cost = [](const std::vector<ScoreItem*>& g) {
     size_t longest = 0;
     for (auto* it : g) longest = std::max(longest, it->continuation.size());
@@ -386,7 +386,7 @@ void RequestEngine::scoreShared(std::vector<std::vector<ScoreItem*>>& groups,
 }
 
 void RequestEngine::generate(std::vector<GenItem*>& items, const std::function<void(int64_t)>& advance,
-                             const std::atomic<bool>* cancel) {
+                             const CancelToken* cancel) {
   const int64_t maxLen = maxLength();
   std::stable_sort(items.begin(), items.end(),
                    [](const GenItem* a, const GenItem* b) { return a->prompt.size() > b->prompt.size(); });
@@ -450,7 +450,7 @@ void RequestEngine::generate(std::vector<GenItem*>& items, const std::function<v
       stats_.forwardCalls += 1;
       stats_.paddedTokens += rows;
       length += 1;
-      if (cancel && cancel->load()) throw Cancelled();
+      if (cancel) cancel->throwIfCancelled();
     }
     start += rows;
     advance(rows);

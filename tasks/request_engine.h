@@ -4,7 +4,7 @@
 // a token budget. Loglikelihood requests that share a context (the choices of a multiple-choice
 // question) run the context once into the state (KV cache) and score each continuation from a
 // copy of it; the forward tokens this saves are counted.
-#include <atomic>
+#include "core/cancellation.h"
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -49,7 +49,7 @@ class RequestEngine {
   // Responses in request order. Checks `cancel` between batches (throws qs::Cancelled) and
   // reports progress after each batch.
   std::vector<Response> run(const std::vector<Request>& requests, const EngineProgress& progress = {},
-                            const std::atomic<bool>* cancel = nullptr);
+                            const CancelToken* cancel = nullptr);
 
   const EngineStats& stats() const { return stats_; }
   int64_t maxLength() const;
@@ -67,11 +67,11 @@ class RequestEngine {
 
  private:
   void scoreUnshared(std::vector<ScoreItem*>& items, const std::function<void(int64_t)>& advance,
-                     const std::atomic<bool>* cancel);
+                     const CancelToken* cancel);
   void scoreShared(std::vector<std::vector<ScoreItem*>>& groups, const std::function<void(int64_t)>& advance,
-                   const std::atomic<bool>* cancel);
+                   const CancelToken* cancel);
   void generate(std::vector<GenItem*>& items, const std::function<void(int64_t)>& advance,
-                const std::atomic<bool>* cancel);
+                const CancelToken* cancel);
   int prefixToken() const;
 
   LmBackend& lm_;

@@ -208,12 +208,12 @@ class TestRequestEngine : public QObject {
     qs::EngineOptions o;
     o.maxBatchSize = 1;
     qs::RequestEngine engine(lm, o);
-    std::atomic<bool> cancel{false};
+    qs::CancelToken cancel;
     int calls = 0;
     std::vector<Request> reqs(5, ll("abc", "d"));
     for (size_t i = 0; i < reqs.size(); ++i) reqs[i].context += std::string(i, 'z');
     QVERIFY_THROWS_EXCEPTION(qs::Cancelled, engine.run(reqs, [&](int64_t, int64_t) {
-      if (++calls == 2) cancel = true;
+      if (++calls == 2) cancel.cancel();
     }, &cancel));
     QCOMPARE(calls, 2);
   }
