@@ -30,6 +30,7 @@ struct Response {
   bool greedy = false;   // every continuation token was the argmax
   int64_t tokens = 0;    // continuation tokens scored (rolling: text tokens; generation: generated)
   std::string text;      // generation output, cut before the first stop string
+  std::vector<int> generatedIds;  // generation: every generated token (EOS excluded)
 };
 
 }  // namespace qs

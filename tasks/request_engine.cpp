@@ -239,6 +239,7 @@ std::vector<Response> RequestEngine::run(const std::vector<Request>& requests, c
   generate(gens, advance, cancel);
   for (const auto& g : genItems) {
     responses[g.owner].text = g.text;
+    responses[g.owner].generatedIds = g.generated;
     responses[g.owner].tokens = static_cast<int64_t>(g.generated.size());
   }
 

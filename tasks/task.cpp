@@ -172,6 +172,7 @@ class ConfigTask : public Task {
   std::optional<ChatFormat> chat_;
   std::vector<Unit> units_;
   std::map<std::string, std::vector<Document>> pools_;
+  std::vector<json> allDocs_;  // every document before the limit (few-shot from the evaluation set)
   std::map<std::string, std::vector<std::string>> baseline_;
   std::map<std::string, std::vector<std::string>> references_;  // judge reference answers
   std::optional<ChatFormat> judgeChat_;
@@ -206,6 +207,11 @@ void ConfigTask::loadDocuments() {
     }
   }
   docs = applyHooks(std::move(docs));
+  if (cfg_.fewshot.count > 0)
+    for (size_t i = 0; i < docs.size(); ++i) {
+      allDocs_.push_back(docs[i].fields);
+      allDocs_.back()["_index"] = static_cast<int64_t>(i);
+    }
   std::vector<size_t> keep(docs.size());
   std::iota(keep.begin(), keep.end(), 0);
   if (settings_.limit && *settings_.limit >= 0) keep = seededSubsample(docs.size(), static_cast<size_t>(*settings_.limit), settings_.seed);
@@ -323,27 +329,31 @@ std::string ConfigTask::fewshotContext(size_t index, const Unit& u) {
   if (f.count <= 0) return "";
   const std::vector<Document>* pool = &fewshotPool(u);
   bool fromEvalSet = pool->empty();
-  std::vector<json> candidates;
-  if (fromEvalSet) {  // no few-shot split: other documents of the task itself
-    for (size_t i = 0; i < units_.size(); ++i)
-      if (i != index) candidates.push_back(units_[i].doc);
+  // Without a few-shot split: other documents of the whole evaluation set (before --limit).
+  const int64_t self = u.doc.value("_index", int64_t(-1));
+  std::vector<const json*> candidates;
+  if (fromEvalSet) {
+    candidates.reserve(allDocs_.size());
+    for (size_t i = 0; i < allDocs_.size(); ++i)
+      if (static_cast<int64_t>(i) != self) candidates.push_back(&allDocs_[i]);
   } else {
-    for (const auto& d : *pool) candidates.push_back(d.fields);
+    for (const auto& d : *pool) candidates.push_back(&d.fields);
   }
   std::vector<size_t> pick;
   size_t k = std::min<size_t>(f.count, candidates.size());
   if (f.sampler == "first_n") {
     for (size_t i = 0; i < k; ++i) pick.push_back(i);
   } else {
-    std::mt19937_64 rng(f.seed + 0x9E3779B97F4A7C15ull * (u.doc.value("_index", int64_t(0)) + 1));
-    std::vector<size_t> idx(candidates.size());
-    std::iota(idx.begin(), idx.end(), 0);
-    for (size_t i = 0; i < k; ++i) std::swap(idx[i], idx[i + rng() % (idx.size() - i)]);
-    pick.assign(idx.begin(), idx.begin() + k);
+    std::mt19937_64 rng(f.seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(self + 1));
+    std::set<size_t> seen;
+    while (pick.size() < k) {
+      size_t j = rng() % candidates.size();
+      if (seen.insert(j).second) pick.push_back(j);
+    }
   }
   std::string out;
   for (size_t i : pick) {
-    const json& ex = candidates[i];
+    const json& ex = *candidates[i];
     std::string where = cfg_.name + " few-shot example " + std::to_string(i);
     std::string text;
     try {
