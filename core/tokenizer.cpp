@@ -1,0 +1,26 @@
+#include "core/tokenizer.h"
+
+#include "core/bpe_tokenizer.h"
+#include "core/error.h"
+#include "core/sentencepiece_tokenizer.h"
+#include "core/tokenizer_settings.h"
+
+namespace qs {
+
+namespace fs = std::filesystem;
+
+std::unique_ptr<Tokenizer> Tokenizer::load(const fs::path& dir) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) throw Error(dir.string() + ": not a folder, so no tokenizer can be loaded from it");
+  TokenizerSettings settings = TokenizerSettings::read(dir);
+  if (fs::exists(dir / "tokenizer.json")) return BpeTokenizer::fromTokenizerJson(dir / "tokenizer.json", settings);
+  bool hasVocab = fs::exists(dir / "vocab.json");
+  bool hasMerges = fs::exists(dir / "merges.txt");
+  if (hasVocab && hasMerges) return BpeTokenizer::fromVocabAndMerges(dir / "vocab.json", dir / "merges.txt", settings);
+  if (fs::exists(dir / "tokenizer.model")) return SentencePieceTokenizer::load(dir / "tokenizer.model", settings);
+  if (hasVocab) throw Error((dir / "vocab.json").string() + ": there is no merges.txt beside it");
+  if (hasMerges) throw Error((dir / "merges.txt").string() + ": there is no vocab.json beside it");
+  throw Error(dir.string() + ": no tokenizer files (tokenizer.json, vocab.json + merges.txt, or tokenizer.model)");
+}
+
+}  // namespace qs
