@@ -203,6 +203,7 @@ QuantConfig NameParser::run() {
     return QuantConfig{};
   }
   parseBits(parts[0]);
+  if (parts.size() == 1 && !config_.quantizesAnything()) return QuantConfig{};  // W16A16KV16 = FP16
   for (size_t i = 1; i < parts.size(); ++i) parseToken(parts[i]);
 
   auto applyGran = [](QuantSpec& spec, const QuantSpec& g) {
