@@ -18,14 +18,9 @@ class KvCache {
   int64_t length() const { return mask_.defined() ? mask_.size(1) : 0; }
   // [batch, cached_len] attention mask of the cached tokens (1 = real, 0 = padding).
   const at::Tensor& mask() const { return mask_; }
-  // [batch] the position id the next token of each row takes.
-  const at::Tensor& nextPositions() const { return nextPos_; }
 
-  // Called by the model once per forward step, after the masks for the new tokens are known.
-  void commitStep(const at::Tensor& fullMask, const at::Tensor& nextPositions) {
-    mask_ = fullMask;
-    nextPos_ = nextPositions;
-  }
+  // Called by the model once per forward step: the mask of everything cached so far.
+  void commitStep(const at::Tensor& fullMask) { mask_ = fullMask; }
   void clear();
   int numLayers() const { return static_cast<int>(keys_.size()); }
 
@@ -33,7 +28,6 @@ class KvCache {
   std::vector<at::Tensor> keys_;
   std::vector<at::Tensor> values_;
   at::Tensor mask_;
-  at::Tensor nextPos_;
 };
 
 }  // namespace qs

@@ -26,7 +26,9 @@ struct LinearWeight {
   int layer = -1;  // -1 for lm_head
   TensorRole role = TensorRole::QProj;
   int expert = -1;
-  at::Tensor* weight = nullptr;  // replaced in place by weight quantization
+  // Replace by assignment (*weight = quantized), never edit in place: a tied lm_head shares its
+  // storage with the token embedding, and F32 weights may view the checkpoint mapping.
+  at::Tensor* weight = nullptr;
   at::Tensor* bias = nullptr;    // nullptr or an undefined tensor when there is none
 };
 

@@ -1,0 +1,80 @@
+// quantscope-cli forward: logits of given token ids, written to a safetensors file.
+#include <ATen/ATen.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "app/cli/cli_support.h"
+#include "core/error.h"
+#include "core/safetensors.h"
+
+namespace qs::cli {
+namespace {
+
+// {"key": [[...], ...]} or a bare [[...], ...] -> [batch, seq] int64; rows must have equal length.
+at::Tensor readIdMatrix(const std::string& path, const char* key) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(readTextFile(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path + ": invalid JSON: " + e.what());
+  }
+  if (j.is_object()) {
+    if (!j.contains(key)) throw Error(path + ": expected a key \"" + key + "\"");
+    j = j[key];
+  }
+  if (!j.is_array() || j.empty()) throw Error(path + ": expected a non-empty list of lists of integers");
+  std::vector<int64_t> flat;
+  size_t width = 0;
+  for (size_t r = 0; r < j.size(); ++r) {
+    const auto& row = j[r];
+    if (!row.is_array()) throw Error(path + ": row " + std::to_string(r) + " is not a list");
+    if (r == 0) width = row.size();
+    if (row.size() != width || width == 0)
+      throw Error(path + ": row " + std::to_string(r) + " has " + std::to_string(row.size()) +
+                  " entries, row 0 has " + std::to_string(width) + " (rows must be equal and non-empty)");
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (!row[c].is_number_integer())
+        throw Error(path + ": row " + std::to_string(r) + ", column " + std::to_string(c) + " is not an integer");
+      flat.push_back(row[c].get<int64_t>());
+    }
+  }
+  return at::tensor(flat, at::kLong).view({static_cast<int64_t>(j.size()), static_cast<int64_t>(width)});
+}
+
+int runForward(const std::vector<std::string>& argv) {
+  Args args(argv, {"input-ids", "attention-mask", "out", "device", "dtype", "quant"}, {});
+  if (printHelpIfAsked(args, "forward")) return kOk;
+  if (args.positional().size() != 1) throw UsageError("expected one MODEL folder");
+  auto idsPath = args.value("input-ids");
+  auto outPath = args.value("out");
+  if (!idsPath || !outPath) throw UsageError("--input-ids and --out are required");
+  at::Tensor ids = readIdMatrix(*idsPath, "input_ids");
+  at::Tensor mask;
+  if (auto maskPath = args.value("attention-mask")) {
+    mask = readIdMatrix(*maskPath, "attention_mask");
+    if (mask.sizes() != ids.sizes()) throw Error(*maskPath + ": shape differs from the input ids");
+    if (((mask != 0) & (mask != 1)).any().item<bool>()) throw Error(*maskPath + ": values must be 0 or 1");
+  }
+  if (args.has("quant")) throw UsageError("--quant is not available in this build yet");
+  auto model = loadModel(args.positional()[0], args);
+  at::Tensor logits = model->forward(ids, mask).cpu().contiguous();
+  writeSafetensors(*outPath, {{"logits", logits}});
+  std::cout << "wrote logits [" << logits.size(0) << ", " << logits.size(1) << ", " << logits.size(2) << "] to "
+            << *outPath << "\n";
+  return kOk;
+}
+
+const CommandRegistrar kRegister{{
+    "forward",
+    "logits of token ids to a safetensors file",
+    "usage: quantscope-cli forward MODEL --input-ids IDS.json [--attention-mask MASK.json]\n"
+    "                               [--quant CONFIG] --out LOGITS.safetensors [--device D] [--dtype T]\n\n"
+    "IDS.json is {\"input_ids\": [[...], ...]} (a bare list of lists is accepted too); MASK.json is\n"
+    "{\"attention_mask\": [[1, 0, ...], ...]} with 0 marking padding on either side. The output holds one\n"
+    "tensor \"logits\", float32 [batch, seq, vocab].\n",
+    runForward,
+}};
+
+}  // namespace
+}  // namespace qs::cli

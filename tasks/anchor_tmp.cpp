@@ -1,1 +1,0 @@
-namespace qs { int tasksLayerAnchor = 0; }

@@ -1,0 +1,73 @@
+#pragma once
+// A sweep: models x quantization configs x tasks, each point a run stored in an experiment
+// database. The unquantized baseline of each model is added automatically; runs already done with
+// the same key are skipped; interrupted and failed runs are retried. The model is loaded once per
+// sweep and re-quantized per configuration. Blocking: the GUI calls run() on a worker thread.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/cancellation.h"
+
+namespace qs {
+
+struct SweepSpec {
+  std::vector<std::filesystem::path> models;
+  std::vector<std::string> quantConfigs;  // canonical names ("W4A16KV16-g128", presets "W4", ...)
+  std::vector<std::string> tasks;         // task names from the tasks directory
+  int64_t limit = 0;                      // 0 = every item
+  uint64_t seed = 1234;
+  std::string device = "cpu";
+  std::filesystem::path tasksDir;  // empty = the bundled resources/tasks
+  std::filesystem::path dataDir;   // empty = the bundled resources/data
+  int shardIndex = 0;              // run only the points with index % shardCount == shardIndex
+  int shardCount = 1;
+  bool layerStatistics = true;  // weight / activation / KV statistics per model (once per model)
+};
+
+struct PlannedRun {
+  std::filesystem::path model;
+  std::string quantConfig;
+  std::string task;
+  bool alreadyDone = false;  // skipped: a done run with the same key exists
+};
+
+struct SweepProgress {
+  int runsDone = 0;
+  int runsTotal = 0;
+  double fraction = 0;      // 0..1 over the whole sweep
+  std::string currentItem;  // "opt-125m / W4A16KV16-g128 / arc_easy"
+  double etaSeconds = -1;   // -1 while unknown
+  double tokensPerSecond = 0;
+  int64_t currentRunId = -1;
+};
+
+struct SweepCallbacks {
+  std::function<void(const SweepProgress&)> progress;  // called from the running thread
+  std::function<void(int64_t runId)> runFinished;      // a run's results are committed
+  std::function<void(const std::string& level, const std::string& message)> log;
+};
+
+struct SweepSummary {
+  int runsCompleted = 0;
+  int runsSkipped = 0;
+  int runsFailed = 0;
+  bool cancelled = false;
+};
+
+class SweepRunner {
+ public:
+  SweepRunner(std::filesystem::path database, SweepSpec spec);
+  // The runs the sweep consists of (this shard only), baseline first per model.
+  std::vector<PlannedRun> plan() const;
+  // Runs every planned run not already done. Returns when done or within ~1 s of cancel().
+  SweepSummary run(const SweepCallbacks& callbacks, const CancelToken& cancel);
+
+ private:
+  std::filesystem::path database_;
+  SweepSpec spec_;
+};
+
+}  // namespace qs

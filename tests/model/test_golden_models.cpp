@@ -1,0 +1,161 @@
+// Logits, hidden states and KV-cached greedy decoding against Hugging Face transformers' outputs
+// for tiny LLaMA (GQA) and OPT models (../shared/golden, computed by transformers 4.40).
+#include <ATen/ATen.h>
+#include <QtTest/QtTest>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/model.h"
+#include "core/runtime.h"
+#include "core/safetensors.h"
+#include "tests/support/test_support.h"
+
+namespace {
+
+constexpr double kTolerance = 1e-4;
+
+nlohmann::json readJson(const std::filesystem::path& p) { return nlohmann::json::parse(qs::test::readFile(p)); }
+
+at::Tensor goldenTensor(const std::filesystem::path& file, const std::string& name) {
+  return qs::SafetensorsFile::open(file)->tensor(name).clone();
+}
+
+at::Tensor goldenIds(const std::filesystem::path& dir) {
+  auto j = readJson(dir / "input_ids.json");
+  if (j.is_object()) j = j["input_ids"];
+  std::vector<int64_t> flat;
+  for (auto& row : j)
+    for (auto& v : row) flat.push_back(v.get<int64_t>());
+  return at::tensor(flat, at::kLong).view({static_cast<int64_t>(j.size()), -1});
+}
+
+double maxDiff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
+
+}  // namespace
+
+class TestGoldenModels : public QObject {
+  Q_OBJECT
+
+  std::filesystem::path goldenDir(const char* family) {
+    auto dir = qs::test::sharedDir() / "golden" / family;
+    if (!std::filesystem::exists(dir / "model.safetensors")) return {};
+    return dir;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() { qs::configureThreads(); }
+
+  void logitsAndHiddenStates_data() {
+    QTest::addColumn<QString>("family");
+    QTest::newRow("llama") << "llama";
+    QTest::newRow("opt") << "opt";
+  }
+  void logitsAndHiddenStates() {
+    QFETCH(QString, family);
+    auto dir = goldenDir(family.toUtf8().constData());
+    if (dir.empty()) QSKIP("../shared/golden is not available");
+    auto model = qs::Model::load(dir);
+    std::vector<at::Tensor> hidden;
+    auto logits = model->forward(goldenIds(dir), {}, nullptr, &hidden);
+    auto expected = goldenTensor(dir / "logits.safetensors", "logits");
+    QCOMPARE(logits.sizes().vec(), expected.sizes().vec());
+    const double d = maxDiff(logits, expected);
+    qInfo("%s logits max |diff| = %.3g", family.toUtf8().constData(), d);
+    QVERIFY2(d < kTolerance, qPrintable(QString("logits differ by %1").arg(d)));
+    QCOMPARE(static_cast<int>(hidden.size()), model->config().numLayers + 1);
+    for (int i = 0; i < 2; ++i) {
+      auto h = goldenTensor(dir / "hidden_states.safetensors", "hidden_states_" + std::to_string(i));
+      const double dh = maxDiff(hidden[i], h);
+      QVERIFY2(dh < kTolerance, qPrintable(QString("hidden_states_%1 differ by %2").arg(i).arg(dh)));
+    }
+  }
+
+  void kvCachedGreedy_data() { logitsAndHiddenStates_data(); }
+  void kvCachedGreedy() {
+    QFETCH(QString, family);
+    auto dir = goldenDir(family.toUtf8().constData());
+    if (dir.empty()) QSKIP("../shared/golden is not available");
+    auto model = qs::Model::load(dir);
+    auto greedy = readJson(dir / "greedy.json");
+    std::vector<int64_t> prompt = greedy["prompt_ids"].get<std::vector<int64_t>>();
+    std::vector<int64_t> expectedTokens = greedy["new_tokens"].get<std::vector<int64_t>>();
+    auto expectedLogits = goldenTensor(dir / "greedy_logits.safetensors", "logits");  // [1, 24, V]
+
+    // Feed the reference tokens one step at a time through the cache, so each step's logits are
+    // compared against the reference row even where a near-tie could flip our argmax.
+    qs::KvCache cache = model->makeCache();
+    auto logits = model->forward(at::tensor(prompt, at::kLong).unsqueeze(0), {}, &cache);
+    const int64_t P = static_cast<int64_t>(prompt.size());
+    QVERIFY(maxDiff(logits[0], expectedLogits[0].narrow(0, 0, P)) < kTolerance);
+    for (size_t i = 0; i < expectedTokens.size(); ++i) {
+      QCOMPARE(logits[0][-1].argmax().item<int64_t>(), expectedTokens[i]);
+      if (i + 1 == expectedTokens.size()) break;
+      logits = model->forward(at::full({1, 1}, expectedTokens[i], at::kLong), {}, &cache);
+      const double d = maxDiff(logits[0][0], expectedLogits[0][P + static_cast<int64_t>(i)]);
+      QVERIFY2(d < kTolerance, qPrintable(QString("step %1 differs by %2").arg(i).arg(d)));
+    }
+    QCOMPARE(cache.length(), P + static_cast<int64_t>(expectedTokens.size()) - 1);
+  }
+
+  // Padding on either side must not change the logits of the real tokens.
+  void paddingLeftAndRight_data() { logitsAndHiddenStates_data(); }
+  void paddingLeftAndRight() {
+    QFETCH(QString, family);
+    auto dir = goldenDir(family.toUtf8().constData());
+    if (dir.empty()) QSKIP("../shared/golden is not available");
+    auto model = qs::Model::load(dir);
+    auto ids = goldenIds(dir);
+    auto expected = goldenTensor(dir / "logits.safetensors", "logits");
+    const int64_t S = ids.size(1), pad = 5, n = S - pad;
+    // Row 0: the first n tokens right-padded; row 1: the first n tokens of sequence 1 left-padded.
+    auto batch = at::zeros({2, S}, at::kLong);
+    auto mask = at::zeros({2, S}, at::kLong);
+    batch[0].narrow(0, 0, n).copy_(ids[0].narrow(0, 0, n));
+    mask[0].narrow(0, 0, n).fill_(1);
+    batch[1].narrow(0, pad, n).copy_(ids[1].narrow(0, 0, n));
+    mask[1].narrow(0, pad, n).fill_(1);
+    auto logits = model->forward(batch, mask);
+    // Causal attention: the unpadded reference's first n positions see exactly these tokens.
+    QVERIFY(maxDiff(logits[0].narrow(0, 0, n), expected[0].narrow(0, 0, n)) < kTolerance);
+    QVERIFY(maxDiff(logits[1].narrow(0, pad, n), expected[1].narrow(0, 0, n)) < kTolerance);
+    QVERIFY(!logits.isnan().any().item<bool>());
+  }
+
+  // Batched, left-padded incremental decoding matches the unpadded single-sequence steps.
+  void leftPaddedCachedDecoding() {
+    auto dir = goldenDir("llama");
+    if (dir.empty()) QSKIP("../shared/golden is not available");
+    auto model = qs::Model::load(dir);
+    auto expected = goldenTensor(dir / "logits.safetensors", "logits");
+    auto ids = goldenIds(dir);
+    // Row 1 is 3 tokens shorter and left-padded; both rows then decode their next reference token.
+    const int64_t P = 10, pad = 3;
+    auto batch = at::zeros({2, P}, at::kLong);
+    auto mask = at::ones({2, P}, at::kLong);
+    batch[0].copy_(ids[0].narrow(0, 0, P));
+    batch[1].narrow(0, pad, P - pad).copy_(ids[1].narrow(0, 0, P - pad));
+    mask[1].narrow(0, 0, pad).fill_(0);
+    qs::KvCache cache = model->makeCache();
+    model->forward(batch, mask, &cache);
+    auto next = at::stack({ids[0][P], ids[1][P - pad]}).view({2, 1});
+    auto logits = model->forward(next, at::ones({2, 1}, at::kLong), &cache);
+    QVERIFY(maxDiff(logits[0][0], expected[0][P]) < kTolerance);
+    QVERIFY(maxDiff(logits[1][0], expected[1][P - pad]) < kTolerance);
+  }
+
+  void linearWeightsCoverEveryProjection() {
+    auto dir = goldenDir("llama");
+    if (dir.empty()) QSKIP("../shared/golden is not available");
+    auto model = qs::Model::load(dir);
+    auto linears = model->linearWeights();
+    QCOMPARE(static_cast<int>(linears.size()), 2 * 7 + 1);
+    QCOMPARE(linears.back().role, qs::TensorRole::LmHead);
+    int64_t params = 0;
+    for (auto& l : linears) params += l.weight->numel();
+    QVERIFY(params < model->parameterCount());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestGoldenModels)
+#include "test_golden_models.moc"
