@@ -74,6 +74,7 @@ void readTokenizerConfig(const fs::path& path, TokenizerSettings& settings) {
   settings.addBosToken = optionalBool(doc, "add_bos_token", where);
   settings.addEosToken = optionalBool(doc, "add_eos_token", where);
   settings.addPrefixSpace = optionalBool(doc, "add_prefix_space", where);
+  settings.cleanUpTokenizationSpaces = optionalBool(doc, "clean_up_tokenization_spaces", where);
   if (doc.contains("tokenizer_class") && doc["tokenizer_class"].is_string())
     settings.tokenizerClass = doc["tokenizer_class"].get<std::string>();
   if (doc.contains("added_tokens_decoder")) {

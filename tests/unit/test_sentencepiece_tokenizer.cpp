@@ -201,6 +201,7 @@ class TestSentencePieceTokenizer : public QObject {
     QCOMPARE(stories_->padId(), -1);
     QVERIFY(stories_->addsBos());
     QVERIFY(!stories_->addsEos());
+    QVERIFY(!stories_->cleansUpTokenizationSpaces());  // tokenizer_config.json says false
     QCOMPARE(stories_->vocabSize(), 512);
     QCOMPARE(q(stories_->tokenString(vocab_->id("\xE2\x96\x81the"))), QString::fromUtf8("\xE2\x96\x81the"));
   }
@@ -244,6 +245,41 @@ class TestSentencePieceTokenizer : public QObject {
     QCOMPARE(q(stories_->decode(v.ids({"\xE2\x96\x81He", "ll", "o"}), true)), QString("Hello"));
     // An incomplete byte run decodes to one U+FFFD per byte (tokenizers' ByteFallback).
     QCOMPARE(q(stories_->decode(v.ids({"<0xE6>", "<0x97>"}, false))), QString::fromUtf8("\xEF\xBF\xBD\xEF\xBF\xBD"));
+  }
+
+  // The Mistral-era form of the same tokenizer: no normalizer, a Metaspace pre-tokenizer and
+  // a Metaspace decoder (with ByteFallback). Metaspace adds "▁" only when the text does not start with a space, and "first" only
+  // to the start of the input; otherwise the ids are those of the Prepend/Replace form.
+  void metaspaceFormMatches_data() {
+    QTest::addColumn<bool>("split");
+    QTest::newRow("split") << true;
+    QTest::newRow("no split") << false;
+  }
+  void metaspaceFormMatches() {
+    QFETCH(bool, split);
+    json doc = json::parse(qs::test::readFile(storiesDir() / "tokenizer.json"));
+    doc["normalizer"] = nullptr;
+    doc["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "first"},
+                            {"split", split}};
+    doc["decoder"] = {{"type", "Sequence"},
+                      {"decoders", json::array({{{"type", "ByteFallback"}},
+                                                {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"},
+                                                 {"prepend_scheme", "first"}, {"split", split}},
+                                                {{"type", "Fuse"}}})}};
+    fs::path dir = qs::test::freshTempDir(split ? "spm_metaspace_split" : "spm_metaspace");
+    writeFile(dir / "tokenizer.json", doc.dump());
+    fs::copy_file(storiesDir() / "tokenizer_config.json", dir / "tokenizer_config.json");
+    auto metaspace = qs::Tokenizer::load(dir);
+    QCOMPARE(q(metaspace->kind()), QString("sentencepiece BPE"));
+    for (const std::string& text : sampleTexts()) {
+      if (!text.empty() && text[0] == ' ') continue;
+      QVERIFY2(metaspace->encode(text) == stories_->encode(text), text.c_str());
+      QCOMPARE(q(metaspace->decode(metaspace->encode(text))), q(text));
+    }
+    const StoriesVocab& v = *vocab_;
+    QCOMPARE(metaspace->encode(" hello"), v.ids({"\xE2\x96\x81he", "ll", "o"}));
+    // "first": the piece after a special token gets no "▁".
+    QCOMPARE(metaspace->encode("Hi<s>Hi"), v.ids({"\xE2\x96\x81H", "i", "<s>", "H", "i"}));
   }
 
   void shimMatchesTokenizerJson() {
