@@ -333,16 +333,42 @@ class TestSentencePieceTokenizer : public QObject {
           text.size() / 1e6, ids.size(), seconds, text.size() / 1e6 / seconds);
   }
 
-  void shimCandidatesHonourEnvironment() {
+  void shimCandidates() {
     const char* previous = std::getenv("QS_SENTENCEPIECE_SHIM");
     std::string saved = previous ? previous : "";
+    unsetenv("QS_SENTENCEPIECE_SHIM");
+    auto searched = qs::SentencePieceTokenizer::shimCandidates();
     setenv("QS_SENTENCEPIECE_SHIM", "/nonexistent/libshim.so", 1);
-    auto candidates = qs::SentencePieceTokenizer::shimCandidates();
+    auto explicitOnly = qs::SentencePieceTokenizer::shimCandidates();
     if (previous) setenv("QS_SENTENCEPIECE_SHIM", saved.c_str(), 1);
     else unsetenv("QS_SENTENCEPIECE_SHIM");
-    QVERIFY(candidates.size() >= 3);
-    QCOMPARE(q(candidates.front().string()), QString("/nonexistent/libshim.so"));
-    QVERIFY(candidates.back().filename() == "libqs_sentencepiece_shim.so");
+    QCOMPARE(searched.size(), size_t{3});
+    QVERIFY(searched[0].filename() == "libqs_sentencepiece_shim.so");
+    QVERIFY(searched[1].parent_path().filename() == "quantscope");
+    QVERIFY(fs::exists(searched[2]));  // the build tree's copy
+    QCOMPARE(explicitOnly.size(), size_t{1});
+    QCOMPARE(q(explicitOnly[0].string()), QString("/nonexistent/libshim.so"));
+  }
+
+  // In a fresh process whose only candidate is missing, loading names the file and the shim.
+  void missingShimIsReported() {
+    if (!fs::exists(tok512File())) QSKIP("stories260K-llama2c/tok512.bin not found");
+    fs::path cliPath = qs::test::binaryDir() / "app" / "quantscope-cli";
+    if (!fs::exists(cliPath)) QSKIP("quantscope-cli is not built");
+    fs::path dir = qs::test::freshTempDir("spm_no_shim");
+    writeFile(dir / "tokenizer.model", llamaModelProto(readLlama2cTokenizer(tok512File())));
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QS_SENTENCEPIECE_SHIM", "/nonexistent/libqs_sentencepiece_shim.so");
+    cli.setProcessEnvironment(env);
+    cli.start(QString::fromStdString(cliPath.string()),
+              {"tokenize", QString::fromStdString(dir.string()), "--text", "hello"});
+    QVERIFY(cli.waitForFinished(60000));
+    QString err = QString::fromUtf8(cli.readAllStandardError());
+    QCOMPARE(cli.exitCode(), 3);
+    QVERIFY2(err.contains(QString::fromStdString((dir / "tokenizer.model").string())), qPrintable(err));
+    QVERIFY2(err.contains("sentencepiece shim could not be loaded"), qPrintable(err));
+    QVERIFY2(err.contains("/nonexistent/libqs_sentencepiece_shim.so"), qPrintable(err));
   }
 
   void invalidModelNamesTheFile() {

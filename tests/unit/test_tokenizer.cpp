@@ -281,6 +281,9 @@ class TestTokenizer : public QObject {
         << "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"[a\"}, \"behavior\": "
            "\"Isolated\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}}"
         << "invalid regular expression";
+    QTest::newRow("field of the wrong type")
+        << R"({"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": "yes"}, "model": {"type": "BPE", "vocab": {}, "merges": []}})"
+        << "type must be boolean";
     QTest::newRow("added token without id")
         << R"({"added_tokens": [{"content": "<s>"}], "model": {"type": "BPE", "vocab": {}, "merges": []}})"
         << "added_tokens";
