@@ -78,18 +78,27 @@ class TestTaskEngineModels : public QObject {
         want.push_back(goldenLogprob(r, k, 24));
       }
     // A second continuation of the 8-token contexts, so that they are scored from a shared prefix.
-    for (int r = 0; r < 2; ++r) reqs.push_back(pretokenized(row(ids_, r, 0, 8), row(ids_, r, 8, 12)));
-    for (int r = 0; r < 2; ++r) want.push_back(goldenLogprob(r, 8, 12));
-    for (bool share : {true, false}) {
+    // Different lengths per row: the continuation batch is right-padded after a left-padded cache.
+    for (int r = 0; r < 2; ++r) reqs.push_back(pretokenized(row(ids_, r, 0, 8), row(ids_, r, 8, r == 0 ? 12 : 21)));
+    for (int r = 0; r < 2; ++r) want.push_back(goldenLogprob(r, 8, r == 0 ? 12 : 21));
+    // Contexts of different lengths in one shared batch (left padding of the cached contexts).
+    for (int k : {5, 11}) {
+      reqs.push_back(pretokenized(row(ids_, 1, 0, k), row(ids_, 1, k, k + 3)));
+      reqs.push_back(pretokenized(row(ids_, 1, 0, k), row(ids_, 1, k, k + 7)));
+      want.push_back(goldenLogprob(1, k, k + 3));
+      want.push_back(goldenLogprob(1, k, k + 7));
+    }
+    for (int config = 0; config < 4; ++config) {
+      const bool share = config < 2;
       qs::EngineOptions o;
       o.sharePrefixes = share;
-      o.maxBatchTokens = 40;
+      o.maxBatchTokens = config % 2 ? 4096 : 40;  // one group per batch, or all in one batch
       qs::RequestEngine engine(lm, o);
       auto out = engine.run(reqs);
       for (size_t i = 0; i < reqs.size(); ++i)
         QVERIFY2(std::abs(out[i].logprob - want[i]) < 2e-4,
-                 qPrintable(QString("request %1 share %2: %3 vs %4").arg(i).arg(share).arg(out[i].logprob).arg(want[i])));
-      if (share) QVERIFY(engine.stats().prefixTokensSaved >= 2 * 8);
+                 qPrintable(QString("request %1 config %2: %3 vs %4").arg(i).arg(config).arg(out[i].logprob).arg(want[i])));
+      if (share) QVERIFY(engine.stats().prefixTokensSaved >= 2 * 8 + 5 + 11);
     }
   }
 
