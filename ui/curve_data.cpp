@@ -1,6 +1,7 @@
 #include "ui/curve_data.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <tuple>
 
@@ -39,7 +40,12 @@ double xBits(const QuantNameParts& p) {
 }  // namespace
 
 std::string CurveSet::valueLabel() const {
-  return options.relative ? options.metric + " (% change vs FP16)" : options.metric;
+  return options.relative ? options.metric + ": % change vs FP16 (negative = worse)" : options.metric;
+}
+
+double relativeChange(double value, double baseline, bool higherIsBetter) {
+  const double change = 100 * (value - baseline) / std::abs(baseline);
+  return higherIsBetter ? change : -change;
 }
 
 bool isPerplexityMetric(const std::string& metric) {
@@ -56,7 +62,7 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
 
   for (const auto& entry : snapshot.runs) {
     const RunRecord& run = entry.run;
-    if (run.task != options.task || run.status != RunStatus::Done) continue;
+    if (taskLabel(run) != options.task || run.status != RunStatus::Done) continue;
     const MetricRecord* m = entry.metric(options.metric);
     auto parts = parseQuantName(run.quantName);
     if (!m || !parts) continue;
@@ -85,7 +91,7 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
     }
     baselineMetric[id] = m;
     CurveBaseline line{snapshot.modelName(id), id, options.relative ? 0.0 : m->value, std::nullopt, b->run.id};
-    if (m->stdError && (!options.relative || m->value != 0)) line.stdError = options.relative ? *m->stdError / m->value * 100 : *m->stdError;
+    if (m->stdError && (!options.relative || m->value != 0)) line.stdError = options.relative ? *m->stdError / std::abs(m->value) * 100 : *m->stdError;
     set.baselines.push_back(line);
   }
 
@@ -99,9 +105,9 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
     series.name = seriesName(series.model, key, optionStrings.size() > 1);
     for (auto& [x, p] : points) {
       if (options.relative) {
-        const double b = base->second->value;
-        p.value = (p.value - b) / b * 100;
-        if (p.stdError) p.stdError = *p.stdError / b * 100;
+        const MetricRecord& b = *base->second;
+        p.value = relativeChange(p.value, b.value, b.higherIsBetter);
+        if (p.stdError) p.stdError = *p.stdError / std::abs(b.value) * 100;
       }
       series.points.push_back(p);
     }

@@ -39,9 +39,9 @@ struct CurveBaseline {
 };
 
 struct CurveOptions {
-  std::string task;
+  std::string task;  // a task label (taskLabel(): "arc_easy", "arc_easy (limit 100)")
   std::string metric;
-  bool relative = false;  // percent change against the model's baseline
+  bool relative = false;  // relativeChange() against the model's baseline
   std::set<QuantFamily> families{QuantFamily::Weight, QuantFamily::WeightActivation, QuantFamily::Kv};
 };
 
@@ -51,11 +51,15 @@ struct CurveSet {
   std::vector<CurveSeries> series;
   std::vector<CurveBaseline> baselines;
   std::vector<std::string> notes;  // what was left out and why (mixed configs, missing baselines)
-  // "acc", "acc (% change vs FP16)" for the y axis.
+  // "acc", "acc: % change vs FP16 (negative = worse)" for the y axis.
   std::string valueLabel() const;
 };
 
 CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options);
+
+// Percent change of value against baseline, signed so that negative is worse (as in
+// core/results_table.h): 100 (v - b) / |b| when higher is better, 100 (b - v) / |b| otherwise.
+double relativeChange(double value, double baseline, bool higherIsBetter);
 
 // True for metrics drawn on a log axis by default (perplexities).
 bool isPerplexityMetric(const std::string& metric);

@@ -8,6 +8,20 @@
 
 namespace qs {
 
+namespace {
+
+std::string folderName(const std::string& path) {
+  std::filesystem::path p(path);
+  if (!p.has_filename()) p = p.parent_path();
+  return p.filename().string();
+}
+
+}  // namespace
+
+std::string taskLabel(const RunRecord& run) {
+  return run.limit > 0 ? run.task + " (limit " + std::to_string(run.limit) + ")" : run.task;
+}
+
 const MetricRecord* RunEntry::metric(const std::string& name) const {
   for (const auto& m : metrics)
     if (m.name == name) return &m;
@@ -17,6 +31,14 @@ const MetricRecord* RunEntry::metric(const std::string& name) const {
 ExperimentSnapshot ExperimentSnapshot::load(const ExperimentStore& store) {
   ExperimentSnapshot s;
   s.models = store.models();
+  std::map<std::string, int> uses;
+  for (const auto& m : s.models) ++uses[folderName(m.path)];
+  for (const auto& m : s.models) {
+    std::string label = folderName(m.path);
+    if (label.empty()) label = m.family;
+    if (uses[folderName(m.path)] > 1) label += " (" + m.fingerprint.substr(0, 8) + ")";
+    s.modelLabels[m.id] = label;
+  }
   for (auto& run : store.listRuns()) {
     RunEntry e;
     e.metrics = store.metrics(run.id);
@@ -40,25 +62,21 @@ const RunEntry* ExperimentSnapshot::run(int64_t id) const {
 }
 
 std::string ExperimentSnapshot::modelName(int64_t modelId) const {
-  const ModelRecord* m = model(modelId);
-  if (!m) return "model " + std::to_string(modelId);
-  std::filesystem::path p(m->path);
-  std::string name = p.filename().string();
-  if (name.empty()) name = p.parent_path().filename().string();
-  return name.empty() ? m->fingerprint.substr(0, 12) : name;
+  auto it = modelLabels.find(modelId);
+  return it == modelLabels.end() ? "model " + std::to_string(modelId) : it->second;
 }
 
 std::vector<std::string> ExperimentSnapshot::tasks() const {
   std::set<std::string> names;
   for (const auto& r : runs)
-    if (!r.metrics.empty()) names.insert(r.run.task);
+    if (!r.metrics.empty()) names.insert(taskLabel(r.run));
   return {names.begin(), names.end()};
 }
 
 std::vector<std::string> ExperimentSnapshot::metricNames(const std::string& task) const {
   std::set<std::string> names;
   for (const auto& r : runs)
-    if (r.run.task == task)
+    if (taskLabel(r.run) == task)
       for (const auto& m : r.metrics) names.insert(m.name);
   return {names.begin(), names.end()};
 }
@@ -66,7 +84,7 @@ std::vector<std::string> ExperimentSnapshot::metricNames(const std::string& task
 const RunEntry* ExperimentSnapshot::baseline(int64_t modelId, const std::string& task) const {
   const RunEntry* found = nullptr;
   for (const auto& r : runs)
-    if (r.run.modelId == modelId && r.run.task == task && r.run.status == RunStatus::Done &&
+    if (r.run.modelId == modelId && taskLabel(r.run) == task && r.run.status == RunStatus::Done &&
         isBaselineName(r.run.quantName))
       found = &r;
   return found;

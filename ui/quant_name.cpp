@@ -1,7 +1,6 @@
 #include "ui/quant_name.h"
 
-#include <algorithm>
-#include <cctype>
+#include "core/results_table.h"
 
 namespace qs {
 
@@ -17,38 +16,14 @@ std::string quantFamilyName(QuantFamily family) {
 }
 
 std::optional<QuantNameParts> parseQuantName(const std::string& name) {
-  std::string lower = name;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  for (const char* plain : {"baseline", "fp16", "bf16", "fp32", "none", "unquantized"})
-    if (lower == plain) return QuantNameParts{};
-
+  auto bits = parseQuantBits(name);  // the store's reading of config names, so views and tables agree
+  if (!bits) return std::nullopt;
   QuantNameParts p;
-  size_t i = 0;
-  bool any = false;
-  auto number = [&](int& out) {
-    size_t start = i;
-    while (i < name.size() && std::isdigit(static_cast<unsigned char>(name[i]))) ++i;
-    if (start == i || i - start > 2) return false;
-    out = std::stoi(name.substr(start, i - start));
-    return true;
-  };
-  while (i < name.size() && name[i] != '-') {
-    bool ok = false;
-    if (name.compare(i, 2, "KV") == 0) {
-      i += 2;
-      ok = number(p.kv);
-    } else if (name[i] == 'W') {
-      ++i;
-      ok = number(p.weight);
-    } else if (name[i] == 'A') {
-      ++i;
-      ok = number(p.activation);
-    }
-    if (!ok) return std::nullopt;
-    any = true;
-  }
-  if (!any) return std::nullopt;
-  p.options = name.substr(i);
+  p.weight = bits->weight;
+  p.activation = bits->activation;
+  p.kv = bits->kv;
+  const size_t dash = name.find('-');
+  p.options = dash == std::string::npos ? "" : name.substr(dash);
   const bool w = p.weight < 16, a = p.activation < 16, kv = p.kv < 16;
   if (!w && !a && !kv)
     p.family = QuantFamily::Baseline;
@@ -63,9 +38,6 @@ std::optional<QuantNameParts> parseQuantName(const std::string& name) {
   return p;
 }
 
-bool isBaselineName(const std::string& name) {
-  auto p = parseQuantName(name);
-  return p && p->family == QuantFamily::Baseline;
-}
+bool isBaselineName(const std::string& name) { return isBaselineQuant(name); }
 
 }  // namespace qs

@@ -17,8 +17,8 @@ struct QuantNameParts {
   QuantFamily family = QuantFamily::Baseline;
 };
 
-// "W4A16KV16-g128", "W4A8", "KV4", "W16A16KV16"; the unquantized names "baseline", "fp16", "bf16",
-// "fp32", "none" are the baseline. nullopt for a name it cannot read.
+// "W4A16KV16-g128", "W4A8", "KV4", "W16A16KV16"; "FP16", "BF16", "FP32" and "baseline" (any case)
+// are the baseline (core/results_table.h's parseQuantBits). nullopt for a name it cannot read.
 std::optional<QuantNameParts> parseQuantName(const std::string& name);
 bool isBaselineName(const std::string& name);
 

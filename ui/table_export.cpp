@@ -109,20 +109,20 @@ QString tableToMarkdown(const QAbstractItemModel& m) {
   return out;
 }
 
-QString tableToText(const QAbstractItemModel& model, TableFormat format) {
+QString tableToText(const QAbstractItemModel& model, TextTableFormat format) {
   switch (format) {
-    case TableFormat::Csv: return tableToCsv(model);
-    case TableFormat::Latex: return tableToLatex(model);
-    case TableFormat::Markdown: return tableToMarkdown(model);
+    case TextTableFormat::Csv: return tableToCsv(model);
+    case TextTableFormat::Latex: return tableToLatex(model);
+    case TextTableFormat::Markdown: return tableToMarkdown(model);
   }
   return {};
 }
 
-TableFormat tableFormatFor(const QString& file) {
+TextTableFormat tableFormatFor(const QString& file) {
   const QString suffix = QFileInfo(file).suffix().toLower();
-  if (suffix == "csv") return TableFormat::Csv;
-  if (suffix == "tex") return TableFormat::Latex;
-  if (suffix == "md") return TableFormat::Markdown;
+  if (suffix == "csv") return TextTableFormat::Csv;
+  if (suffix == "tex") return TextTableFormat::Latex;
+  if (suffix == "md") return TextTableFormat::Markdown;
   throw Error((file + ": unknown table format '." + suffix + "' (use .csv, .tex or .md)").toStdString());
 }
 

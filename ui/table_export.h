@@ -8,16 +8,16 @@ class QAbstractItemModel;
 
 namespace qs {
 
-enum class TableFormat { Csv, Latex, Markdown };
+enum class TextTableFormat { Csv, Latex, Markdown };
 
 QString tableToCsv(const QAbstractItemModel& model);
 // A tabular environment with \toprule / \midrule / \bottomrule; numeric columns right-aligned.
 QString tableToLatex(const QAbstractItemModel& model, const QString& caption = {});
 QString tableToMarkdown(const QAbstractItemModel& model);
-QString tableToText(const QAbstractItemModel& model, TableFormat format);
+QString tableToText(const QAbstractItemModel& model, TextTableFormat format);
 
 // From the suffix: .csv, .tex, .md; throws qs::Error for any other.
-TableFormat tableFormatFor(const QString& file);
+TextTableFormat tableFormatFor(const QString& file);
 // Writes the table in the file's format; throws qs::Error naming the file when it cannot.
 void exportTable(const QAbstractItemModel& model, const QString& file);
 
