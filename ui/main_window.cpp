@@ -306,7 +306,7 @@ void MainWindow::updateTitle() {
 QString MainWindow::tasksDirectory() const {
   const QString configured = AppSettings::tasksDir();
   if (!configured.isEmpty()) return configured;
-  return q(defaultTasksDir(QCoreApplication::applicationDirPath().toStdString()).string());
+  return q(bundledTasksDir(QCoreApplication::applicationDirPath().toStdString()).string());
 }
 
 SweepSpec MainWindow::currentSpec() const {

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 
 namespace qs {
 namespace {
@@ -19,17 +20,51 @@ std::string stringField(const nlohmann::json& j, std::initializer_list<const cha
   return {};
 }
 
-// Returns false (with a problem recorded) when the file is not a task.
-bool readEntry(const fs::path& file, const fs::path& root, TaskEntry& entry, std::string& problem) {
+nlohmann::json parseFile(const fs::path& file) {
   std::ifstream in(file);
-  if (!in) return problem = file.string() + ": cannot open", false;
+  if (!in) throw std::runtime_error(file.string() + ": cannot open");
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    return problem = file.string() + ": invalid JSON: " + e.what(), false;
+    throw std::runtime_error(file.string() + ": invalid JSON: " + e.what());
   }
-  if (!j.is_object()) return problem = file.string() + ": expected a JSON object", false;
+  if (!j.is_object()) throw std::runtime_error(file.string() + ": expected a JSON object");
+  return j;
+}
+
+// The file's top-level keys over those of the files it includes (paths relative to it), as the
+// tasks layer merges them; "abstract" is not inherited. Deep merging is left to the tasks layer:
+// the listing reads top-level strings only.
+nlohmann::json mergedTopLevel(const fs::path& file, int depth = 0) {
+  if (depth > 16) throw std::runtime_error(file.string() + ": includes nest too deep (a cycle?)");
+  nlohmann::json own = parseFile(file);
+  nlohmann::json merged = nlohmann::json::object();
+  if (auto inc = own.find("include"); inc != own.end()) {
+    std::vector<std::string> names;
+    if (inc->is_string()) names.push_back(inc->get<std::string>());
+    if (inc->is_array())
+      for (const auto& e : *inc)
+        if (e.is_string()) names.push_back(e.get<std::string>());
+    for (const auto& name : names) merged.update(mergedTopLevel(file.parent_path() / name, depth + 1));
+    own.erase("include");
+  }
+  merged.erase("abstract");
+  merged.update(own);
+  return merged;
+}
+
+// Returns false (with a problem recorded) when the file cannot be read, and false with no
+// problem for an abstract base file (included by others, not a task itself).
+bool readEntry(const fs::path& file, const fs::path& root, TaskEntry& entry, std::string& problem) {
+  nlohmann::json j;
+  try {
+    j = mergedTopLevel(file);
+  } catch (const std::runtime_error& e) {
+    problem = e.what();
+    return false;
+  }
+  if (j.value("abstract", false) == true) return false;
   entry.file = file;
   entry.name = stringField(j, {"name", "task"});
   if (entry.name.empty()) entry.name = file.stem().string();
@@ -37,7 +72,11 @@ bool readEntry(const fs::path& file, const fs::path& root, TaskEntry& entry, std
   if (entry.kind.empty() && file.parent_path() != root) entry.kind = file.parent_path().filename().string();
   if (entry.kind.empty()) entry.kind = "other";
   entry.version = stringField(j, {"version"});
-  entry.description = stringField(j, {"description"});
+  // "description" is a prompt template in task files, not prose: show how the task is run instead.
+  for (const char* key : {"output_type", "protocol"}) {
+    const std::string v = stringField(j, {key});
+    if (!v.empty()) entry.summary += (entry.summary.empty() ? "" : ", ") + v;
+  }
   return true;
 }
 
@@ -57,7 +96,7 @@ TaskCatalog scanTasks(const fs::path& dir) {
     std::string problem;
     if (readEntry(it->path(), dir, entry, problem))
       catalog.tasks.push_back(std::move(entry));
-    else
+    else if (!problem.empty())
       catalog.problems.push_back(problem);
   }
   if (ec) catalog.problems.push_back(dir.string() + ": " + ec.message());
@@ -67,9 +106,9 @@ TaskCatalog scanTasks(const fs::path& dir) {
   return catalog;
 }
 
-fs::path defaultTasksDir(const fs::path& executableDir) {
+fs::path bundledTasksDir(const fs::path& executableDir) {
   std::vector<fs::path> candidates;
-  if (const char* env = std::getenv("QUANTSCOPE_TASKS")) candidates.emplace_back(env);
+  if (const char* env = std::getenv("QS_RESOURCES")) candidates.push_back(fs::path(env) / "tasks");
   candidates.push_back(executableDir / ".." / "share" / "quantscope" / "tasks");
 #ifdef QS_RESOURCE_DIR
   candidates.push_back(fs::path(QS_RESOURCE_DIR) / "tasks");

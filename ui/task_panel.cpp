@@ -68,7 +68,7 @@ void TaskPanel::rebuild(const QStringList& keepChecked) {
     item->setData(name, kNameRole);
     item->setCheckable(true);
     item->setCheckState(keepChecked.contains(name) ? Qt::Checked : Qt::Unchecked);
-    item->setToolTip(QString("%1\n%2").arg(QString::fromStdString(task.description), QString::fromStdString(task.file.string())).trimmed());
+    item->setToolTip(QString("%1\n%2").arg(QString::fromStdString(task.summary), QString::fromStdString(task.file.string())).trimmed());
     kindItem->appendRow({item, new QStandardItem(QString::fromStdString(task.version))});
   }
   for (int k = 0; k < model_->rowCount(); ++k) updateKindState(model_->item(k));
