@@ -1,65 +1,47 @@
 #include "ui/quant_grid.h"
 
-#include <cctype>
-
 #include "core/error.h"
+#include "quant/quant_config.h"
 
 namespace qs {
 namespace {
 
 std::set<int> orUnquantized(const std::set<int>& bits) { return bits.empty() ? std::set<int>{16} : bits; }
 
+// A W or KV spec with the grid's grouping and symmetry.
+QuantSpec gridSpec(int bits, const QuantGrid& o) {
+  if (bits == 16) return QuantSpec::off();
+  if (o.granularity == "per-channel") return QuantSpec::channel(bits, o.symmetric);
+  if (o.granularity == "per-tensor") return QuantSpec::tensor(bits, o.symmetric);
+  if (o.granularity != "per-group") throw Error("quantization grid: unknown granularity '" + o.granularity + "'");
+  return QuantSpec::group(bits, o.groupSize, o.symmetric);
+}
+
 }  // namespace
 
 const std::vector<std::string>& paperPresets() {
-  static const std::vector<std::string> presets{"W8",   "W4",   "W3",   "W2",  "W8A8", "W4A8",
-                                                "W4A4", "KV8", "KV4", "KV3", "KV2"};
+  static const std::vector<std::string> presets = [] {
+    std::vector<std::string> names;
+    for (const auto& n : QuantConfig::presetNames())
+      if (n != "FP16") names.push_back(n);  // the baseline is always run
+    return names;
+  }();
   return presets;
 }
 
 PresetBits presetBits(const std::string& preset) {
-  PresetBits b;
-  size_t i = 0;
-  auto number = [&](int& out) {
-    size_t start = i;
-    while (i < preset.size() && std::isdigit(static_cast<unsigned char>(preset[i]))) ++i;
-    if (start == i) throw Error("quantization preset '" + preset + "': a bit-width is missing");
-    out = std::stoi(preset.substr(start, i - start));
-  };
-  while (i < preset.size()) {
-    if (preset.compare(i, 2, "KV") == 0) {
-      i += 2;
-      number(b.kv);
-    } else if (preset[i] == 'W') {
-      ++i;
-      number(b.weight);
-    } else if (preset[i] == 'A') {
-      ++i;
-      number(b.activation);
-    } else {
-      throw Error("quantization preset '" + preset + "': unexpected '" + preset.substr(i, 1) +
-                  "' (expected W, A or KV followed by bits)");
-    }
-  }
-  for (int bits : {b.weight, b.activation, b.kv})
-    if (bits != 2 && bits != 3 && bits != 4 && bits != 8 && bits != 16)
-      throw Error("quantization preset '" + preset + "': " + std::to_string(bits) +
-                  " bits is not one of 2, 3, 4, 8, 16");
-  return b;
+  const QuantConfig c = QuantConfig::preset(preset);
+  return {c.weight.bits, c.activation.bits, c.kv.bits};
 }
 
 std::string quantConfigName(int weightBits, int activationBits, int kvBits, const QuantGrid& o) {
-  std::string name = "W" + std::to_string(weightBits) + "A" + std::to_string(activationBits) + "KV" +
-                     std::to_string(kvBits);
-  if (o.granularity == "per-channel")
-    name += "-pc";
-  else if (o.granularity == "per-tensor")
-    name += "-pt";
-  else
-    name += "-g" + std::to_string(o.groupSize);
-  if (o.symmetric) name += "-sym";
-  if (!o.method.empty() && o.method != "rtn") name += "-" + o.method;
-  return name;
+  QuantConfig c;
+  c.weight = gridSpec(weightBits, o);
+  c.kv = gridSpec(kvBits, o);
+  c.activation = activationBits == 16 ? QuantSpec::off() : QuantSpec::token(activationBits, o.activationSymmetric);
+  c.method = o.method;
+  c.validate();
+  return c.normalized().name();
 }
 
 std::vector<std::string> QuantGrid::configNames() const {

@@ -15,7 +15,8 @@ struct QuantGrid {
   std::set<std::string> presets;  // paper presets, e.g. "W4", "W4A8", "KV4"
   std::string granularity = "per-group";  // weights and KV: "per-group", "per-channel", "per-tensor"
   int groupSize = 128;
-  bool symmetric = false;
+  bool symmetric = false;            // W and KV
+  bool activationSymmetric = true;   // per-token activations: the paper's text (its code: asymmetric)
   std::string method = "rtn";  // "rtn", "awq", "smoothquant", "gptq"
 
   // Canonical names of every configuration, sorted, without duplicates and without the
@@ -23,7 +24,8 @@ struct QuantGrid {
   std::vector<std::string> configNames() const;
 };
 
-// The presets of the paper's grid, in display order: W8 W4 W3 W2 W8A8 W4A8 W4A4 KV8 KV4 KV3 KV2.
+// The presets of the paper's grid (QuantConfig::presetNames() without the FP16 baseline), in
+// display order: W8 W4 W3 W2 W8A8 W4A8 W4A4 KV8 KV4 KV3 KV2.
 const std::vector<std::string>& paperPresets();
 
 // Bits of one preset ("W4A8" -> w 4, a 8, kv 16). Throws qs::Error for an unknown preset.
@@ -34,7 +36,8 @@ struct PresetBits {
 };
 PresetBits presetBits(const std::string& preset);
 
-// The canonical name of one configuration with the grid's options ("W4A16KV16-g128").
+// The canonical QuantConfig name of one configuration with the grid's options ("W4A16KV16-g128").
+// Throws qs::Error when the options are invalid for it.
 std::string quantConfigName(int weightBits, int activationBits, int kvBits, const QuantGrid& options);
 
 // Runs a sweep plans: every config on every task of every model, plus one unquantized baseline per

@@ -114,6 +114,10 @@ QWidget* QuantPanel::makeOptionsGroup() {
   symmetry_ = new QComboBox(box);
   symmetry_->addItem("asymmetric (zero point)", false);
   symmetry_->addItem("symmetric", true);
+  symmetry_->setToolTip("Range of weights and KV cache");
+  activationRange_ = new QComboBox(box);
+  activationRange_->addItem("per token, symmetric (paper's text)", true);
+  activationRange_->addItem("per token, asymmetric (paper's code)", false);
   method_ = new QComboBox(box);
   method_->addItem("RTN (round to nearest)", "rtn");
   method_->addItem("AWQ (weight only)", "awq");
@@ -121,11 +125,13 @@ QWidget* QuantPanel::makeOptionsGroup() {
   method_->addItem("GPTQ (weight only)", "gptq");
   form->addRow("Granularity", granularity_);
   form->addRow("Group size", groupSize_);
-  form->addRow("Range", symmetry_);
+  form->addRow("W / KV range", symmetry_);
+  form->addRow("Activations", activationRange_);
   form->addRow("Method", method_);
   connect(granularity_, &QComboBox::currentIndexChanged, this, &QuantPanel::onChanged);
   connect(groupSize_, &QSpinBox::valueChanged, this, &QuantPanel::onChanged);
   connect(symmetry_, &QComboBox::currentIndexChanged, this, &QuantPanel::onChanged);
+  connect(activationRange_, &QComboBox::currentIndexChanged, this, &QuantPanel::onChanged);
   connect(method_, &QComboBox::currentIndexChanged, this, &QuantPanel::onChanged);
   return box;
 }
@@ -142,6 +148,7 @@ QuantGrid QuantPanel::grid() const {
   g.granularity = granularity_->currentData().toString().toStdString();
   g.groupSize = groupSize_->value();
   g.symmetric = symmetry_->currentData().toBool();
+  g.activationSymmetric = activationRange_->currentData().toBool();
   g.method = method_->currentData().toString().toStdString();
   return g;
 }
@@ -156,6 +163,7 @@ void QuantPanel::setGrid(const QuantGrid& g) {
   granularity_->setCurrentIndex(std::max(0, granularity_->findData(QString::fromStdString(g.granularity))));
   groupSize_->setValue(g.groupSize);
   symmetry_->setCurrentIndex(g.symmetric ? 1 : 0);
+  activationRange_->setCurrentIndex(g.activationSymmetric ? 0 : 1);
   method_->setCurrentIndex(std::max(0, method_->findData(QString::fromStdString(g.method))));
   updating_ = false;
   onChanged();

@@ -33,6 +33,7 @@ class QuantPanel : public QWidget {
   QComboBox* granularityBox() const { return granularity_; }
   QSpinBox* groupSizeBox() const { return groupSize_; }
   QComboBox* symmetryBox() const { return symmetry_; }
+  QComboBox* activationRangeBox() const { return activationRange_; }
   QComboBox* methodBox() const { return method_; }
 
   static const std::vector<int>& bitChoices();  // 2, 3, 4, 8, 16
@@ -55,6 +56,7 @@ class QuantPanel : public QWidget {
   QComboBox* granularity_ = nullptr;
   QSpinBox* groupSize_ = nullptr;
   QComboBox* symmetry_ = nullptr;
+  QComboBox* activationRange_ = nullptr;
   QComboBox* method_ = nullptr;
   QLabel* summary_ = nullptr;
   QStringListModel* configModel_ = nullptr;

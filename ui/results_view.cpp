@@ -12,6 +12,7 @@
 #include <QTableView>
 #include <QTextBrowser>
 #include <QVBoxLayout>
+#include <cmath>
 
 #include "core/error.h"
 #include "core/experiment_store.h"
@@ -22,6 +23,25 @@ namespace qs {
 namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
+
+bool isEmptyValue(const QVariant& v) {
+  return !v.isValid() || (v.typeId() == QMetaType::Double && std::isnan(v.toDouble())) ||
+         (v.typeId() == QMetaType::QString && v.toString().isEmpty());
+}
+
+// Sorts missing values (a failed run has no metric) last in either order, like a spreadsheet.
+class ResultsSortProxy : public QSortFilterProxyModel {
+ public:
+  using QSortFilterProxyModel::QSortFilterProxyModel;
+
+ protected:
+  bool lessThan(const QModelIndex& left, const QModelIndex& right) const override {
+    const QVariant l = left.data(sortRole()), r = right.data(sortRole());
+    const bool le = isEmptyValue(l), re = isEmptyValue(r);
+    if (le || re) return le != re && (le ? sortOrder() == Qt::DescendingOrder : sortOrder() == Qt::AscendingOrder);
+    return QSortFilterProxyModel::lessThan(left, right);
+  }
+};
 
 QString prettyJson(const std::string& json) {
   QJsonParseError error;
@@ -93,7 +113,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
   filter_->setClearButtonEnabled(true);
   layout->addWidget(filter_);
   model_ = new ResultsTableModel(this);
-  proxy_ = new QSortFilterProxyModel(this);
+  proxy_ = new ResultsSortProxy(this);
   proxy_->setSourceModel(model_);
   proxy_->setSortRole(ResultsTableModel::kSortRole);
   proxy_->setFilterKeyColumn(-1);
