@@ -1,6 +1,8 @@
 #include "ui/curve_chart.h"
 
 #include <QChart>
+#include <QGraphicsLayout>
+#include <QLegend>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
@@ -52,6 +54,7 @@ ChartStyle ChartStyle::publication() {
   s.labelFont.setPixelSize(9);
   s.legendFont = s.labelFont;
   s.legendFont.setPixelSize(8);
+  s.margin = 2;  // a figure's whitespace is the document's business
   return s;
 }
 
@@ -70,8 +73,13 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   chart->setTitleFont(style.titleFont);
   chart->setAnimationOptions(style.animations ? QChart::SeriesAnimations : QChart::NoAnimation);
   chart->legend()->setFont(style.legendFont);
-  chart->legend()->setAlignment(Qt::AlignBottom);
+  chart->legend()->setAlignment(Qt::AlignRight);  // one entry per line: names are never truncated
+  chart->legend()->setMarkerShape(QLegend::MarkerShapeFromSeries);  // shows each line's dash pattern
   chart->setBackgroundRoundness(0);
+  if (style.margin >= 0) {
+    chart->setMargins(QMargins(style.margin, style.margin, style.margin, style.margin));
+    chart->layout()->setContentsMargins(0, 0, 0, 0);
+  }
 
   auto* xAxis = new QLogValueAxis;
   xAxis->setBase(2);
@@ -106,15 +114,12 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     s->attachAxis(xAxis);
     s->attachAxis(yAxis);
   };
-  std::map<int64_t, QColor> modelColor;
-  auto colorOf = [&](int64_t modelId) {
-    auto it = modelColor.find(modelId);
-    if (it != modelColor.end()) return it->second;
-    return modelColor[modelId] = kPalette[modelColor.size() % std::size(kPalette)];
-  };
+  // Series get the palette in turn; baselines are black / greys, one per model.
+  const QColor kBaselineGreys[] = {QColor(0, 0, 0), QColor(110, 110, 110), QColor(170, 170, 170)};
+  size_t seriesIndex = 0, baselineIndex = 0;
 
   for (const auto& series : curves.series) {
-    const QColor color = colorOf(series.modelId);
+    const QColor color = kPalette[seriesIndex++ % std::size(kPalette)];
     auto* line = new QLineSeries;
     line->setName(q(series.name));
     QPen pen(color, 1.6, familyPen(series.family));
@@ -147,7 +152,7 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     line->setName(q(b.model + " · FP16 baseline"));
     line->append(1.6, b.value);
     line->append(20, b.value);
-    line->setPen(QPen(colorOf(b.modelId), 1.0, Qt::DashLine));
+    line->setPen(QPen(kBaselineGreys[baselineIndex++ % std::size(kBaselineGreys)], 1.0, Qt::DashLine));
     QVariantList errors{b.stdError ? *b.stdError : std::numeric_limits<double>::quiet_NaN()};
     line->setProperty("stderr", errors + errors);
     line->setProperty("baseline", true);
@@ -157,10 +162,12 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   if (yRange.valid()) {
     double pad = (yRange.hi - yRange.lo) * 0.08;
     if (pad == 0) pad = std::max(std::abs(yRange.hi) * 0.05, 1e-3);
-    if (logY)
+    if (logY) {
       yAxis->setRange(yRange.lo / 1.25, yRange.hi * 1.25);
-    else
+    } else {
       yAxis->setRange(yRange.lo - pad, yRange.hi + pad);
+      static_cast<QValueAxis*>(yAxis)->applyNiceNumbers();  // round tick values (0.3, 0.4, ...)
+    }
   }
   return chart;
 }

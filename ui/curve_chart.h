@@ -21,6 +21,7 @@ struct ChartStyle {
   QFont labelFont;
   QFont legendFont;
   bool animations = false;
+  int margin = -1;  // chart margins in layout units; -1 = Qt's default (for the screen)
   // Fixed fonts in pixels of the chart's own coordinates (1 unit = 1/72 in when exported), so
   // an exported figure does not depend on the screen.
   static ChartStyle publication();
