@@ -198,3 +198,5 @@ void CurvesView::exportChartTo(const QString& file, const FigureSize& size) cons
 }
 
 }  // namespace qs
+
+#include "moc_curves_view.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

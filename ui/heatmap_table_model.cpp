@@ -28,3 +28,5 @@ QVariant HeatmapTableModel::headerData(int section, Qt::Orientation orientation,
 }
 
 }  // namespace qs
+
+#include "moc_heatmap_table_model.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -222,3 +222,5 @@ void HeatmapView::exportChannelMap(const QString& file, const FigureSize& size) 
 }
 
 }  // namespace qs
+
+#include "moc_heatmap_view.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -224,3 +224,5 @@ void HeatmapWidget::mousePressEvent(QMouseEvent* event) {
 }
 
 }  // namespace qs
+
+#include "moc_heatmap_widget.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

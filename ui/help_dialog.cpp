@@ -93,3 +93,5 @@ HelpDialog::HelpDialog(QWidget* parent) : QDialog(parent) {
 }
 
 }  // namespace qs
+
+#include "moc_help_dialog.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

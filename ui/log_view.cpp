@@ -23,3 +23,5 @@ void LogView::append(const QString& level, const QString& text) {
 }
 
 }  // namespace qs
+
+#include "moc_log_view.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -496,3 +496,5 @@ void MainWindow::dropEvent(QDropEvent* event) {
 }
 
 }  // namespace qs
+
+#include "moc_main_window.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -177,3 +177,5 @@ void ModelPanel::dropEvent(QDropEvent* event) {
 }
 
 }  // namespace qs
+
+#include "moc_model_panel.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

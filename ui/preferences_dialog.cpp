@@ -70,3 +70,5 @@ void PreferencesDialog::accept() {
 }
 
 }  // namespace qs
+
+#include "moc_preferences_dialog.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

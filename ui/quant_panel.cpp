@@ -219,3 +219,5 @@ void QuantPanel::onChanged() {
 }
 
 }  // namespace qs
+
+#include "moc_quant_panel.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -115,3 +115,5 @@ qint64 ResultsTableModel::runIdAt(int row) const {
 }
 
 }  // namespace qs
+
+#include "moc_results_table_model.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

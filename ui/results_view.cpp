@@ -179,3 +179,5 @@ QString ResultsView::selectionAsTsv() const {
 void ResultsView::copySelection() const { QApplication::clipboard()->setText(selectionAsTsv()); }
 
 }  // namespace qs
+
+#include "moc_results_view.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -158,3 +158,5 @@ void RunQueueModel::clear() {
 void RunQueueModel::changed(int i) { Q_EMIT dataChanged(index(i, 0), index(i, ColumnCount - 1)); }
 
 }  // namespace qs
+
+#include "moc_run_queue_model.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

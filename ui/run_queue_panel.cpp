@@ -80,3 +80,5 @@ QList<int> RunQueuePanel::selectedRows() const {
 }
 
 }  // namespace qs
+
+#include "moc_run_queue_panel.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

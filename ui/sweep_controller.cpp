@@ -54,3 +54,5 @@ bool SweepController::stop(int ms) {
 }
 
 }  // namespace qs
+
+#include "moc_sweep_controller.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

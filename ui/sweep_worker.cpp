@@ -87,3 +87,5 @@ PointOutcome SweepWorker::runPoint(const QString& database, const SweepSpec& spe
 }
 
 }  // namespace qs
+
+#include "moc_sweep_worker.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -33,8 +33,9 @@ class SweepWorker : public QObject {
  public:
   SweepWorker(std::shared_ptr<SweepControl> control, QObject* parent = nullptr);
 
- public Q_SLOTS:
-  // Plans and runs the sweep; returns when every point has finished or been cancelled.
+  // Plans and runs the sweep; returns when every point has finished or been cancelled. Called on
+  // the worker's thread (queued by SweepController). Not a slot, so that the moc code of the ui
+  // library does not reference the engine: only objects that start a sweep link SweepRunner.
   void run(const QString& database, const qs::SweepSpec& spec);
 
  Q_SIGNALS:

@@ -125,3 +125,5 @@ bool TaskPanel::setTaskChecked(const QString& name, bool checked) {
 qint64 TaskPanel::limit() const { return limit_->value(); }
 
 }  // namespace qs
+
+#include "moc_task_panel.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt
