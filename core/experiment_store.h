@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -84,6 +85,8 @@ class ExperimentStore {
   std::optional<RunRecord> run(int64_t id) const;
   std::vector<RunRecord> listRuns(const RunFilter& filter = {}) const;  // ordered by id
   std::vector<MetricRecord> metrics(int64_t runId) const;              // ordered by name
+  // The metrics of every run matching filter in one query (tables and charts over many runs).
+  std::map<int64_t, std::vector<MetricRecord>> metricsByRun(const RunFilter& filter = {}) const;
 
   // --- statistics (keyed by model, quant config, calibration; a run may be recorded) ---
   // Stores statistics gathered outside a run (or copied by a merge), each under its own key and

@@ -195,28 +195,57 @@ std::optional<RunRecord> ExperimentStore::run(int64_t id) const {
   return store_rows::readRun(st);
 }
 
-std::vector<RunRecord> ExperimentStore::listRuns(const RunFilter& filter) const {
-  std::string sql = "SELECT " + std::string(store_rows::kRunColumns) + " FROM runs WHERE 1";
-  if (filter.modelId) sql += " AND model_id = ?1";
-  if (!filter.task.empty()) sql += " AND task = ?2";
-  if (!filter.quantName.empty()) sql += " AND quant_name = ?3";
-  if (filter.status) sql += " AND status = ?4";
-  SqliteStatement st(*db_, sql + " ORDER BY id");
+namespace {
+
+// " AND ..." conditions on the runs table (alias r) for a filter, and their bindings.
+std::string runConditions(const RunFilter& filter) {
+  std::string sql;
+  if (filter.modelId) sql += " AND r.model_id = ?1";
+  if (!filter.task.empty()) sql += " AND r.task = ?2";
+  if (!filter.quantName.empty()) sql += " AND r.quant_name = ?3";
+  if (filter.status) sql += " AND r.status = ?4";
+  return sql;
+}
+
+void bindRunFilter(SqliteStatement& st, const RunFilter& filter) {
   if (filter.modelId) st.bind(1, *filter.modelId);
   if (!filter.task.empty()) st.bind(2, filter.task);
   if (!filter.quantName.empty()) st.bind(3, filter.quantName);
   if (filter.status) st.bind(4, runStatusName(*filter.status));
+}
+
+constexpr std::string_view kMetricColumns = "m.name, m.value, m.stderr, m.n, m.higher_is_better";
+
+MetricRecord readMetric(const SqliteStatement& st, int first) {
+  return {st.text(first), st.real(first + 1), st.optReal(first + 2), st.optInt64(first + 3), st.int64(first + 4) != 0};
+}
+
+}  // namespace
+
+std::vector<RunRecord> ExperimentStore::listRuns(const RunFilter& filter) const {
+  SqliteStatement st(*db_, "SELECT " + std::string(store_rows::kRunColumns) + " FROM runs r WHERE 1" +
+                               runConditions(filter) + " ORDER BY id");
+  bindRunFilter(st, filter);
   std::vector<RunRecord> out;
   while (st.step()) out.push_back(store_rows::readRun(st));
   return out;
 }
 
 std::vector<MetricRecord> ExperimentStore::metrics(int64_t runId) const {
-  SqliteStatement st(*db_,
-                     "SELECT name, value, stderr, n, higher_is_better FROM metrics WHERE run_id = ? ORDER BY name");
+  SqliteStatement st(*db_, "SELECT " + std::string(kMetricColumns) + " FROM metrics m WHERE m.run_id = ? ORDER BY m.name");
   st.bind(1, runId);
   std::vector<MetricRecord> out;
-  while (st.step()) out.push_back({st.text(0), st.real(1), st.optReal(2), st.optInt64(3), st.int64(4) != 0});
+  while (st.step()) out.push_back(readMetric(st, 0));
+  return out;
+}
+
+std::map<int64_t, std::vector<MetricRecord>> ExperimentStore::metricsByRun(const RunFilter& filter) const {
+  SqliteStatement st(*db_, "SELECT m.run_id, " + std::string(kMetricColumns) +
+                               " FROM metrics m JOIN runs r ON r.id = m.run_id WHERE 1" + runConditions(filter) +
+                               " ORDER BY m.run_id, m.name");
+  bindRunFilter(st, filter);
+  std::map<int64_t, std::vector<MetricRecord>> out;
+  while (st.step()) out[st.int64(0)].push_back(readMetric(st, 1));
   return out;
 }
 

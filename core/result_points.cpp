@@ -14,6 +14,8 @@ std::string folderName(const std::string& path) {
   return p.filename().string();
 }
 
+}  // namespace
+
 std::map<int64_t, std::string> modelLabels(const std::vector<ModelRecord>& models) {
   std::map<std::string, int> uses;
   for (const auto& m : models) ++uses[folderName(m.path)];
@@ -27,16 +29,15 @@ std::map<int64_t, std::string> modelLabels(const std::vector<ModelRecord>& model
   return labels;
 }
 
-}  // namespace
-
 std::vector<ResultPoint> collectResultPoints(const ExperimentStore& store, RunFilter filter) {
   filter.status = RunStatus::Done;
   auto labels = modelLabels(store.models());
   std::vector<ResultPoint> points;
+  auto metrics = store.metricsByRun(filter);
   for (const auto& run : store.listRuns(filter)) {
     std::string task = run.task;
     if (run.limit > 0) task += " (limit " + std::to_string(run.limit) + ")";
-    for (const auto& m : store.metrics(run.id))
+    for (const auto& m : metrics[run.id])
       points.push_back({labels[run.modelId], run.quantName, task, m.name, m.value, m.stdError, m.higherIsBetter});
   }
   return points;

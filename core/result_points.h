@@ -1,5 +1,8 @@
 #pragma once
 // The bridge from the experiment store to the results table: done runs' metrics as ResultPoints.
+#include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "core/results_table.h"
@@ -8,6 +11,10 @@
 namespace qs {
 
 class ExperimentStore;
+
+// Short display names of models: the folder name, with the fingerprint's first 8 hex digits
+// appended when two models share one; the family when the path is empty. Keyed by model id.
+std::map<int64_t, std::string> modelLabels(const std::vector<ModelRecord>& models);
 
 // One point per metric of every done run matching filter. The model label is the model folder's
 // name (its fingerprint's first 8 hex digits are appended when two models share a name); a run

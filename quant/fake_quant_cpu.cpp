@@ -2,6 +2,7 @@
 // the same (cache-resident) run of elements, vectorised, groups spread over threads.
 // Bit-exact with fake_quant_reference.cpp: true float32 divisions, round half to even, no FMA
 // contraction (this file is built with -ffp-contract=off), the same clamp order.
+// Plain stores: non-temporal stores through an L1 tile measured slower here (13 vs 17 GB/s per core).
 #include <ATen/Parallel.h>
 #include <ATen/core/Tensor.h>
 #include <c10/util/BFloat16.h>
@@ -9,7 +10,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <vector>
+
 
 #include "core/error.h"
 #include "quant/fake_quant.h"
@@ -70,10 +74,28 @@ GroupParams groupParams(Range range, const QuantSpec& spec) {
   return p;
 }
 
+// GCC's vectoriser leaves an `omp simd` min/max reduction scalar; explicit vectors (two AVX2
+// registers per bound, or four SSE ones in the baseline clone) keep the loads the only limit.
 QS_CPU_CLONES Range rangeOf(const float* x, int64_t n) {
+  typedef float Vec __attribute__((vector_size(32)));
+  constexpr int64_t kLanes = 8;
+  Vec mn0 = Vec{} + x[0], mx0 = mn0, mn1 = mn0, mx1 = mn0;
+  int64_t i = 0;
+  for (; i + 2 * kLanes <= n; i += 2 * kLanes) {
+    Vec a, b;
+    std::memcpy(&a, x + i, sizeof a);
+    std::memcpy(&b, x + i + kLanes, sizeof b);
+    mn0 = a < mn0 ? a : mn0;
+    mx0 = a > mx0 ? a : mx0;
+    mn1 = b < mn1 ? b : mn1;
+    mx1 = b > mx1 ? b : mx1;
+  }
   float mn = x[0], mx = x[0];
-#pragma omp simd reduction(min : mn) reduction(max : mx)
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t l = 0; l < kLanes; ++l) {
+    mn = std::min({mn, mn0[l], mn1[l]});
+    mx = std::max({mx, mx0[l], mx1[l]});
+  }
+  for (; i < n; ++i) {
     mn = std::min(mn, x[i]);
     mx = std::max(mx, x[i]);
   }

@@ -4,7 +4,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <atomic>
 #include <limits>
+#include <mutex>
+#include <thread>
 
 #include "core/error.h"
 #include "core/experiment_store.h"
@@ -500,6 +503,15 @@ class TestExperimentStore : public QObject {
     f.status = qs::RunStatus::Queued;
     QCOMPARE(ids(store.listRuns(f)), std::vector<int64_t>({r3}));
     QCOMPARE(store.run(r4)->status, qs::RunStatus::Interrupted);
+    f = {};
+    f.task = "lambada";
+    auto byRun = store.metricsByRun(f);
+    QCOMPARE(byRun.size(), size_t(1));  // r2 failed without metrics
+    QCOMPARE(byRun[r1].size(), size_t(2));
+    QCOMPARE(byRun[r1][1].name, std::string("perplexity"));
+    QCOMPARE(byRun[r1][0].stdError, std::optional<double>(0.0068));
+    f.task = "wikitext";
+    QVERIFY(store.metricsByRun(f).empty());
 
     store.deleteRun(r1);
     QVERIFY(!store.run(r1).has_value());
@@ -521,6 +533,57 @@ class TestExperimentStore : public QObject {
     QCOMPARE(gui.models().size(), size_t(1));
     gui.queueRun(runOf(m, "W8A8KV16", "lambada"));
     QVERIFY(gui.changeStamp() != s1);
+  }
+
+  // One store per thread, as documented: two writers and a polling reader, no lost or failed write.
+  void concurrentWritersAndReader() {
+    auto file = qs::test::freshTempDir("store_threads") / "exp.qsdb";
+    int64_t modelId = ExperimentStore(file).upsertModel(opt125m());
+    std::mutex mutex;
+    std::vector<std::string> errors;
+    auto guard = [&](auto&& body) {
+      try {
+        body();
+      } catch (const qs::Error& e) {
+        std::lock_guard lock(mutex);
+        errors.push_back(e.what());
+      }
+    };
+    auto writer = [&](const std::string& quant) {
+      guard([&] {
+        ExperimentStore store(file);
+        for (int i = 0; i < 40; ++i) {
+          int64_t id = store.beginRun(runOf(modelId, quant, "task" + std::to_string(i)));
+          store.appendLog(id, qs::LogLevel::Info, "step");
+          store.finishRun(id, resultsWithStats());
+        }
+      });
+    };
+    std::atomic<bool> stop = false;
+    size_t polls = 0;
+    std::thread reader([&] {
+      guard([&] {
+        ExperimentStore store(file, ExperimentStore::Mode::ReadOnly);
+        uint64_t stamp = store.changeStamp();
+        while (!stop) {
+          if (store.changeStamp() != stamp) {
+            stamp = store.changeStamp();
+            for (const auto& r : store.listRuns()) store.metrics(r.id);
+            ++polls;
+          }
+        }
+      });
+    });
+    std::thread w1(writer, "W4A16KV16-g128"), w2(writer, "W8A8KV16");
+    w1.join();
+    w2.join();
+    stop = true;
+    reader.join();
+    QVERIFY2(errors.empty(), errors.empty() ? "" : errors.front().c_str());
+    qs::RunFilter done;
+    done.status = qs::RunStatus::Done;
+    QCOMPARE(ExperimentStore(file).listRuns(done).size(), size_t(80));
+    QVERIFY(polls > 0);
   }
 
   void logsPollIncrementally() {
