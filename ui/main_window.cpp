@@ -18,6 +18,7 @@
 #include "core/error.h"
 #include "core/experiment_store.h"
 #include "core/runtime.h"
+#include "tasks/resource_paths.h"
 #include "ui/app_settings.h"
 #include "ui/curves_view.h"
 #include "ui/experiment_snapshot.h"
@@ -34,7 +35,6 @@
 #include "ui/run_queue_panel.h"
 #include "ui/sweep_controller.h"
 #include "ui/table_export.h"
-#include "ui/task_catalog.h"
 #include "ui/task_panel.h"
 
 namespace qs {
@@ -306,7 +306,7 @@ void MainWindow::updateTitle() {
 QString MainWindow::tasksDirectory() const {
   const QString configured = AppSettings::tasksDir();
   if (!configured.isEmpty()) return configured;
-  return q(bundledTasksDir(QCoreApplication::applicationDirPath().toStdString()).string());
+  return q(defaultTasksDir().string());
 }
 
 SweepSpec MainWindow::currentSpec() const {

@@ -1,6 +1,7 @@
 // The one file that calls the engine's SweepRunner.
 #include "ui/sweep_worker.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "core/error.h"
@@ -64,7 +65,10 @@ PointOutcome SweepWorker::runPoint(const QString& database, const SweepSpec& spe
     const auto now = Clock::now();
     if (now - lastEmit < std::chrono::milliseconds(100) && p.fraction < 1.0) return;
     lastEmit = now;
-    Q_EMIT pointProgress(index, p);
+    // The one-point sweep also plans the (done) FP16 baseline: report this run's own fraction.
+    SweepProgress row = p;
+    if (p.runsTotal > 0) row.fraction = std::clamp(p.fraction * p.runsTotal - p.runsDone, 0.0, 1.0);
+    Q_EMIT pointProgress(index, row);
   };
   callbacks.runFinished = [this](int64_t runId) { Q_EMIT runStored(runId); };
   callbacks.log = [this](const std::string& level, const std::string& text) {

@@ -4,29 +4,31 @@
 #include <QStandardItemModel>
 #include <fstream>
 
+#include "tasks/evaluator.h"
 #include "tests/support/test_support.h"
 #include "ui/task_catalog.h"
 #include "ui/task_panel.h"
 
 namespace {
 
-void write(const std::filesystem::path& file, const std::string& text) {
-  std::filesystem::create_directories(file.parent_path());
-  std::ofstream(file) << text;
+namespace fs = std::filesystem;
+
+fs::path bundledTasks() { return qs::test::sourceDir() / "resources" / "tasks"; }
+
+// A copy of three task families of the bundled tasks, plus a broken file.
+fs::path makeTasksDir() {
+  auto dir = qs::test::freshTempDir("gui_task_panel");
+  for (const char* family : {"arc", "wikitext", "gsm8k"})
+    fs::copy(bundledTasks() / family, dir / family, fs::copy_options::recursive);
+  fs::create_directories(dir / "broken");
+  std::ofstream(dir / "broken" / "broken.json") << R"({"name": "broken", )";
+  return dir;
 }
 
-// A tasks directory in the tasks layer's format: an abstract base that others include, kinds
-// given directly or inherited, and one broken file.
-std::filesystem::path makeTasksDir() {
-  auto dir = qs::test::freshTempDir("gui_task_panel");
-  write(dir / "arc" / "arc_base.json", R"({"abstract": true, "kind": "basic", "version": 1, "output_type": "multiple_choice"})");
-  write(dir / "arc" / "arc_easy.json", R"({"include": "arc_base.json", "name": "arc_easy"})");
-  write(dir / "arc" / "arc_challenge.json", R"({"include": "arc_base.json", "name": "arc_challenge", "version": 2})");
-  write(dir / "wikitext" / "wikitext.json", R"({"name": "wikitext", "kind": "basic", "output_type": "rolling_loglikelihood"})");
-  write(dir / "gsm8k" / "gsm8k.json", R"({"name": "gsm8k", "kind": "emergent"})");
-  write(dir / "longeval" / "longeval_lines.json", R"({"name": "longeval_lines", "kind": "long_context"})");
-  write(dir / "broken" / "broken.json", R"({"name": "broken", )");
-  return dir;
+int rowOf(QStandardItemModel* m, const QString& kind) {
+  for (int r = 0; r < m->rowCount(); ++r)
+    if (m->item(r)->text() == kind) return r;
+  return -1;
 }
 
 }  // namespace
@@ -34,18 +36,26 @@ std::filesystem::path makeTasksDir() {
 class TestTaskPanel : public QObject {
   Q_OBJECT
  private Q_SLOTS:
-  void catalogFollowsIncludesAndSkipsAbstract() {
-    const auto dir = makeTasksDir();
-    const qs::TaskCatalog c = qs::scanTasks(dir);
-    QCOMPARE(int(c.tasks.size()), 5);
-    QCOMPARE(int(c.problems.size()), 1);
-    QVERIFY(c.problems[0].find("broken.json") != std::string::npos);
-    // Sorted by kind then name; arc_* inherit kind "basic" from the base file.
-    QCOMPARE(QString::fromStdString(c.tasks[0].name), QString("arc_challenge"));
-    QCOMPARE(QString::fromStdString(c.tasks[0].kind), QString("basic"));
-    QCOMPARE(QString::fromStdString(c.tasks[0].version), QString("2"));
-    QCOMPARE(QString::fromStdString(c.tasks[1].version), QString("1"));
-    QCOMPARE(QString::fromStdString(c.tasks[4].kind), QString("long_context"));
+  void catalogIsTheTasksLayersListing() {
+    if (!fs::is_directory(bundledTasks())) QSKIP("resources/tasks not found");
+    const qs::TaskCatalog c = qs::scanTasks(bundledTasks());
+    QVERIFY(c.problems.empty());
+    size_t listed = 0;
+    for (const auto& info : qs::listTasks(bundledTasks())) listed += info.error.empty();
+    QCOMPARE(c.tasks.size(), listed);
+    bool arcEasy = false;
+    for (const auto& t : c.tasks) {
+      QVERIFY2(t.file.filename() != "base.json", t.file.c_str());  // abstract bases are not tasks
+      if (t.name == "arc_easy") {
+        arcEasy = true;
+        QCOMPARE(QString::fromStdString(t.kind), QString("basic"));  // inherited from arc/base.json
+        QCOMPARE(QString::fromStdString(t.version), QString("1"));
+      }
+    }
+    QVERIFY(arcEasy);
+    // Sorted by kind, then name.
+    for (size_t i = 1; i < c.tasks.size(); ++i)
+      QVERIFY(std::tie(c.tasks[i - 1].kind, c.tasks[i - 1].name) <= std::tie(c.tasks[i].kind, c.tasks[i].name));
   }
 
   void missingDirectoryIsReportedNotThrown() {
@@ -54,41 +64,47 @@ class TestTaskPanel : public QObject {
     QCOMPARE(int(c.problems.size()), 1);
   }
 
-  void panelGroupsByKind() {
+  void panelGroupsByKindAndReportsBrokenFiles() {
+    if (!fs::is_directory(bundledTasks())) QSKIP("resources/tasks not found");
     qs::TaskPanel panel;
     panel.setTasksDir(QString::fromStdString(makeTasksDir().string()));
+    QCOMPARE(int(panel.catalog().problems.size()), 1);
+    QVERIFY(panel.catalog().problems[0].find("broken.json") != std::string::npos);
     QStandardItemModel* m = panel.model();
-    QCOMPARE(m->rowCount(), 3);  // basic, emergent, long_context
-    QCOMPARE(m->item(0)->text(), QString("basic"));
-    QCOMPARE(m->item(0)->rowCount(), 3);
+    const int basic = rowOf(m, "basic");
+    QVERIFY(basic >= 0);
+    QCOMPARE(m->item(basic)->rowCount(), 4);  // arc_challenge, arc_easy, two wikitext2 tasks
     QVERIFY(panel.selectedTasks().isEmpty());
   }
 
   void checkingAKindChecksItsTasks() {
+    if (!fs::is_directory(bundledTasks())) QSKIP("resources/tasks not found");
     qs::TaskPanel panel;
     panel.setTasksDir(QString::fromStdString(makeTasksDir().string()));
     QSignalSpy changed(&panel, &qs::TaskPanel::selectionChanged);
-    panel.model()->item(0)->setCheckState(Qt::Checked);
-    QCOMPARE(panel.selectedTasks(), QStringList({"arc_challenge", "arc_easy", "wikitext"}));
+    const int basic = rowOf(panel.model(), "basic");
+    panel.model()->item(basic)->setCheckState(Qt::Checked);
+    QCOMPARE(panel.selectedTasks(),
+             QStringList({"arc_challenge", "arc_easy", "wikitext2_concatenated", "wikitext2_document"}));
     QCOMPARE(changed.count(), 1);
     // Unchecking one task makes its kind partial.
-    QVERIFY(panel.setTaskChecked("wikitext", false));
-    QCOMPARE(panel.model()->item(0)->checkState(), Qt::PartiallyChecked);
+    QVERIFY(panel.setTaskChecked("wikitext2_document", false));
+    QCOMPARE(panel.model()->item(basic)->checkState(), Qt::PartiallyChecked);
     QVERIFY(!panel.setTaskChecked("nonexistent", true));
-    QVERIFY(panel.setTaskChecked("gsm8k", true));
-    QCOMPARE(panel.model()->item(1)->checkState(), Qt::Checked);
-    QCOMPARE(panel.selectedTasks(), QStringList({"arc_challenge", "arc_easy", "gsm8k"}));
+    panel.model()->item(basic)->setCheckState(Qt::Unchecked);
+    QVERIFY(panel.selectedTasks().isEmpty());
   }
 
   void rescanKeepsTheSelection() {
+    if (!fs::is_directory(bundledTasks())) QSKIP("resources/tasks not found");
     const auto dir = makeTasksDir();
     qs::TaskPanel panel;
     panel.setTasksDir(QString::fromStdString(dir.string()));
-    panel.setTaskChecked("gsm8k", true);
-    write(dir / "new" / "piqa.json", R"({"name": "piqa", "kind": "basic"})");
+    QVERIFY(panel.setTaskChecked("arc_easy", true));
+    fs::copy(bundledTasks() / "piqa", dir / "piqa", fs::copy_options::recursive);
     panel.setTasksDir(QString::fromStdString(dir.string()));
-    QCOMPARE(panel.selectedTasks(), QStringList({"gsm8k"}));
-    QCOMPARE(panel.model()->item(0)->rowCount(), 4);
+    QCOMPARE(panel.selectedTasks(), QStringList({"arc_easy"}));
+    QCOMPARE(panel.model()->item(rowOf(panel.model(), "basic"))->rowCount(), 5);
   }
 
   void limitSpinBox() {
