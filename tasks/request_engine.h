@@ -24,6 +24,8 @@ struct EngineOptions {
   bool sharePrefixes = true;
   BosPolicy bos = BosPolicy::Auto;
   int64_t maxLength = 0;  // 0: the backend's maxLength()
+  // A batch stops at a row shorter than this fraction of its longest row: less padding, more calls.
+  double minRowFill = 0.5;
 };
 
 struct EngineStats {
@@ -73,6 +75,8 @@ class RequestEngine {
   void generate(std::vector<GenItem*>& items, const std::function<void(int64_t)>& advance,
                 const CancelToken* cancel);
   int prefixToken() const;
+  // The rows of a batch (sorted longest first) that keep padding within minRowFill.
+  int64_t fillLimit(int64_t rows, const std::function<int64_t(int64_t)>& length) const;
 
   LmBackend& lm_;
   EngineOptions options_;
