@@ -373,8 +373,9 @@ void RequestEngine::scoreShared(std::vector<std::vector<ScoreItem*>>& groups,
     while (at < rest.size()) {
       checkCancel(cancel);
       const int64_t cols = static_cast<int64_t>(rest[at].item->continuation.size()) - 1;
-      // Each row attends to its copied context cache too: budget context + continuation per row.
-      int64_t n = std::max<int64_t>(1, std::min<int64_t>(options_.maxBatchSize, options_.maxBatchTokens / (ctxCols + cols)));
+      // New tokens within the token budget; the rows' copied context caches within the cache budget.
+      int64_t n = std::min<int64_t>(options_.maxBatchTokens / cols, options_.maxCacheTokens / (ctxCols + cols));
+      n = std::max<int64_t>(1, std::min<int64_t>(options_.maxBatchSize, n));
       n = std::min<int64_t>(n, static_cast<int64_t>(rest.size() - at));
       n = fillLimit(n, [&](int64_t r) { return static_cast<int64_t>(rest[at + r].item->continuation.size()) - 1; });
       std::vector<int64_t> sel, cids(n * cols, 0), cmask(n * cols, 0), tgt(n * cols, 0), sc(n * cols, 0);

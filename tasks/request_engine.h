@@ -20,6 +20,8 @@ enum class BosPolicy { Auto, Always, Never };
 
 struct EngineOptions {
   int64_t maxBatchTokens = 4096;  // padded tokens per forward call (at least one row always runs)
+  // Prefix sharing: context tokens held in the per-row cache copies of one continuation batch.
+  int64_t maxCacheTokens = 16384;
   int maxBatchSize = 64;
   bool sharePrefixes = true;
   BosPolicy bos = BosPolicy::Auto;
