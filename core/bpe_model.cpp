@@ -125,12 +125,11 @@ void BpeModel::mergeAll(std::vector<int>& ids) const {
   const int n = static_cast<int>(ids.size());
   std::vector<Symbol> symbols(n);
   for (int i = 0; i < n; ++i) symbols[i] = {ids[i], i - 1, i + 1 < n ? i + 1 : -1, true};
-  std::vector<Candidate> storage;
-  storage.reserve(n);
-  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue(std::greater<>{},
-                                                                                std::move(storage));
+  std::vector<Candidate> initial;
+  initial.reserve(n);
   for (int i = 0; i + 1 < n; ++i)
-    if (const Merge* m = findMerge(ids[i], ids[i + 1])) queue.push({m->rank, i, m->newId});
+    if (const Merge* m = findMerge(ids[i], ids[i + 1])) initial.push_back({m->rank, i, m->newId});
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<>> queue(std::greater<>{}, std::move(initial));
 
   while (!queue.empty()) {
     Candidate top = queue.top();

@@ -104,11 +104,26 @@ std::vector<AddedToken> addedTokensFromJson(const json& list, const std::string&
   return tokens;
 }
 
+// Where add_bos_token / add_eos_token come from, for the error when they cannot be honoured.
+std::string configFile(const fs::path& tokenizerFile) {
+  return (tokenizerFile.parent_path() / "tokenizer_config.json").string();
+}
+
 }  // namespace
 
 // ---- construction -------------------------------------------------------------------------
 
 std::unique_ptr<BpeTokenizer> BpeTokenizer::fromTokenizerJson(const fs::path& file, const TokenizerSettings& settings) {
+  try {
+    return buildFromTokenizerJson(file, settings);
+  } catch (const json::exception& e) {
+    // A field of the wrong JSON type somewhere in the stages.
+    throw Error(file.string() + ": " + e.what());
+  }
+}
+
+std::unique_ptr<BpeTokenizer> BpeTokenizer::buildFromTokenizerJson(const fs::path& file,
+                                                                   const TokenizerSettings& settings) {
   json doc = readJsonFile(file);
   std::string where = file.string();
   if (!doc.is_object()) throw Error(where + ": expected a JSON object");
@@ -133,8 +148,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::fromTokenizerJson(const fs::path& fi
   added.insert(added.end(), settings.addedTokens.begin(), settings.addedTokens.end());
   tokenizer->setAddedTokens(std::move(added));
 
-  auto frame = parsePostProcessor(doc.value("post_processor", json()), where);
-  tokenizer->resolveSpecialTokens(settings, true, frame ? &*frame : nullptr, where);
+  auto frame = specialFrameFromJson(doc.value("post_processor", json()), where);
+  tokenizer->resolveSpecialTokens(settings, true, frame ? &*frame : nullptr, configFile(file));
 
   bool byteLevel = tokenizer->preTokenizer_ && tokenizer->preTokenizer_->isByteLevel();
   bool sentencePiece = model.value("byte_fallback", false);
@@ -165,61 +180,9 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::fromVocabAndMerges(const fs::path& v
   }
   for (AddedToken& token : added) token.normalized = false;
   tokenizer->setAddedTokens(std::move(added));
-  tokenizer->resolveSpecialTokens(settings, false, nullptr, vocabJson.parent_path().string());
+  tokenizer->resolveSpecialTokens(settings, false, nullptr, configFile(vocabJson));
   tokenizer->kind_ = "byte-level BPE";
   return tokenizer;
-}
-
-std::optional<BpeTokenizer::SpecialFrame> BpeTokenizer::parsePostProcessor(const json& spec, const std::string& where) {
-  if (spec.is_null()) return std::nullopt;
-  if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
-    throw Error(where + ": post_processor must be an object with a \"type\"");
-  std::string type = spec["type"].get<std::string>();
-  SpecialFrame frame;
-  if (type == "ByteLevel") return frame;
-  if (type == "Sequence") {
-    for (const json& step : spec.value("processors", json::array())) {
-      auto inner = parsePostProcessor(step, where);
-      if (!inner) continue;
-      // Each processor wraps what the previous ones produced.
-      frame.prefix.insert(frame.prefix.begin(), inner->prefix.begin(), inner->prefix.end());
-      frame.suffix.insert(frame.suffix.end(), inner->suffix.begin(), inner->suffix.end());
-    }
-    return frame;
-  }
-  if (type == "RobertaProcessing" || type == "BertProcessing") {
-    auto idOf = [&](const char* key) {
-      const json& pair = spec.value(key, json());
-      if (!pair.is_array() || pair.size() != 2 || !pair[1].is_number_integer())
-        throw Error(where + ": " + type + " needs \"" + key + "\": [token, id]");
-      return pair[1].get<int>();
-    };
-    frame.prefix.push_back(idOf("cls"));
-    frame.suffix.push_back(idOf("sep"));
-    return frame;
-  }
-  if (type != "TemplateProcessing")
-    throw Error(where + ": post_processor type '" + type +
-                "' is not supported (supported: TemplateProcessing, ByteLevel, RobertaProcessing, BertProcessing, "
-                "Sequence)");
-  const json& single = spec.value("single", json());
-  const json& specials = spec.value("special_tokens", json::object());
-  if (!single.is_array()) throw Error(where + ": TemplateProcessing needs a \"single\" array");
-  bool seenSequence = false;
-  for (const json& item : single) {
-    if (item.contains("Sequence")) {
-      seenSequence = true;
-      continue;
-    }
-    if (!item.contains("SpecialToken") || !item["SpecialToken"].contains("id"))
-      throw Error(where + ": TemplateProcessing \"single\" items must be SpecialToken or Sequence");
-    std::string name = item["SpecialToken"]["id"].get<std::string>();
-    if (!specials.contains(name) || !specials[name].contains("ids") || !specials[name]["ids"].is_array())
-      throw Error(where + ": TemplateProcessing uses '" + name + "' but special_tokens gives it no ids");
-    auto& target = seenSequence ? frame.suffix : frame.prefix;
-    for (const json& id : specials[name]["ids"]) target.push_back(id.get<int>());
-  }
-  return frame;
 }
 
 void BpeTokenizer::setAddedTokens(std::vector<AddedToken> tokens) {
@@ -248,7 +211,7 @@ int BpeTokenizer::idOf(const std::string& token) const {
 }
 
 void BpeTokenizer::resolveSpecialTokens(const TokenizerSettings& settings, bool fromTokenizerJson,
-                                        const SpecialFrame* fileTemplate, const std::string& where) {
+                                        const SpecialTokenFrame* fileTemplate, const std::string& configPath) {
   auto resolve = [&](const std::optional<AddedToken>& token, std::optional<int> fallback) {
     int id = token ? idOf(token->content) : -1;
     return id >= 0 ? id : fallback.value_or(-1);
@@ -263,14 +226,14 @@ void BpeTokenizer::resolveSpecialTokens(const TokenizerSettings& settings, bool 
   // rebuild it from add_bos_token (default true) / add_eos_token; slow ones (vocab.json) use the
   // flags, default false.
   if (fromTokenizerJson && !settings.rebuildsTemplateFromFlags()) {
-    frame_ = fileTemplate ? *fileTemplate : SpecialFrame{};
+    frame_ = fileTemplate ? *fileTemplate : SpecialTokenFrame{};
     if (bos_ < 0 && !frame_.prefix.empty()) bos_ = frame_.prefix.front();
     if (eos_ < 0 && !frame_.suffix.empty()) eos_ = frame_.suffix.back();
   } else {
     bool addBos = settings.addBosToken.value_or(fromTokenizerJson);
     bool addEos = settings.addEosToken.value_or(false);
-    if (addBos && bos_ < 0) throw Error(where + ": add_bos_token is set but no BOS token is known");
-    if (addEos && eos_ < 0) throw Error(where + ": add_eos_token is set but no EOS token is known");
+    if (addBos && bos_ < 0) throw Error(configPath + ": add_bos_token is set but no BOS token is known");
+    if (addEos && eos_ < 0) throw Error(configPath + ": add_eos_token is set but no EOS token is known");
     frame_ = {};
     if (addBos) frame_.prefix.push_back(bos_);
     if (addEos) frame_.suffix.push_back(eos_);

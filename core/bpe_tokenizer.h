@@ -4,16 +4,14 @@
 // (byte-level or SentencePiece-style BPE) or from GPT-2's vocab.json + merges.txt.
 #include <filesystem>
 #include <memory>
-#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
-#include <nlohmann/json_fwd.hpp>
-
 #include "core/added_tokens.h"
 #include "core/bpe_model.h"
+#include "core/post_processor.h"
 #include "core/pre_tokenizer.h"
 #include "core/text_normalizer.h"
 #include "core/token_decoder.h"
@@ -41,21 +39,15 @@ class BpeTokenizer : public Tokenizer {
   bool isSpecialToken(int id) const { return specialIds_.count(id) > 0; }
 
  private:
-  // BOS/EOS added around a single sequence by the post-processor.
-  struct SpecialFrame {
-    std::vector<int> prefix;
-    std::vector<int> suffix;
-  };
-
   BpeTokenizer() = default;
-  // The BOS/EOS frame a tokenizer.json post_processor adds; nullopt when it has none.
-  static std::optional<SpecialFrame> parsePostProcessor(const nlohmann::json& spec, const std::string& where);
+  static std::unique_ptr<BpeTokenizer> buildFromTokenizerJson(const std::filesystem::path& file,
+                                                              const TokenizerSettings& settings);
   // Registers added tokens (first content wins), the matchers, and the special-id set.
   void setAddedTokens(std::vector<AddedToken> tokens);
   int idOf(const std::string& token) const;  // added token or vocabulary, -1 when absent
   // Fills bos_/eos_/pad_ and the BOS/EOS frame from the settings and the file's template.
   void resolveSpecialTokens(const TokenizerSettings& settings, bool fromTokenizerJson,
-                            const SpecialFrame* fileTemplate, const std::string& where);
+                            const SpecialTokenFrame* fileTemplate, const std::string& configPath);
   void encodeText(std::string_view text, bool atStart, std::vector<int>& ids) const;
 
   std::unique_ptr<BpeModel> model_;
@@ -67,7 +59,7 @@ class BpeTokenizer : public Tokenizer {
   std::unordered_map<int, std::string> addedById_;
   TokenIdMap addedByContent_;
   std::unordered_set<int> specialIds_;
-  SpecialFrame frame_;
+  SpecialTokenFrame frame_;
   std::string kind_;
   bool prefixSpace_ = false;  // GPT-2 slow add_prefix_space: one space before the whole text
 };

@@ -21,10 +21,32 @@ struct MatchData {
   ~MatchData() { pcre2_match_data_free(data); }
 };
 
+// PCRE2's \s also matches U+180E (its \h list predates Unicode 6.3); Python's regex module and
+// Oniguruma (Hugging Face tokenizers) match exactly the White_Space property, so say that.
+std::string withUnicodeWhitespace(const std::string& pattern) {
+  std::string out;
+  out.reserve(pattern.size() + 32);
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '\\' || i + 1 == pattern.size()) {
+      out += pattern[i];
+      continue;
+    }
+    char next = pattern[++i];
+    if (next == 's') out += "\\p{White_Space}";
+    else if (next == 'S') out += "\\P{White_Space}";
+    else {
+      out += '\\';
+      out += next;
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
-PcreRegex::PcreRegex(const std::string& pattern, const std::string& where)
+PcreRegex::PcreRegex(const std::string& originalPattern, const std::string& where)
     : compiled_(std::make_unique<Compiled>()) {
+  const std::string pattern = withUnicodeWhitespace(originalPattern);
   int errorCode = 0;
   PCRE2_SIZE errorOffset = 0;
   compiled_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()), pattern.size(),
@@ -32,7 +54,7 @@ PcreRegex::PcreRegex(const std::string& pattern, const std::string& where)
   if (!compiled_->code) {
     PCRE2_UCHAR message[256];
     pcre2_get_error_message(errorCode, message, sizeof(message));
-    throw Error(where + ": invalid regular expression '" + pattern + "' at offset " +
+    throw Error(where + ": invalid regular expression '" + originalPattern + "' at offset " +
                 std::to_string(errorOffset) + ": " + reinterpret_cast<char*>(message));
   }
   // JIT is an optimisation only: the interpreter gives the same matches when it is unavailable.

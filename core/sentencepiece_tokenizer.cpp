@@ -107,8 +107,9 @@ std::shared_ptr<const SentencePieceShim> SentencePieceShim::open(std::string& wh
 }
 
 std::vector<fs::path> SentencePieceTokenizer::shimCandidates() {
+  // An explicit path is the only one tried, so a wrong setting is reported, not papered over.
+  if (const char* env = std::getenv("QS_SENTENCEPIECE_SHIM"); env && *env) return {fs::path(env)};
   std::vector<fs::path> candidates;
-  if (const char* env = std::getenv("QS_SENTENCEPIECE_SHIM"); env && *env) candidates.emplace_back(env);
   fs::path exeDir = executableDir();
   if (!exeDir.empty()) {
     candidates.push_back(exeDir / kShimFile);
@@ -125,9 +126,8 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const fs::p
   std::string why;
   auto shim = SentencePieceShim::open(why);
   if (!shim)
-    throw Error(modelFile.string() + ": the sentencepiece shim (" + kShimFile +
-                ") could not be loaded, so this tokenizer.model cannot be read; tried:" + why +
-                "\n(set QS_SENTENCEPIECE_SHIM to the shim's path)");
+    throw Error(modelFile.string() + ": the sentencepiece shim could not be loaded, so this tokenizer.model "
+                "cannot be read (set QS_SENTENCEPIECE_SHIM to the path of " + kShimFile + "); tried:" + why);
   char error[kErrorSize] = {0};
   void* model = shim->load(modelFile.c_str(), error, sizeof(error));
   if (!model) throw Error(modelFile.string() + ": sentencepiece could not load the model: " + error);
@@ -136,53 +136,59 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const fs::p
   tokenizer->shim_ = shim;
   tokenizer->model_ = model;
   tokenizer->file_ = modelFile;
-  auto* m = static_cast<QsSpmModel*>(model);
-  int pieces = shim->pieceSize(m);
-  auto pieceId = [&](const std::string& piece) {
-    int id = shim->pieceToId(m, piece.data(), piece.size());
-    return id >= 0 && id < pieces ? id : -1;
-  };
+  tokenizer->registerAddedTokens(settings);
+  tokenizer->resolveSpecialTokens(settings);
+  return tokenizer;
+}
 
-  // The slow LlamaTokenizer splits special / added tokens out of the text before sentencepiece;
-  // without a config it registers <s>, </s> and <unk>, i.e. the model's control and unknown pieces.
-  std::vector<AddedToken> added = settings.addedTokens;
+int SentencePieceTokenizer::pieceId(const std::string& piece) const {
+  int id = shim_->pieceToId(static_cast<QsSpmModel*>(model_), piece.data(), piece.size());
+  return id >= 0 && id < vocabSize() ? id : -1;
+}
+
+// The slow LlamaTokenizer splits special / added tokens out of the text before sentencepiece;
+// without a config it registers <s>, </s> and <unk>, i.e. the model's control and unknown pieces.
+void SentencePieceTokenizer::registerAddedTokens(const TokenizerSettings& settings) {
+  auto* m = static_cast<QsSpmModel*>(model_);
+  std::vector<AddedToken> candidates = settings.addedTokens;
   for (AddedToken token : settings.specialTokens()) {
     token.id = pieceId(token.content);
-    if (token.id >= 0) added.push_back(token);
+    if (token.id >= 0) candidates.push_back(token);
   }
-  for (int id = 0; id < pieces; ++id) {
-    if (!shim->isControl(m, id) && id != shim->unkId(m)) continue;
+  for (int id = 0; id < vocabSize(); ++id) {
+    if (!shim_->isControl(m, id) && id != shim_->unkId(m)) continue;
     AddedToken token;
-    token.content = tokenizer->tokenString(id);
+    token.content = tokenString(id);
     token.id = id;
     token.special = true;
-    added.push_back(token);
+    candidates.push_back(token);
   }
   std::vector<AddedToken> unique;
-  for (const AddedToken& token : added) {
-    if (token.id < 0 || token.content.empty() || tokenizer->addedById_.count(token.id)) continue;
-    tokenizer->addedById_.emplace(token.id, token.content);
-    if (token.special) tokenizer->specialIds_.insert(token.id);
+  for (const AddedToken& token : candidates) {
+    if (token.id < 0 || token.content.empty() || addedById_.count(token.id)) continue;
+    addedById_.emplace(token.id, token.content);
+    if (token.special) specialIds_.insert(token.id);
     unique.push_back(token);
   }
-  tokenizer->added_ = AddedTokenMatcher(std::move(unique));
+  added_ = AddedTokenMatcher(std::move(unique));
+}
 
+// Ids from the tokenizer files first, then config.json, then the model's own; LlamaTokenizer's
+// defaults add BOS and no EOS.
+void SentencePieceTokenizer::resolveSpecialTokens(const TokenizerSettings& settings) {
+  auto* m = static_cast<QsSpmModel*>(model_);
   auto resolve = [&](const std::optional<AddedToken>& token, std::optional<int> configId, int modelId) {
     int id = token ? pieceId(token->content) : -1;
     if (id < 0 && configId) id = *configId;
     return id >= 0 ? id : modelId;
   };
-  tokenizer->bos_ = resolve(settings.bos, settings.bosTokenId, shim->bosId(m));
-  tokenizer->eos_ = resolve(settings.eos, settings.eosTokenId, shim->eosId(m));
-  tokenizer->pad_ = resolve(settings.pad, settings.padTokenId, shim->padId(m));
-  // LlamaTokenizer's defaults.
-  tokenizer->addBos_ = settings.addBosToken.value_or(true) && tokenizer->bos_ >= 0;
-  tokenizer->addEos_ = settings.addEosToken.value_or(false) && tokenizer->eos_ >= 0;
-  for (int id = 0; id < pieces; ++id)
-    if (shim->isControl(m, id)) tokenizer->specialIds_.insert(id);
-  for (int id : {tokenizer->bos_, tokenizer->eos_, tokenizer->pad_})
-    if (id >= 0) tokenizer->specialIds_.insert(id);
-  return tokenizer;
+  bos_ = resolve(settings.bos, settings.bosTokenId, shim_->bosId(m));
+  eos_ = resolve(settings.eos, settings.eosTokenId, shim_->eosId(m));
+  pad_ = resolve(settings.pad, settings.padTokenId, shim_->padId(m));
+  addBos_ = settings.addBosToken.value_or(true) && bos_ >= 0;
+  addEos_ = settings.addEosToken.value_or(false) && eos_ >= 0;
+  for (int id : {bos_, eos_, pad_})
+    if (id >= 0) specialIds_.insert(id);
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() {

@@ -29,12 +29,15 @@ class SentencePieceTokenizer : public Tokenizer {
   int vocabSize() const override;
   std::string kind() const override { return "sentencepiece model"; }
 
-  // Where the shim is looked for, in order: $QS_SENTENCEPIECE_SHIM, beside the executable,
-  // ../lib/quantscope from the executable, the build tree.
+  // Where the shim is looked for: $QS_SENTENCEPIECE_SHIM alone when set; else beside the
+  // executable, in ../lib/quantscope from it, and in the build tree, in that order.
   static std::vector<std::filesystem::path> shimCandidates();
 
  private:
   SentencePieceTokenizer() = default;
+  int pieceId(const std::string& piece) const;  // -1 when absent
+  void registerAddedTokens(const TokenizerSettings& settings);
+  void resolveSpecialTokens(const TokenizerSettings& settings);
   void encodePlain(std::string_view text, std::vector<int>& ids) const;
   std::string decodePlain(const std::vector<int>& ids) const;
 

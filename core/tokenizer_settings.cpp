@@ -8,10 +8,28 @@
 
 namespace qs {
 
-namespace {
-
 using nlohmann::json;
 namespace fs = std::filesystem;
+
+json readJsonFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(path.string() + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  try {
+    return json::parse(text.str());
+  } catch (const json::parse_error& e) {
+    throw Error(path.string() + ": malformed JSON: " + e.what());
+  }
+}
+
+namespace {
+
+json readObject(const fs::path& path) {
+  json doc = readJsonFile(path);
+  if (!doc.is_object()) throw Error(path.string() + ": expected a JSON object");
+  return doc;
+}
 
 // A special token given as a string or as an AddedToken object ({"content": ..., "lstrip": ...}).
 std::optional<AddedToken> tokenFromJson(const json& value, const std::string& where) {
@@ -67,13 +85,13 @@ std::optional<int> optionalId(const json& doc, const char* key, const std::strin
 }
 
 void readTokenizerConfig(const fs::path& path, TokenizerSettings& settings) {
-  json doc = readJsonFile(path);
+  json doc = readObject(path);
   std::string where = path.string();
-  if (!doc.is_object()) throw Error(where + ": expected a JSON object");
   readSpecialTokens(doc, where, settings);
   settings.addBosToken = optionalBool(doc, "add_bos_token", where);
   settings.addEosToken = optionalBool(doc, "add_eos_token", where);
   settings.addPrefixSpace = optionalBool(doc, "add_prefix_space", where);
+  settings.cleanUpTokenizationSpaces = optionalBool(doc, "clean_up_tokenization_spaces", where);
   if (doc.contains("tokenizer_class") && doc["tokenizer_class"].is_string())
     settings.tokenizerClass = doc["tokenizer_class"].get<std::string>();
   if (doc.contains("added_tokens_decoder")) {
@@ -104,38 +122,31 @@ void readAddedTokensJson(const fs::path& path, TokenizerSettings& settings) {
   }
 }
 
-}  // namespace
-
-json readJsonFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path.string() + ": cannot be read");
-  std::ostringstream text;
-  text << in.rdbuf();
+// Runs one file's reader, turning a field of the wrong JSON type into an error naming the file.
+template <typename Reader>
+void readFile(const fs::path& path, Reader&& reader) {
+  if (!fs::exists(path)) return;
   try {
-    return json::parse(text.str());
-  } catch (const json::parse_error& e) {
-    throw Error(path.string() + ": malformed JSON: " + e.what());
+    reader(path);
+  } catch (const json::exception& e) {
+    throw Error(path.string() + ": " + e.what());
   }
 }
 
+}  // namespace
+
 TokenizerSettings TokenizerSettings::read(const fs::path& dir) {
   TokenizerSettings settings;
-  if (fs::exists(dir / "tokenizer_config.json")) readTokenizerConfig(dir / "tokenizer_config.json", settings);
-  if (fs::exists(dir / "special_tokens_map.json")) {
-    fs::path path = dir / "special_tokens_map.json";
-    json doc = readJsonFile(path);
-    if (!doc.is_object()) throw Error(path.string() + ": expected a JSON object");
-    readSpecialTokens(doc, path.string(), settings);
-  }
-  if (fs::exists(dir / "added_tokens.json")) readAddedTokensJson(dir / "added_tokens.json", settings);
-  if (fs::exists(dir / "config.json")) {
-    fs::path path = dir / "config.json";
-    json doc = readJsonFile(path);
-    if (!doc.is_object()) throw Error(path.string() + ": expected a JSON object");
+  readFile(dir / "tokenizer_config.json", [&](const fs::path& path) { readTokenizerConfig(path, settings); });
+  readFile(dir / "special_tokens_map.json",
+           [&](const fs::path& path) { readSpecialTokens(readObject(path), path.string(), settings); });
+  readFile(dir / "added_tokens.json", [&](const fs::path& path) { readAddedTokensJson(path, settings); });
+  readFile(dir / "config.json", [&](const fs::path& path) {
+    json doc = readObject(path);
     settings.bosTokenId = optionalId(doc, "bos_token_id", path.string());
     settings.eosTokenId = optionalId(doc, "eos_token_id", path.string());
     settings.padTokenId = optionalId(doc, "pad_token_id", path.string());
-  }
+  });
   return settings;
 }
 

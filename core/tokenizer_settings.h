@@ -17,7 +17,7 @@ struct TokenizerSettings {
   // special_tokens_map.json.
   std::optional<AddedToken> bos, eos, pad, unk;
   std::vector<AddedToken> additionalSpecial;
-  std::optional<bool> addBosToken, addEosToken, addPrefixSpace;
+  std::optional<bool> addBosToken, addEosToken, addPrefixSpace, cleanUpTokenizationSpaces;
   // config.json's ids, the fallback when the tokenizer files name no token.
   std::optional<int> bosTokenId, eosTokenId, padTokenId;
   // tokenizer_config.json added_tokens_decoder and added_tokens.json, with their ids.

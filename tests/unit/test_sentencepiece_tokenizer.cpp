@@ -201,6 +201,7 @@ class TestSentencePieceTokenizer : public QObject {
     QCOMPARE(stories_->padId(), -1);
     QVERIFY(stories_->addsBos());
     QVERIFY(!stories_->addsEos());
+    QVERIFY(!stories_->cleansUpTokenizationSpaces());  // tokenizer_config.json says false
     QCOMPARE(stories_->vocabSize(), 512);
     QCOMPARE(q(stories_->tokenString(vocab_->id("\xE2\x96\x81the"))), QString::fromUtf8("\xE2\x96\x81the"));
   }
@@ -244,6 +245,41 @@ class TestSentencePieceTokenizer : public QObject {
     QCOMPARE(q(stories_->decode(v.ids({"\xE2\x96\x81He", "ll", "o"}), true)), QString("Hello"));
     // An incomplete byte run decodes to one U+FFFD per byte (tokenizers' ByteFallback).
     QCOMPARE(q(stories_->decode(v.ids({"<0xE6>", "<0x97>"}, false))), QString::fromUtf8("\xEF\xBF\xBD\xEF\xBF\xBD"));
+  }
+
+  // The Mistral-era form of the same tokenizer: no normalizer, a Metaspace pre-tokenizer and
+  // a Metaspace decoder (with ByteFallback). Metaspace adds "▁" only when the text does not start with a space, and "first" only
+  // to the start of the input; otherwise the ids are those of the Prepend/Replace form.
+  void metaspaceFormMatches_data() {
+    QTest::addColumn<bool>("split");
+    QTest::newRow("split") << true;
+    QTest::newRow("no split") << false;
+  }
+  void metaspaceFormMatches() {
+    QFETCH(bool, split);
+    json doc = json::parse(qs::test::readFile(storiesDir() / "tokenizer.json"));
+    doc["normalizer"] = nullptr;
+    doc["pre_tokenizer"] = {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "first"},
+                            {"split", split}};
+    doc["decoder"] = {{"type", "Sequence"},
+                      {"decoders", json::array({{{"type", "ByteFallback"}},
+                                                {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"},
+                                                 {"prepend_scheme", "first"}, {"split", split}},
+                                                {{"type", "Fuse"}}})}};
+    fs::path dir = qs::test::freshTempDir(split ? "spm_metaspace_split" : "spm_metaspace");
+    writeFile(dir / "tokenizer.json", doc.dump());
+    fs::copy_file(storiesDir() / "tokenizer_config.json", dir / "tokenizer_config.json");
+    auto metaspace = qs::Tokenizer::load(dir);
+    QCOMPARE(q(metaspace->kind()), QString("sentencepiece BPE"));
+    for (const std::string& text : sampleTexts()) {
+      if (!text.empty() && text[0] == ' ') continue;
+      QVERIFY2(metaspace->encode(text) == stories_->encode(text), text.c_str());
+      QCOMPARE(q(metaspace->decode(metaspace->encode(text))), q(text));
+    }
+    const StoriesVocab& v = *vocab_;
+    QCOMPARE(metaspace->encode(" hello"), v.ids({"\xE2\x96\x81he", "ll", "o"}));
+    // "first": the piece after a special token gets no "▁".
+    QCOMPARE(metaspace->encode("Hi<s>Hi"), v.ids({"\xE2\x96\x81H", "i", "<s>", "H", "i"}));
   }
 
   void shimMatchesTokenizerJson() {
@@ -297,16 +333,42 @@ class TestSentencePieceTokenizer : public QObject {
           text.size() / 1e6, ids.size(), seconds, text.size() / 1e6 / seconds);
   }
 
-  void shimCandidatesHonourEnvironment() {
+  void shimCandidates() {
     const char* previous = std::getenv("QS_SENTENCEPIECE_SHIM");
     std::string saved = previous ? previous : "";
+    unsetenv("QS_SENTENCEPIECE_SHIM");
+    auto searched = qs::SentencePieceTokenizer::shimCandidates();
     setenv("QS_SENTENCEPIECE_SHIM", "/nonexistent/libshim.so", 1);
-    auto candidates = qs::SentencePieceTokenizer::shimCandidates();
+    auto explicitOnly = qs::SentencePieceTokenizer::shimCandidates();
     if (previous) setenv("QS_SENTENCEPIECE_SHIM", saved.c_str(), 1);
     else unsetenv("QS_SENTENCEPIECE_SHIM");
-    QVERIFY(candidates.size() >= 3);
-    QCOMPARE(q(candidates.front().string()), QString("/nonexistent/libshim.so"));
-    QVERIFY(candidates.back().filename() == "libqs_sentencepiece_shim.so");
+    QCOMPARE(searched.size(), size_t{3});
+    QVERIFY(searched[0].filename() == "libqs_sentencepiece_shim.so");
+    QVERIFY(searched[1].parent_path().filename() == "quantscope");
+    QVERIFY(fs::exists(searched[2]));  // the build tree's copy
+    QCOMPARE(explicitOnly.size(), size_t{1});
+    QCOMPARE(q(explicitOnly[0].string()), QString("/nonexistent/libshim.so"));
+  }
+
+  // In a fresh process whose only candidate is missing, loading names the file and the shim.
+  void missingShimIsReported() {
+    if (!fs::exists(tok512File())) QSKIP("stories260K-llama2c/tok512.bin not found");
+    fs::path cliPath = qs::test::binaryDir() / "app" / "quantscope-cli";
+    if (!fs::exists(cliPath)) QSKIP("quantscope-cli is not built");
+    fs::path dir = qs::test::freshTempDir("spm_no_shim");
+    writeFile(dir / "tokenizer.model", llamaModelProto(readLlama2cTokenizer(tok512File())));
+    QProcess cli;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("QS_SENTENCEPIECE_SHIM", "/nonexistent/libqs_sentencepiece_shim.so");
+    cli.setProcessEnvironment(env);
+    cli.start(QString::fromStdString(cliPath.string()),
+              {"tokenize", QString::fromStdString(dir.string()), "--text", "hello"});
+    QVERIFY(cli.waitForFinished(60000));
+    QString err = QString::fromUtf8(cli.readAllStandardError());
+    QCOMPARE(cli.exitCode(), 3);
+    QVERIFY2(err.contains(QString::fromStdString((dir / "tokenizer.model").string())), qPrintable(err));
+    QVERIFY2(err.contains("sentencepiece shim could not be loaded"), qPrintable(err));
+    QVERIFY2(err.contains("/nonexistent/libqs_sentencepiece_shim.so"), qPrintable(err));
   }
 
   void invalidModelNamesTheFile() {

@@ -137,6 +137,23 @@ class TestTokenizer : public QObject {
     QCOMPARE(QString::fromStdString(opt_->decode({2, 31414, 232, 1}, true)), QString("Hello world"));
   }
 
+  // U+180E is not White_Space since Unicode 6.3 (Python's regex module and Oniguruma agree), so
+  // " \u180E" is one pre-token " ?[^\s\p{L}\p{N}]+" and its space byte merges with the next one.
+  void mongolianVowelSeparatorIsNotWhitespace() {
+    auto ids = opt_->encode("a \xE1\xA0\x8E", false);
+    QVERIFY(ids.size() >= 2);
+    QCOMPARE(QString::fromStdString(opt_->tokenString(ids[1])), QString::fromUtf8("\xC4\xA0\xC3\xA1"));  // "Ġá"
+  }
+
+  // OPT's tokenizer_config has no clean_up_tokenization_spaces, so transformers' default (true) holds.
+  void cleanUpTokenizationSpaces() {
+    QVERIFY(opt_->cleansUpTokenizationSpaces());
+    QCOMPARE(QString::fromStdString(qs::Tokenizer::cleanUpTokenizationSpaces("Hello , world ! I 'm here . Do n't ?")),
+             QString("Hello, world! I'm here. Don't?"));
+    QCOMPARE(QString::fromStdString(qs::Tokenizer::cleanUpTokenizationSpaces("it 's they 're we 've ' ok")),
+             QString("it's they're we've'ok"));
+  }
+
   void byteLevelDecodeOfPartialCharacter() {
     // The first two bytes of "😀" (F0 9F 98 80): Python's errors="replace" gives one U+FFFD.
     auto ids = opt_->encode("\xF0\x9F\x98\x80", false);
@@ -177,6 +194,42 @@ class TestTokenizer : public QObject {
       QVERIFY2(tokenizer->encode(text, false) == idsOf(c["ids_no_bos"]), text.c_str());
       QCOMPARE(QString::fromStdString(tokenizer->decode(idsOf(c["ids_no_bos"]), false)), QString::fromStdString(text));
     }
+  }
+
+  // Llama-3 / Qwen2 style: the split regex as its own Split pre-tokenizer, then ByteLevel without
+  // its regex. With GPT-2's pattern this is the same tokenizer, so the golden ids must hold.
+  void splitThenByteLevelMatches() {
+    json doc = optAsTokenizerJson(false);
+    doc["pre_tokenizer"] = {
+        {"type", "Sequence"},
+        {"pretokenizers",
+         json::array({{{"type", "Split"},
+                       {"pattern", {{"Regex", R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)"}}},
+                       {"behavior", "Isolated"},
+                       {"invert", false}},
+                      {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", false}}})}};
+    fs::path dir = qs::test::freshTempDir("tok_opt_split");
+    writeFile(dir / "tokenizer.json", doc.dump());
+    auto tokenizer = qs::Tokenizer::load(dir);
+    QCOMPARE(QString::fromStdString(tokenizer->kind()), QString("byte-level BPE"));
+    for (const json& c : golden_["cases"]) {
+      std::string text = c["text"].get<std::string>();
+      QVERIFY2(tokenizer->encode(text, false) == idsOf(c["ids_no_bos"]), text.c_str());
+    }
+  }
+
+  // add_prefix_space (GPT-2 slow): one space before the whole text, so "Hello" encodes as " Hello".
+  void addPrefixSpace() {
+    fs::path dir = qs::test::freshTempDir("tok_opt_prefix");
+    for (const char* name : {"vocab.json", "merges.txt", "special_tokens_map.json", "config.json"})
+      fs::copy_file(optDir() / name, dir / name);
+    json config = readJson(optDir() / "tokenizer_config.json");
+    config["add_prefix_space"] = true;
+    writeFile(dir / "tokenizer_config.json", config.dump());
+    auto tokenizer = qs::Tokenizer::load(dir);
+    // Golden: " leading space" -> [981, 980] ("Ġleading", "Ġspace").
+    QCOMPARE(tokenizer->encode("leading space", false), (std::vector<int>{981, 980}));
+    QCOMPARE(tokenizer->encode("leading space", true), (std::vector<int>{2, 981, 980}));
   }
 
   void malformedFilesNameTheFile() {
@@ -228,6 +281,9 @@ class TestTokenizer : public QObject {
         << "{\"pre_tokenizer\": {\"type\": \"Split\", \"pattern\": {\"Regex\": \"[a\"}, \"behavior\": "
            "\"Isolated\"}, \"model\": {\"type\": \"BPE\", \"vocab\": {}, \"merges\": []}}"
         << "invalid regular expression";
+    QTest::newRow("field of the wrong type")
+        << R"({"pre_tokenizer": {"type": "ByteLevel", "add_prefix_space": "yes"}, "model": {"type": "BPE", "vocab": {}, "merges": []}})"
+        << "type must be boolean";
     QTest::newRow("added token without id")
         << R"({"added_tokens": [{"content": "<s>"}], "model": {"type": "BPE", "vocab": {}, "merges": []}})"
         << "added_tokens";

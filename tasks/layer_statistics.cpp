@@ -1,0 +1,112 @@
+#include "tasks/layer_statistics.h"
+
+#include <ATen/ATen.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/experiment_store.h"
+#include "core/model.h"
+#include "quant/quant_config.h"
+#include "tasks/lm_backend.h"
+#include "tasks/resource_paths.h"
+
+namespace qs {
+namespace {
+
+std::filesystem::path calibrationFile(const CalibrationSpec& spec, const std::filesystem::path& dataDir) {
+  if (!spec.text.empty()) return spec.text;
+  const auto dir = dataDir.empty() ? defaultDataDir() : dataDir;
+  // Without a calibration text of its own, a data directory's KL text serves.
+  if (std::filesystem::exists(dir / "calibration.txt")) return dir / "calibration.txt";
+  return dir / "kl" / "kl_text.txt";
+}
+
+void appendRecords(const TensorStatsTable& table, const StatsKey& key, std::vector<LayerStatRecord>& stats,
+                   std::vector<ChannelProfileRecord>& profiles) {
+  for (const auto& [k, s] : table) {
+    LayerStatRecord r;
+    r.key = key;
+    r.layer = k.layer;
+    r.role = std::string(roleName(k.role));
+    r.kind = std::string(kindName(k.kind));
+    r.count = s.count();
+    r.mean = s.mean();
+    r.std = s.std();
+    r.absmax = s.absmax();
+    r.kurtosis = s.kurtosis();
+    r.outlierRatio = s.outlierRatio();
+    stats.push_back(r);
+    if (!s.channelAbsmax().empty()) {
+      ChannelProfileRecord p;
+      p.key = key;
+      p.layer = k.layer;
+      p.role = r.role;
+      p.kind = r.kind;
+      p.absmax = s.channelAbsmax();
+      profiles.push_back(std::move(p));
+    }
+  }
+}
+
+// Removes the hook however the calibration loop ends.
+struct ScopedHook {
+  Model& model;
+  std::shared_ptr<TensorHook> hook;
+  ScopedHook(Model& m, std::shared_ptr<TensorHook> h) : model(m), hook(std::move(h)) { model.hooks().add(hook); }
+  ~ScopedHook() { model.hooks().remove(hook.get()); }
+};
+
+}  // namespace
+
+GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::filesystem::path& dataDir,
+                                    const CalibrationSpec& spec, const CancelToken& cancel) {
+  GatheredStatistics out;
+  out.weights = collectWeightStats(model);
+  const auto file = calibrationFile(spec, dataDir);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(file.string() + ": cannot open the calibration text");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto ids = lm.encode(text.str());
+  const int64_t L = std::min<int64_t>(spec.length, lm.maxLength());
+  const int64_t n = std::min<int64_t>(spec.sequences, static_cast<int64_t>(ids.size()) / L);
+  if (n == 0)
+    throw Error(file.string() + ": " + std::to_string(ids.size()) + " tokens, too short for one calibration "
+                "sequence of " + std::to_string(L) + " tokens");
+  auto collector = std::make_shared<StatsCollector>();
+  {
+    ScopedHook scoped(model, collector);
+    for (int64_t i = 0; i < n; ++i) {
+      cancel.throwIfCancelled();
+      std::vector<int64_t> seq(ids.begin() + i * L, ids.begin() + (i + 1) * L);
+      model.forward(at::tensor(seq, at::kLong).unsqueeze(0));
+    }
+  }
+  out.activations = collector->table();
+  out.calibration = file.filename().string() + " n=" + std::to_string(n) + " L=" + std::to_string(L);
+  return out;
+}
+
+bool storeLayerStatistics(ExperimentStore& store, int64_t modelId, Model& model, LmBackend& lm,
+                          const std::filesystem::path& dataDir, const CancelToken& cancel,
+                          const std::function<void(const std::string&, const std::string&)>& log,
+                          const CalibrationSpec& spec) {
+  const std::string baseline = QuantConfig::parse("FP16").name();
+  StatsQuery q;
+  q.modelId = modelId;
+  q.quantName = baseline;
+  if (!store.layerStats(q).empty()) return false;
+
+  const auto gathered = gatherStatistics(model, lm, dataDir, spec, cancel);
+  std::vector<LayerStatRecord> stats;
+  std::vector<ChannelProfileRecord> profiles;
+  appendRecords(gathered.weights, StatsKey{modelId, baseline, ""}, stats, profiles);
+  appendRecords(gathered.activations, StatsKey{modelId, baseline, gathered.calibration}, stats, profiles);
+  store.putStats(stats, profiles);
+  if (log) log("info", "stored " + std::to_string(stats.size()) + " tensor statistics (" + gathered.calibration + ")");
+  return true;
+}
+
+}  // namespace qs

@@ -1,0 +1,41 @@
+#pragma once
+// Per-layer tensor statistics of a model: weights (no data needed) and activations / K / V
+// gathered through the hook points on calibration text; stored in the experiment database.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+
+#include "core/cancellation.h"
+#include "quant/tensor_stats.h"
+
+namespace qs {
+
+class ExperimentStore;
+class Model;
+class LmBackend;
+
+struct CalibrationSpec {
+  std::filesystem::path text;  // empty: <dataDir>/calibration.txt, else <dataDir>/kl/kl_text.txt
+  int sequences = 8;           // N
+  int length = 256;            // L tokens each (capped at the model's context)
+};
+
+struct GatheredStatistics {
+  std::string calibration;  // what was actually used: "kl_text.txt n=4 L=256"
+  TensorStatsTable weights;
+  TensorStatsTable activations;  // activations, keys and values
+};
+
+// Throws naming the file when the calibration text is missing or shorter than one window.
+GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::filesystem::path& dataDir,
+                                    const CalibrationSpec& spec, const CancelToken& cancel);
+
+// Gathers and stores the statistics of the unquantized model under (modelId, "FP16", calibration)
+// unless statistics of that model are already stored. Returns true if it computed them.
+bool storeLayerStatistics(ExperimentStore& store, int64_t modelId, Model& model, LmBackend& lm,
+                          const std::filesystem::path& dataDir, const CancelToken& cancel,
+                          const std::function<void(const std::string&, const std::string&)>& log,
+                          const CalibrationSpec& spec = {});
+
+}  // namespace qs
