@@ -191,7 +191,7 @@ void MainWindow::buildMenus() {
 void MainWindow::rebuildRecentMenu() {
   recentMenu_->clear();
   const QStringList recent = AppSettings::recentDatabases();
-  for (const QString& f : recent) recentMenu_->addAction(f, this, [this, f] { openDatabase(f); });
+  for (const QString& f : recent) recentMenu_->addAction(f, this, [this, f] { openDatabaseInteractive(f); });
   if (recent.isEmpty()) recentMenu_->addAction("(none)")->setEnabled(false);
   recentMenu_->addSeparator();
   recentMenu_->addAction("Clear list", this, [this] {
@@ -216,23 +216,32 @@ void MainWindow::newDatabase() {
   file = withSuffix(file, "(*.qsdb)");
   if (file.isEmpty()) return;
   if (QFileInfo::exists(file)) removeDatabaseFiles(file);  // the dialog asked to replace it
-  openDatabase(file, true);
+  openDatabaseInteractive(file, true);
 }
 
 void MainWindow::openDatabaseDialog() {
   if (!confirmNoSweep("Open database")) return;
   const QString file = QFileDialog::getOpenFileName(this, "Open experiment database", QString(),
                                                     "QuantScope database (*.qsdb);;All files (*)");
-  if (!file.isEmpty()) openDatabase(file);
+  if (!file.isEmpty()) openDatabaseInteractive(file);
+}
+
+void MainWindow::openDatabaseInteractive(const QString& file, bool create) {
+  if (!confirmNoSweep(create ? "New database" : "Open database")) return;
+  if (!openDatabase(file, create)) QMessageBox::warning(this, create ? "New database" : "Open database", lastError_);
+}
+
+bool MainWindow::fail(const QString& error) {
+  lastError_ = error;
+  message("error", error);
+  statusBar()->showMessage(error, 10000);
+  return false;
 }
 
 bool MainWindow::openDatabase(const QString& file, bool create) {
-  if (controller_->running() && QFileInfo(file).absoluteFilePath() != dbPath_) return confirmNoSweep("Open database");
   const QString path = QFileInfo(file).absoluteFilePath();
-  if (!create && !QFileInfo::exists(path)) {
-    QMessageBox::warning(this, "Open database", path + ": no such file");
-    return false;
-  }
+  if (controller_->running() && path != dbPath_) return fail("A sweep is running into " + dbPath_ + ": cancel it first");
+  if (!create && !QFileInfo::exists(path)) return fail(path + ": no such file");
   QString readOnlyReason;
   try {
     // A read-write open migrates an older schema and marks runs left `running` as interrupted;
@@ -244,18 +253,15 @@ bool MainWindow::openDatabase(const QString& file, bool create) {
     for (int64_t id : writer.interruptedOnOpen())
       message("warning", QString("Run %1 was left running by a process that ended: marked interrupted (a sweep resumes it)").arg(id));
   } catch (const Error& e) {
-    if (create) {
-      QMessageBox::warning(this, "New database", q(e.what()));
-      return false;
-    }
+    if (create) return fail(q(e.what()));
     readOnlyReason = q(e.what());
   }
   try {
     store_ = std::make_unique<ExperimentStore>(path.toStdString(), ExperimentStore::Mode::ReadOnly);
   } catch (const Error& e) {
-    QMessageBox::warning(this, "Open database", q(e.what()));
-    return false;
+    return fail(q(e.what()));
   }
+  lastError_.clear();
   if (!readOnlyReason.isEmpty()) message("warning", "Opened read-only (sweeps disabled): " + readOnlyReason);
   dbPath_ = path;
   writable_ = readOnlyReason.isEmpty();
@@ -490,7 +496,7 @@ void MainWindow::dropEvent(QDropEvent* event) {
   for (const QUrl& url : event->mimeData()->urls()) {
     const QFileInfo info(url.toLocalFile());
     if (info.isDir()) modelPanel_->openModel(info.absoluteFilePath());
-    else if (info.suffix() == "qsdb") openDatabase(info.absoluteFilePath());
+    else if (info.suffix() == "qsdb") openDatabaseInteractive(info.absoluteFilePath());
     else if (info.fileName() == "config.json" || info.suffix() == "safetensors") modelPanel_->openModel(info.absolutePath());
   }
 }

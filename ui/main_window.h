@@ -35,8 +35,10 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  // Opens (or with create, makes) a database; shows why when it cannot and returns false.
+  // Opens (or with create, makes) a database. False when it cannot: lastError() says why (it is
+  // also logged); no dialog, so scripts and tests can call it.
   bool openDatabase(const QString& file, bool create = false);
+  QString lastError() const { return lastError_; }
   QString databasePath() const { return dbPath_; }
   std::shared_ptr<const ExperimentSnapshot> snapshot() const { return snapshot_; }
 
@@ -60,6 +62,8 @@ class MainWindow : public QMainWindow {
  public Q_SLOTS:
   void newDatabase();
   void openDatabaseDialog();
+  // openDatabase, with a message box when it fails (menus, drops, the command line).
+  void openDatabaseInteractive(const QString& file, bool create = false);
   bool startSweep();
   void cancelAll();
   void reload();  // reads a fresh snapshot now
@@ -85,6 +89,7 @@ class MainWindow : public QMainWindow {
   void scheduleReload();
   void pollDatabase();
   void message(const QString& level, const QString& text);
+  bool fail(const QString& error);  // records, logs and shows the error; returns false
   void onSweepFinished(bool cancelled);
   bool confirmNoSweep(const QString& action);
   FigureSize exportSize() const;
@@ -93,6 +98,7 @@ class MainWindow : public QMainWindow {
   std::unique_ptr<ExperimentStore> store_;  // read-only viewer connection
   std::shared_ptr<const ExperimentSnapshot> snapshot_;
   QString dbPath_;
+  QString lastError_;
   bool writable_ = false;  // the read-write open succeeded: sweeps may write into it
   uint64_t lastStamp_ = 0;
 

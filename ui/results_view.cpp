@@ -3,6 +3,8 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QComboBox>
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
 #include <QLabel>
@@ -17,6 +19,7 @@
 #include "core/error.h"
 #include "core/experiment_store.h"
 #include "ui/experiment_snapshot.h"
+#include "ui/paper_table_model.h"
 #include "ui/results_table_model.h"
 
 namespace qs {
@@ -108,11 +111,20 @@ QString runDetailsHtml(const ExperimentStore* store, const ExperimentSnapshot& s
 
 ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
+  auto* controls = new QHBoxLayout;
+  layout_ = new QComboBox(this);
+  layout_->addItem("One row per run and metric");
+  layout_->addItem("Paper layout: configs × task/metric");
+  layout_->addItem("Paper layout, % change vs FP16");
+  layout_->setToolTip("The paper layout is core/results_table: the same table `quantscope-cli export` writes");
   filter_ = new QLineEdit(this);
   filter_->setPlaceholderText("Filter rows (any column, e.g. W4 or arc_easy)…");
   filter_->setClearButtonEnabled(true);
-  layout->addWidget(filter_);
+  controls->addWidget(layout_);
+  controls->addWidget(filter_, 1);
+  layout->addLayout(controls);
   model_ = new ResultsTableModel(this);
+  paper_ = new PaperTableModel(this);
   proxy_ = new ResultsSortProxy(this);
   proxy_->setSourceModel(model_);
   proxy_->setSortRole(ResultsTableModel::kSortRole);
@@ -140,14 +152,29 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
   splitter->setStretchFactor(1, 2);
   layout->addWidget(splitter, 1);
   connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
-    if (current.isValid()) showRun(proxy_->data(current, ResultsTableModel::kRunIdRole).toLongLong());
+    if (current.isValid() && proxy_->sourceModel() == model_)
+      showRun(proxy_->data(current, ResultsTableModel::kRunIdRole).toLongLong());
   });
+  connect(layout_, &QComboBox::currentIndexChanged, this, &ResultsView::setLayoutIndex);
+}
+
+void ResultsView::setLayoutIndex(int index) {
+  if (layout_->currentIndex() != index) {
+    layout_->setCurrentIndex(index);  // comes back here through currentIndexChanged
+    return;
+  }
+  paper_->setRelative(index == 2);
+  proxy_->setSourceModel(index == 0 ? static_cast<QAbstractItemModel*>(model_) : paper_);
+  table_->sortByColumn(-1, Qt::AscendingOrder);  // the paper's own row order until a header is clicked
+  proxy_->sort(-1);
+  details_->setVisible(index == 0);
 }
 
 void ResultsView::setSource(const ExperimentStore* store, std::shared_ptr<const ExperimentSnapshot> snapshot) {
   store_ = store;
   snapshot_ = std::move(snapshot);
   model_->setSnapshot(snapshot_);
+  paper_->setSnapshot(snapshot_);
   if (snapshot_ && shownRun_ >= 0) showRun(shownRun_);
   else details_->setHtml("<p>Select a row to see the run's config, versions, timings and log.</p>");
 }

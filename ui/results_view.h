@@ -4,6 +4,7 @@
 #include <QWidget>
 #include <memory>
 
+class QComboBox;
 class QLineEdit;
 class QSortFilterProxyModel;
 class QTableView;
@@ -13,6 +14,7 @@ namespace qs {
 
 class ExperimentStore;
 struct ExperimentSnapshot;
+class PaperTableModel;
 class ResultsTableModel;
 
 class ResultsView : public QWidget {
@@ -22,6 +24,9 @@ class ResultsView : public QWidget {
 
   void setSource(const ExperimentStore* store, std::shared_ptr<const ExperimentSnapshot> snapshot);
   ResultsTableModel* model() const { return model_; }
+  PaperTableModel* paperModel() const { return paper_; }
+  // 0: one row per run and metric; 1: the paper's layout, absolute; 2: relative to FP16.
+  QComboBox* layoutBox() const { return layout_; }
   // What the table shows (filtered and sorted): export and copy read this.
   QSortFilterProxyModel* proxy() const { return proxy_; }
   QTableView* table() const { return table_; }
@@ -33,12 +38,15 @@ class ResultsView : public QWidget {
 
  public Q_SLOTS:
   void copySelection() const;
+  void setLayoutIndex(int index);
   void showRun(qint64 runId);
 
  private:
   const ExperimentStore* store_ = nullptr;
   std::shared_ptr<const ExperimentSnapshot> snapshot_;
   ResultsTableModel* model_ = nullptr;
+  PaperTableModel* paper_ = nullptr;
+  QComboBox* layout_ = nullptr;
   QSortFilterProxyModel* proxy_ = nullptr;
   QTableView* table_ = nullptr;
   QLineEdit* filter_ = nullptr;

@@ -53,7 +53,7 @@ int main(int argc, char** argv) {
   window.show();
   const QStringList positional = parser.positionalArguments();
   if (positional.size() > 1) parser.showHelp(2);
-  if (!positional.isEmpty()) window.openDatabase(positional.first(), !QFileInfo::exists(positional.first()));
+  if (!positional.isEmpty()) window.openDatabaseInteractive(positional.first(), !QFileInfo::exists(positional.first()));
   for (const QString& dir : parser.values(model)) window.modelPanel()->openModel(dir);
   if (parser.isSet(screenshot))
     scheduleScreenshot(window, parser.value(screenshot), parser.value(screenshotDelay).toInt(), parser.value(screenshotTab));

@@ -192,6 +192,34 @@ class TestExperimentViews : public QObject {
     QVERIFY(tsv.startsWith("Run\tModel\tConfig"));
   }
 
+  void paperLayoutIsCoreResultsTable() {
+    ResultsView view;
+    view.setSource(store_.get(), snapshot_);
+    view.setLayoutIndex(1);
+    QSortFilterProxyModel* shown = view.proxy();
+    // Rows: every (model, config) with done runs; the FP16 baseline of each model first.
+    QCOMPARE(shown->rowCount(), int(test::demoMetrics().size()) + 2);
+    QCOMPARE(shown->columnCount(), 2 + 2);  // Model, Config, arc_easy/acc, wikitext/word_perplexity
+    QCOMPARE(shown->headerData(2, Qt::Horizontal).toString(), QString::fromUtf8("arc_easy/acc ↑"));
+    int w4 = -1, fp16 = -1;
+    for (int r = 0; r < shown->rowCount(); ++r) {
+      if (shown->index(r, 0).data().toString() != "opt-125m") continue;
+      if (shown->index(r, 1).data().toString() == "W4A16KV16-g128") w4 = r;
+      if (shown->index(r, 1).data().toString() == "FP16") fp16 = r;
+    }
+    QVERIFY(w4 >= 0 && fp16 >= 0);
+    QVERIFY(fp16 < w4);
+    QCOMPARE(shown->index(w4, 2).data(Qt::UserRole).toDouble(), 0.58);
+    QVERIFY(shown->index(w4, 2).data().toString().startsWith(QString::fromUtf8("0.5800 ± 0.0120")));
+    view.setLayoutIndex(2);
+    QCOMPARE(view.layoutBox()->currentIndex(), 2);
+    const double rel = shown->index(w4, 2).data(Qt::UserRole).toDouble();
+    QVERIFY(std::abs(rel - 100.0 * (0.58 - 0.60) / 0.60) < 0.006);  // rounded to 2 decimals
+    QCOMPARE(shown->index(fp16, 2).data(Qt::UserRole).toDouble(), 0.6);  // the baseline stays absolute
+    view.setLayoutIndex(0);
+    QCOMPARE(shown->columnCount(), int(ResultsTableModel::ColumnCount));
+  }
+
   void heatmapCellsEqualStoredStatistics() {
     StatsQuery q;
     q.modelId = db_.opt;

@@ -5,6 +5,8 @@
 #include <QSpinBox>
 
 #include <QAction>
+#include <QCheckBox>
+#include <QSpinBox>
 #include <QComboBox>
 #include <QMenuBar>
 #include <QPushButton>
@@ -67,6 +69,7 @@ class TestMainWindow : public QObject {
     QCOMPARE(w.resultsView()->model()->rowCount(), int(test::demoMetrics().size()) * 2 + 3);
     QCOMPARE(w.heatmapView()->tensorModel()->rowCount(), 4);
     QVERIFY(!w.openDatabase("/nonexistent/x.qsdb"));
+    QVERIFY(w.lastError().contains("no such file"));
     QCOMPARE(w.databasePath(), QString::fromStdString(fs::absolute(file).string()));
   }
 
@@ -74,13 +77,10 @@ class TestMainWindow : public QObject {
     const auto dir = test::freshTempDir("gui_window_bad");
     std::ofstream(dir / "notes.qsdb") << "just text, not SQLite";
     MainWindow w;
-    // The message box is modal: close it as soon as it shows.
-    QTimer::singleShot(0, [] {
-      for (QWidget* top : QApplication::topLevelWidgets())
-        if (auto* box = qobject_cast<QMessageBox*>(top)) box->accept();
-    });
     QVERIFY(!w.openDatabase(QString::fromStdString((dir / "notes.qsdb").string())));
+    QVERIFY2(w.lastError().contains("notes.qsdb"), qPrintable(w.lastError()));
     QVERIFY(w.databasePath().isEmpty());
+    QCOMPARE(test::readFile(dir / "notes.qsdb"), std::string("just text, not SQLite"));  // untouched
   }
 
   void anotherWriterIsNoticedByPolling() {
