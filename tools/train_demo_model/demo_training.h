@@ -1,0 +1,42 @@
+#pragma once
+// The training loop: AdamW, linear warm-up then cosine decay, gradient clipping, windows drawn
+// from a token stream (half of them starting at a document start).
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace qs::demo {
+
+class TrainableModel;
+
+struct TokenStream {
+  std::vector<int64_t> tokens;     // documents, each preceded by <|endoftext|>
+  std::vector<int64_t> docStarts;  // index of each document's <|endoftext|>
+};
+
+struct TrainingOptions {
+  int steps = 1000;
+  int batch = 8;
+  int seqLen = 512;
+  double lr = 3e-3;
+  double minLrRatio = 0.1;
+  int warmup = 50;
+  double weightDecay = 0.1;
+  double clip = 1.0;
+  uint64_t seed = 1234;
+  int logEvery = 25;
+  int evalEvery = 250;
+};
+
+struct TrainingResult {
+  double finalTrainLoss = 0;  // mean of the last logEvery steps
+  double seconds = 0;
+  double tokensPerSecond = 0;
+  std::vector<std::pair<int, double>> heldOutLosses;  // (step, loss) at each evaluation
+};
+
+// heldOutLoss() is called every evalEvery steps and at the end (under no-grad).
+TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const TrainingOptions& options,
+                          const std::function<double()>& heldOutLoss);
+
+}  // namespace qs::demo
