@@ -27,7 +27,8 @@ class Checkpoint {
   std::vector<std::string> names() const;
   // The file that holds a tensor (for error messages).
   std::filesystem::path fileOf(const std::string& name) const;
-  // The dtype most tensors are stored in ("F32", "F16", "BF16").
+  // The dtype most of the stored bytes are in ("F32", "F16", "BF16"), so F32 norms beside BF16 matrices
+  // do not decide it.
   std::string dominantDtype() const;
   // Total bytes of all tensors as stored.
   uint64_t storedBytes() const;
