@@ -30,7 +30,6 @@ const Words kObjects = {"ball", "kite", "hat", "box", "book", "cup", "boat", "dr
 const Words kColours = {"red", "blue", "green", "yellow", "orange", "purple", "pink", "brown", "white", "black", "gray"};
 const Words kSizes = {"big", "small", "little", "shiny", "old", "new", "soft", "tiny"};
 const Words kKindAdjectives = {"kind", "brave", "happy", "curious", "clever", "shy", "funny", "gentle"};
-const Words kFeelings = {"happy", "sad", "scared", "excited", "tired", "surprised", "angry", "calm"};
 const Words kWeather = {"sunny", "rainy", "windy", "cold", "warm", "snowy", "bright", "cloudy"};
 const Words kSpots = {"a big tree", "the old fence", "a small bush", "the water", "a flat rock", "the bench"};
 
@@ -317,7 +316,7 @@ std::string DemoCorpus::storyFrom(const Cast& c, bool clozeEnding, std::string* 
   switch (rng_.below(3)) {
     case 0: s.push_back(B.name + " had an idea."); break;
     case 1: s.push_back(B.name + " said, \"Do not worry, I will help you.\""); break;
-    default: s.push_back(B.name + " wanted to help " + A.his() + " friend."); break;
+    default: s.push_back(B.name + " wanted to help " + B.his() + " friend."); break;
   }
   s.push_back(B.name + rng_.pick(Words{" looked everywhere and found the ", " used a long stick to get the ",
                                          " climbed up and got the "}) + obj + ".");
@@ -342,7 +341,7 @@ std::string DemoCorpus::storyFrom(const Cast& c, bool clozeEnding, std::string* 
   switch (rng_.below(3)) {
     case 0: s.push_back(B.He() + " gave the " + obj + " back to " + A.name + "."); break;
     case 1: s.push_back(A.name + " smiled and said, \"Thank you, " + B.name + "!\""); break;
-    default: s.push_back(A.name + " was " + rng_.pick(kFeelings) + " and hugged " + B.name + "."); break;
+    default: s.push_back(A.name + " was " + rng_.pick(Words{"happy", "glad", "thankful", "relieved"}) + " and hugged " + B.name + "."); break;
   }
   switch (rng_.below(3)) {
     case 0: s.push_back("From that day on, " + A.name + " and " + B.name + " were best friends."); break;

@@ -33,9 +33,10 @@ at::Tensor sampleBatch(const TokenStream& data, int batch, int seqLen, DemoRng& 
   return at::tensor(rows, at::kLong).view({batch, span});
 }
 
-double learningRate(const TrainingOptions& o, int step) {
+double learningRate(const TrainingOptions& o, int step, double timeProgress) {
   if (step < o.warmup) return o.lr * (step + 1) / o.warmup;
-  const double progress = static_cast<double>(step - o.warmup) / std::max(1, o.steps - o.warmup);
+  const double progress =
+      std::max(static_cast<double>(step - o.warmup) / std::max(1, o.steps - o.warmup), timeProgress);
   const double cosine = 0.5 * (1.0 + std::cos(std::numbers::pi * std::min(1.0, progress)));
   return o.lr * (o.minLrRatio + (1.0 - o.minLrRatio) * cosine);
 }
@@ -62,7 +63,13 @@ TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const 
   double windowLoss = 0;
   int windowSteps = 0;
   for (int step = 0; step < o.steps; ++step) {
-    const double lr = learningRate(o, step);
+    const double timeProgress = elapsed() / o.maxSeconds;
+    if (timeProgress >= 1.0) {
+      result.stoppedByDeadline = true;
+      std::printf("deadline of %.0f s reached after %d steps\n", o.maxSeconds, step);
+      break;
+    }
+    const double lr = learningRate(o, step, timeProgress);
     for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
     auto batch = sampleBatch(data, o.batch, o.seqLen, rng);
     auto inputs = batch.narrow(1, 0, o.seqLen), targets = batch.narrow(1, 1, o.seqLen);
@@ -74,7 +81,9 @@ TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const 
     optimizer.step();
     windowLoss += loss.item<double>();
     ++windowSteps;
-    if ((step + 1) % o.logEvery == 0 || step + 1 == o.steps) {
+    result.stepsDone = step + 1;
+    const bool last = step + 1 == o.steps || elapsed() >= o.maxSeconds;
+    if ((step + 1) % o.logEvery == 0 || last) {
       const double t = elapsed();
       result.finalTrainLoss = windowLoss / windowSteps;
       std::printf("step %5d/%d  loss %.4f  lr %.2e  %.0f tok/s  %.0f s\n", step + 1, o.steps, result.finalTrainLoss, lr,
@@ -83,7 +92,7 @@ TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const 
       windowLoss = 0;
       windowSteps = 0;
     }
-    if (heldOutLoss && ((step + 1) % o.evalEvery == 0 || step + 1 == o.steps)) {
+    if (heldOutLoss && ((step + 1) % o.evalEvery == 0 || last)) {
       torch::NoGradGuard noGrad;
       const double h = heldOutLoss();
       result.heldOutLosses.emplace_back(step + 1, h);
@@ -92,7 +101,7 @@ TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const 
     }
   }
   result.seconds = elapsed();
-  result.tokensPerSecond = static_cast<double>(o.steps) * o.batch * o.seqLen / result.seconds;
+  result.tokensPerSecond = static_cast<double>(result.stepsDone) * o.batch * o.seqLen / result.seconds;
   return result;
 }
 

@@ -6,10 +6,13 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/generation.h"
@@ -41,6 +44,8 @@ struct Options {
   int hidden = 128, layers = 4, heads = 4, kvHeads = 2, ffn = 384, merges = 1200, threads = 2;
   int64_t corpusChars = 8'000'000;
   int benchSteps = 0;  // > 0: train that many steps, report tokens/s, write nothing
+  int samples = 0;     // > 0: print that many training documents and exit
+  bool resume = false;  // skip training: reload the weights and record that --out already holds
   TrainingOptions train;
   std::string commandLine;
 };
@@ -48,7 +53,8 @@ struct Options {
 const char* kUsage =
     "usage: train-demo-model [--out DIR] [--data-out DIR] [--family llama|opt] [--seed N] [--steps N]\n"
     "         [--batch N] [--seq N] [--lr X] [--warmup N] [--hidden N] [--layers N] [--heads N]\n"
-    "         [--kv-heads N] [--ffn N] [--merges N] [--corpus-chars N] [--threads N] [--bench-steps N]\n";
+    "         [--kv-heads N] [--ffn N] [--merges N] [--corpus-chars N] [--threads N] [--bench-steps N]\n"
+    "         [--max-minutes X] [--samples N] [--resume]\n";
 
 Options parseOptions(int argc, char** argv) {
   Options o;
@@ -56,6 +62,10 @@ Options parseOptions(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string key = argv[i];
     o.commandLine += " " + key;
+    if (key == "--resume") {
+      o.resume = true;
+      continue;
+    }
     if (key == "--help" || key == "-h") {
       std::cout << kUsage;
       std::exit(0);
@@ -79,6 +89,7 @@ Options parseOptions(int argc, char** argv) {
     else if (key == "--seq") o.train.seqLen = static_cast<int>(num());
     else if (key == "--lr") o.train.lr = std::stod(v);
     else if (key == "--warmup") o.train.warmup = static_cast<int>(num());
+    else if (key == "--max-minutes") o.train.maxSeconds = 60.0 * std::stod(v);
     else if (key == "--hidden") o.hidden = static_cast<int>(num());
     else if (key == "--layers") o.layers = static_cast<int>(num());
     else if (key == "--heads") o.heads = static_cast<int>(num());
@@ -88,6 +99,7 @@ Options parseOptions(int argc, char** argv) {
     else if (key == "--corpus-chars") o.corpusChars = num();
     else if (key == "--threads") o.threads = static_cast<int>(num());
     else if (key == "--bench-steps") o.benchSteps = static_cast<int>(num());
+    else if (key == "--samples") o.samples = static_cast<int>(num());
     else throw Error("unknown option " + key + "\n" + kUsage);
   }
   if (o.family != "llama" && o.family != "opt") throw Error("--family must be llama or opt");
@@ -168,7 +180,8 @@ void writeTrainingMarkdown(const std::filesystem::path& path, const ordered& r) 
      << "- Parameters: " << r["parameters"] << " (F32, " << r["model_bytes"] << " bytes)\n"
      << "- Tokenizer: byte-level BPE, " << r["merges"] << " merges\n"
      << "- Corpus: " << r["corpus_chars"] << " characters, " << r["corpus_tokens"] << " tokens\n"
-     << "- Training: " << r["steps"] << " steps x " << r["batch"] << " x " << r["seq_len"] << " tokens ("
+     << "- Training: " << r["steps"] << " steps (of " << r["steps_planned"] << " planned"
+     << (r["stopped_by_deadline"].get<bool>() ? ", stopped by the --max-minutes deadline" : "") << ") x " << r["batch"] << " x " << r["seq_len"] << " tokens ("
      << r["tokens_seen"] << " tokens), AdamW lr " << r["lr"] << ", cosine schedule\n"
      << "- Wall time: training " << fixed(r["training_seconds"].get<double>(), 0) << " s ("
      << fixed(r["tokens_per_second"].get<double>(), 0) << " tokens/s), whole run "
@@ -193,130 +206,213 @@ void writeTrainingMarkdown(const std::filesystem::path& path, const ordered& r) 
   out << md.str();
 }
 
-int run(const Options& o) {
-  const auto start = Clock::now();
-  at::set_num_threads(o.threads);
-  at::manual_seed(o.seed);
+void printSamples(const Options& o) {
+  DemoCorpus corpus(o.seed, Split::Train);
+  for (int i = 0; i < o.samples; ++i) {
+    std::printf("=== document %d (segments end with |)\n", i);
+    for (const auto& s : corpus.document().segments) std::printf("%s|", s.c_str());
+    std::printf("\n");
+  }
+}
 
+// Everything the seed determines before training: corpus, tokenizer, held-out data, configuration.
+struct Prepared {
+  ByteLevelBpe bpe;
+  TokenStream stream;
+  DemoData data;
+  std::vector<int64_t> heldOut;  // BOS + the held-out text
+  ModelConfig config;
+};
+
+Prepared prepare(const Options& o, Clock::time_point start) {
   auto docs = DemoCorpus(o.seed, Split::Train).documents(o.corpusChars);
   std::vector<std::string_view> texts;
   for (const auto& d : docs)
     for (const auto& s : d.segments) texts.push_back(s);
-  auto bpe = ByteLevelBpe::train(texts, o.merges);
-  const auto stream = tokenize(docs, bpe);
-  std::printf("corpus: %zu documents, %lld chars, %zu tokens; vocabulary %d (%d merges); %.1f s\n", docs.size(),
-              static_cast<long long>(o.corpusChars), stream.tokens.size(), bpe.vocabSize(), bpe.mergeCount(),
-              secondsSince(start));
+  Prepared p{ByteLevelBpe::train(texts, o.merges), {}, makeDemoData(o.seed), {}, {}};
+  p.stream = tokenize(docs, p.bpe);
+  p.heldOut = withBos(p.bpe, p.data.heldOutText);
+  p.config = modelConfig(o, p.bpe.vocabSize());
+  std::printf("corpus: %zu documents, %lld chars, %zu tokens; vocabulary %d (%d merges); held-out text %zu tokens; %.1f s\n",
+              docs.size(), static_cast<long long>(o.corpusChars), p.stream.tokens.size(), p.bpe.vocabSize(),
+              p.bpe.mergeCount(), p.heldOut.size(), secondsSince(start));
+  return p;
+}
 
-  const auto data = makeDemoData(o.seed);
-  const auto heldOut = withBos(bpe, data.heldOutText);
-  const auto config = modelConfig(o, bpe.vocabSize());
-  TrainableModel model(config, o.seed);
-  std::printf("model: %s, %lld parameters; held-out text %zu tokens\n", o.family.c_str(),
-              static_cast<long long>(model.parameterCount()), heldOut.size());
-  std::fflush(stdout);
-  ForwardFn trainerForward = [&](const at::Tensor& ids) { return model.forward(ids); };
+ordered trainingRecord(const Options& o, const Prepared& p, const TrainableModel& model, const TrainingResult& t) {
+  ordered r;
+  r["complete"] = false;
+  r["family"] = o.family;
+  r["command"] = o.commandLine;
+  r["seed"] = o.seed;
+  r["threads"] = o.threads;
+  r["config"] = ordered::parse(toHfConfigJson(p.config));
+  r["ffn"] = o.ffn;
+  r["parameters"] = model.parameterCount();
+  r["model_bytes"] = model.parameterCount() * 4;
+  r["merges"] = p.bpe.mergeCount();
+  r["corpus_chars"] = o.corpusChars;
+  r["corpus_tokens"] = p.stream.tokens.size();
+  r["steps"] = t.stepsDone;
+  r["steps_planned"] = o.train.steps;
+  r["stopped_by_deadline"] = t.stoppedByDeadline;
+  r["batch"] = o.train.batch;
+  r["seq_len"] = o.train.seqLen;
+  r["lr"] = o.train.lr;
+  r["tokens_seen"] = static_cast<int64_t>(t.stepsDone) * o.train.batch * o.train.seqLen;
+  r["training_seconds"] = t.seconds;
+  r["tokens_per_second"] = t.tokensPerSecond;
+  r["final_train_loss"] = t.finalTrainLoss;
+  r["heldout_losses"] = ordered::array();
+  for (auto [step, loss] : t.heldOutLosses) r["heldout_losses"].push_back({step, loss});
+  return r;
+}
 
-  TrainingOptions topt = o.train;
-  if (o.benchSteps > 0) topt.steps = o.benchSteps, topt.logEvery = std::max(1, o.benchSteps / 4), topt.evalEvery = 1 << 30;
-  auto trained = trainModel(model, stream, topt, [&] {
-    return windowPerplexity(trainerForward, heldOut, o.train.seqLen, 8).meanNll;
-  });
-  if (o.benchSteps > 0) {
-    std::printf("bench: %.0f tokens/s, %.2f s/step\n", trained.tokensPerSecond, trained.seconds / topt.steps);
-    return 0;
+void writeRecord(const std::filesystem::path& path, const ordered& record) {
+  std::ofstream out(path);
+  if (!out) throw Error(path.string() + ": cannot write");
+  out << record.dump(2) << "\n";
+}
+
+ordered readRecord(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(path.string() + ": cannot open (--resume needs a finished training in --out)");
+  try {
+    return ordered::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(path.string() + ": invalid JSON: " + e.what());
   }
+}
 
-  // The trainer's own measurements.
-  const auto trainerPpl = windowPerplexity(trainerForward, heldOut, o.train.seqLen);
-  const auto prompt = withBos(bpe, kGreedyPrompt);
-  const auto trainerGreedy = greedyNoCache(trainerForward, prompt, kGreedyTokens, bpe.endOfTextId());
+// --resume: the weights of a finished training, read back from the exported folder.
+void loadWeights(TrainableModel& model, const std::filesystem::path& file) {
+  at::NoGradGuard noGrad;
+  auto st = SafetensorsFile::open(file);
+  for (const auto& [name, param] : model.named()) {
+    auto stored = st->tensor(name);
+    if (stored.sizes() != param.sizes()) throw Error(file.string() + ": tensor " + name + " has another shape");
+    param.detach().copy_(stored);
+  }
+}
 
-  // Export, then everything again through QuantScope's loaders.
-  writeModelFolder(model, bpe, o.out);
-  const auto batch = at::tensor(std::vector<int64_t>(heldOut.begin(), heldOut.begin() + 64), at::kLong).view({2, 32});
+// Trains (or, with --resume, reloads) the model, exports it and writes the partial record.
+ordered trainOrResume(const Options& o, const Prepared& p, TrainableModel& model) {
+  const auto recordPath = o.out / "training_record.json";
+  if (o.resume) {
+    auto record = readRecord(recordPath);
+    if (record["config"] != ordered::parse(toHfConfigJson(p.config)) || record["seed"] != o.seed)
+      throw Error(recordPath.string() + ": recorded for another configuration or seed than these options");
+    loadWeights(model, o.out / "model.safetensors");
+    std::printf("resumed the training recorded in %s\n", recordPath.string().c_str());
+    return record;
+  }
+  ForwardFn trainerForward = [&](const at::Tensor& ids) { return model.forward(ids); };
+  auto trained = trainModel(model, p.stream, o.train, [&] {
+    return windowPerplexity(trainerForward, p.heldOut, o.train.seqLen, 8).meanNll;
+  });
+  writeModelFolder(model, p.bpe, o.out);
+  auto record = trainingRecord(o, p, model, trained);
+  writeRecord(recordPath, record);
+  return record;
+}
+
+std::vector<TaskAccuracy> taskAccuracies(Model& loaded, const Prepared& p) {
+  EncodeFn encode = [&](std::string_view t) { return withBos(p.bpe, t); };
+  DecodeFn decode = [&](const std::vector<int64_t>& ids) { return decodeIds(p.bpe, ids); };
+  std::vector<TaskAccuracy> tasks = {
+      clozeAccuracy(loaded, encode, p.data.cloze), choiceAccuracy(loaded, encode, p.data.choices),
+      arithmeticAccuracy(loaded, encode, decode, p.data.arithmetic, fewShotPrefix(p.data.fewShot))};
+  for (const auto& set : p.data.lines) {
+    tasks.push_back(linesAccuracy(loaded, encode, decode, set));
+    tasks.back().task += " (" + std::to_string(set.front().numLines) + " lines)";
+  }
+  for (const auto& t : tasks) std::printf("%s: %d/%d = %.3f\n", t.task.c_str(), t.correct, t.total, t.accuracy());
+  return tasks;
+}
+
+// After training: the exported folder is checked against the trainer, measured through
+// QuantScope's loaders, and the record completed.
+void finish(const Options& o, const Prepared& p, const TrainableModel& model, ordered record, Clock::time_point start) {
+  at::NoGradGuard noGrad;
+  ForwardFn trainerForward = [&](const at::Tensor& ids) { return model.forward(ids); };
+  const auto trainerPpl = windowPerplexity(trainerForward, p.heldOut, o.train.seqLen);
+  const auto prompt = withBos(p.bpe, kGreedyPrompt);
+  const auto trainerGreedy = greedyNoCache(trainerForward, prompt, kGreedyTokens, p.bpe.endOfTextId());
+
+  const auto batch = at::tensor(std::vector<int64_t>(p.heldOut.begin(), p.heldOut.begin() + 64), at::kLong).view({2, 32});
   const std::vector<std::string> checkTexts = {
       kGreedyPrompt, "Question: What colour is a banana?\nAnswer: yellow",
       "line happy-kite: REGISTER_CONTENT is <1234>\n", "Tom has 5 + 3 = <<5+3=8>>8 apples now.\n#### 8",
       "Unseen text: caf\xc3\xa9, na\xc3\xafve, 1234567 \xe2\x82\xac and    spaces\t\ttabs\n\nnewlines.",
-      data.heldOutText, data.lines.back().front().prompt};
-  const auto check = verifyModelFolder(model, bpe, o.out, batch, checkTexts, kExportTolerance);
+      p.data.heldOutText, p.data.lines.back().front().prompt};
+  const auto check = verifyModelFolder(model, p.bpe, o.out, batch, checkTexts, kExportTolerance);
   std::printf("export check: max |logit diff| %.3g, %d tokenizer texts identical\n", check.maxLogitDiff,
               check.tokenizerTextsChecked);
 
-  at::NoGradGuard noGrad;
   auto loaded = Model::load(o.out);
   ForwardFn loadedForward = [&](const at::Tensor& ids) { return loaded->forward(ids); };
-  const auto ppl = windowPerplexity(loadedForward, heldOut, o.train.seqLen);
+  const auto ppl = windowPerplexity(loadedForward, p.heldOut, o.train.seqLen);
   GreedyOptions gopt;
   gopt.maxNewTokens = kGreedyTokens;
-  gopt.eosTokenId = bpe.endOfTextId();
+  gopt.eosTokenId = p.bpe.endOfTextId();
   const auto greedy = greedyGenerate(*loaded, prompt, gopt);
   if (greedy != trainerGreedy) throw Error("the cached greedy decoding of the exported model differs from the trainer's");
   if (std::abs(ppl.meanNll - trainerPpl.meanNll) > 1e-5)
     throw Error("held-out NLL of the exported model " + std::to_string(ppl.meanNll) + " differs from the trainer's " +
                 std::to_string(trainerPpl.meanNll));
   std::printf("held-out: loss %.4f, perplexity %.4f over %lld windows\ngreedy: %s\n", ppl.meanNll, ppl.perplexity,
-              static_cast<long long>(ppl.windows), decodeIds(bpe, greedy).c_str());
-
-  EncodeFn encode = [&](std::string_view t) { return withBos(bpe, t); };
-  DecodeFn decode = [&](const std::vector<int64_t>& ids) { return decodeIds(bpe, ids); };
-  std::vector<TaskAccuracy> tasks = {clozeAccuracy(*loaded, encode, data.cloze),
-                                     choiceAccuracy(*loaded, encode, data.choices),
-                                     arithmeticAccuracy(*loaded, encode, decode, data.arithmetic, fewShotPrefix(data.fewShot))};
-  for (const auto& set : data.lines) {
-    tasks.push_back(linesAccuracy(*loaded, encode, decode, set));
-    tasks.back().task += " (" + std::to_string(set.front().numLines) + " lines)";
-  }
-  for (const auto& t : tasks) std::printf("%s: %d/%d = %.3f\n", t.task.c_str(), t.correct, t.total, t.accuracy());
+              static_cast<long long>(ppl.windows), decodeIds(p.bpe, greedy).c_str());
+  const auto tasks = taskAccuracies(*loaded, p);
 
   const std::filesystem::path dataDir = o.dataOut.empty() ? std::filesystem::path("resources/demo-data") : o.dataOut;
   if (!o.dataOut.empty())
-    writeDemoData(data, o.dataOut, [&](std::string_view t) { return static_cast<int>(withBos(bpe, t).size()); });
+    writeDemoData(p.data, o.dataOut, [&](std::string_view t) { return static_cast<int>(withBos(p.bpe, t).size()); });
   writeSafetensors(o.out / "trainer_reference.safetensors",
                    {{"input_ids", batch}, {"logits", model.forward(batch).contiguous()}});
 
-  ordered record;
-  record["family"] = o.family;
-  record["command"] = o.commandLine;
-  record["seed"] = o.seed;
-  record["threads"] = o.threads;
-  record["config"] = ordered::parse(toHfConfigJson(config));
-  record["ffn"] = o.ffn;
-  record["parameters"] = model.parameterCount();
-  record["model_bytes"] = model.parameterCount() * 4;
-  record["merges"] = bpe.mergeCount();
-  record["corpus_chars"] = o.corpusChars;
-  record["corpus_tokens"] = stream.tokens.size();
-  record["steps"] = o.train.steps;
-  record["batch"] = o.train.batch;
-  record["seq_len"] = o.train.seqLen;
-  record["lr"] = o.train.lr;
-  record["tokens_seen"] = static_cast<int64_t>(o.train.steps) * o.train.batch * o.train.seqLen;
-  record["training_seconds"] = trained.seconds;
-  record["tokens_per_second"] = trained.tokensPerSecond;
-  record["final_train_loss"] = trained.finalTrainLoss;
+  record["complete"] = true;
   record["heldout"] = {{"file", (dataDir / "heldout.txt").generic_string()}, {"window", o.train.seqLen},
                        {"windows", ppl.windows}, {"add_bos", true}, {"mean_nll", ppl.meanNll},
                        {"perplexity", ppl.perplexity}};
-  record["heldout_losses"] = ordered::array();
-  for (auto [step, loss] : trained.heldOutLosses) record["heldout_losses"].push_back({step, loss});
   record["greedy"] = {{"prompt", kGreedyPrompt}, {"max_new_tokens", kGreedyTokens}, {"ids", greedy},
-                      {"text", decodeIds(bpe, greedy)}};
+                      {"text", decodeIds(p.bpe, greedy)}};
   record["tokenizer_checks"] = ordered::array();
-  for (size_t i = 0; i < 5; ++i) record["tokenizer_checks"].push_back({{"text", checkTexts[i]}, {"ids", withBos(bpe, checkTexts[i])}});
+  for (size_t i = 0; i < 5; ++i)
+    record["tokenizer_checks"].push_back({{"text", checkTexts[i]}, {"ids", withBos(p.bpe, checkTexts[i])}});
   record["export_check"] = {{"max_logit_diff", check.maxLogitDiff}, {"tolerance", kExportTolerance},
                             {"reference", "trainer_reference.safetensors"}};
   record["tasks"] = ordered::array();
   for (const auto& t : tasks) record["tasks"].push_back(taskJson(t));
-  record["total_seconds"] = secondsSince(start);
-  {
-    std::ofstream out(o.out / "training_record.json");
-    if (!out) throw Error((o.out / "training_record.json").string() + ": cannot write");
-    out << record.dump(2) << "\n";
-  }
+  const double finishSeconds = secondsSince(start);
+  record["total_seconds"] = o.resume ? record["training_seconds"].get<double>() + finishSeconds
+                                     : finishSeconds;
+  if (o.resume) record["resumed_finish_seconds"] = finishSeconds;
+  writeRecord(o.out / "training_record.json", record);
   writeTrainingMarkdown(o.out / "TRAINING.md", record);
-  std::printf("done in %.0f s: %s\n", secondsSince(start), o.out.string().c_str());
+  std::printf("done in %.0f s: %s\n", finishSeconds, o.out.string().c_str());
+}
+
+int run(const Options& o) {
+  const auto start = Clock::now();
+  at::set_num_threads(o.threads);
+  at::manual_seed(o.seed);
+  if (o.samples > 0) {
+    printSamples(o);
+    return 0;
+  }
+  const auto p = prepare(o, start);
+  TrainableModel model(p.config, o.seed);
+  std::printf("model: %s, %lld parameters\n", o.family.c_str(), static_cast<long long>(model.parameterCount()));
+  std::fflush(stdout);
+  if (o.benchSteps > 0) {
+    TrainingOptions bench = o.train;
+    bench.steps = o.benchSteps, bench.logEvery = std::max(1, o.benchSteps / 4);
+    auto t = trainModel(model, p.stream, bench, {});
+    std::printf("bench: %.0f tokens/s, %.2f s/step\n", t.tokensPerSecond, t.seconds / t.stepsDone);
+    return 0;
+  }
+  auto record = trainOrResume(o, p, model);
+  finish(o, p, model, std::move(record), start);
   return 0;
 }
 
@@ -324,6 +420,9 @@ int run(const Options& o) {
 }  // namespace qs::demo
 
 int main(int argc, char** argv) {
+  // On a loaded machine OpenMP workers that spin instead of sleeping run 2-3x slower; libgomp reads
+  // the policy only at start-up, hence the re-execution with it set.
+  if (!std::getenv("OMP_WAIT_POLICY") && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0) execv("/proc/self/exe", argv);
   try {
     return qs::demo::run(qs::demo::parseOptions(argc, argv));
   } catch (const std::exception& e) {
