@@ -31,8 +31,15 @@ class Tokenizer {
   int padId() const { return pad_; }
   bool addsBos() const { return addBos_; }
   bool addsEos() const { return addEos_; }
-  // "byte-level BPE", "sentencepiece BPE", "sentencepiece model"
+  // "byte-level BPE", "sentencepiece BPE", "sentencepiece model" (or "BPE" for other BPE files)
   virtual std::string kind() const = 0;
+
+  // transformers' clean_up_tokenization_spaces setting (tokenizer_config.json; default true, false
+  // for Llama-style classes). decode() never applies it: callers that want transformers' default
+  // decode text pass it through cleanUpTokenizationSpaces() when this is true.
+  bool cleansUpTokenizationSpaces() const { return cleanUpSpaces_; }
+  // transformers' clean_up_tokenization: " ." -> ".", " n't" -> "n't", " 's" -> "'s", ...
+  static std::string cleanUpTokenizationSpaces(std::string_view text);
 
  protected:
   int bos_ = -1;
@@ -40,6 +47,7 @@ class Tokenizer {
   int pad_ = -1;
   bool addBos_ = false;
   bool addEos_ = false;
+  bool cleanUpSpaces_ = false;
 };
 
 }  // namespace qs

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-pthread
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libqt6svg6
-  libsqlite3-dev sqlite3 libspdlog-dev nlohmann-json3-dev libpcre2-dev libsentencepiece-dev
+  libsqlite3-dev sqlite3 libspdlog-dev nlohmann-json3-dev libpcre2-dev libsentencepiece-dev libicu-dev
   xvfb xauth poppler-utils fonts-dejavu-core
 )
 
