@@ -1,5 +1,6 @@
 #pragma once
 // Tokenizers that reproduce the Hugging Face reference implementations exactly.
+// encode/decode are const and safe to call from several threads at once.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -18,9 +19,11 @@ class Tokenizer {
   virtual ~Tokenizer() = default;
 
   // addSpecialTokens: prepend BOS (and append EOS) as the tokenizer's configuration says.
-  // Added/special token text inside `text` maps to its id, as Hugging Face does.
+  // Added/special token text inside `text` maps to its id, as Hugging Face does. Invalid UTF-8
+  // in `text` is read as U+FFFD.
   virtual std::vector<int> encode(std::string_view text, bool addSpecialTokens = true) const = 0;
-  // skipSpecialTokens drops BOS/EOS/PAD and other special tokens.
+  // skipSpecialTokens drops BOS/EOS/PAD and other special tokens. Incomplete UTF-8 becomes U+FFFD;
+  // ids with no token (padding rows of an embedding) are dropped.
   virtual std::string decode(const std::vector<int>& ids, bool skipSpecialTokens = true) const = 0;
   // The vocabulary string of one token (as stored, e.g. "Ġthe" or "▁the").
   virtual std::string tokenString(int id) const = 0;

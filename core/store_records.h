@@ -1,0 +1,136 @@
+#pragma once
+// The rows of the experiment database as plain structs: what ExperimentStore reads and writes, what
+// the results table, the CLI and the GUI item models consume. No SQL here.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace qs {
+
+enum class RunStatus { Queued, Running, Done, Failed, Interrupted };
+
+std::string_view runStatusName(RunStatus status);  // "queued", "running", "done", "failed", "interrupted"
+std::optional<RunStatus> runStatusFromName(std::string_view name);
+
+struct ModelRecord {
+  int64_t id = 0;  // 0 until stored
+  std::string path;
+  std::string family;  // e.g. "llama", "opt"
+  int64_t parameters = 0;
+  std::string dtype;        // as stored: "F16", "BF16", "F32"
+  std::string fingerprint;  // modelFingerprint(): identifies the model whatever its path
+};
+
+// What makes two runs "the same experiment": a run with this key already done is not redone.
+struct RunKey {
+  std::string modelFingerprint;
+  std::string quantName;  // canonical QuantConfig name, e.g. "W4A16KV16-g128"
+  std::string task;
+  std::string taskVersion;
+  int64_t limit = 0;  // examples evaluated; 0 = all
+  int64_t seed = 0;
+  bool operator==(const RunKey&) const = default;
+};
+
+struct RunRecord {
+  int64_t id = 0;  // 0 until stored
+  int64_t modelId = 0;
+  std::string quantName;
+  std::string quantJson = "{}";  // the full QuantConfig as JSON
+  std::string task;
+  std::string taskVersion;
+  int64_t limit = 0;  // 0 = all examples
+  int64_t seed = 0;
+  RunStatus status = RunStatus::Queued;
+  std::string device;                   // "cpu", "cuda:0 (NVIDIA H100)"
+  std::string softwareVersions = "{}";  // JSON object: {"quantscope": "...", "libtorch": "...", ...}
+  std::string startedAt;                // ISO 8601 UTC, "" when not started
+  std::string finishedAt;
+  double wallSeconds = 0;
+  int64_t tokensProcessed = 0;
+  std::string errorText;  // why it failed / was interrupted
+  std::string shard;      // "i/N" when run by a sharded sweep, else ""
+};
+
+struct MetricRecord {
+  std::string name;  // "acc", "acc_norm", "word_perplexity", ...
+  double value = 0;
+  std::optional<double> stdError;  // standard error of value, when known
+  std::optional<int64_t> samples;  // number of examples behind value, when known
+  bool higherIsBetter = true;
+};
+
+// Statistics are a property of (model, quant config, calibration data), not of one task's run.
+struct StatsKey {
+  int64_t modelId = 0;
+  std::string quantName;    // the config the tensors were observed under ("" or baseline = none)
+  std::string calibration;  // describes the calibration text, e.g. "wikitext2 n=128 L=512 seed=0"; "" for weights
+  bool operator==(const StatsKey&) const = default;
+};
+
+struct LayerStatRecord {
+  StatsKey key;
+  std::optional<int64_t> runId;  // the run that produced it, when one did
+  int layer = 0;
+  std::string role;  // roleName(): "q_proj", "down_proj", ...
+  std::string kind;  // kindName(): "weight", "activation", "key", "value"
+  int64_t count = 0;
+  double mean = 0;
+  double std = 0;
+  double absmax = 0;
+  double kurtosis = 0;  // Pearson (normal = 3)
+  std::optional<double> outlierRatio;  // fraction with |x - mean| > k*std; absent in schema v1 rows
+};
+
+struct ChannelProfileRecord {
+  StatsKey key;
+  std::optional<int64_t> runId;
+  int layer = 0;
+  std::string role;
+  std::string kind;
+  std::vector<float> absmax;  // one per channel (input feature)
+};
+
+enum class LogLevel { Debug, Info, Warning, Error };
+std::string_view logLevelName(LogLevel level);  // "debug", "info", "warning", "error"
+
+struct LogRecord {
+  int64_t id = 0;  // increases with time: poll with logs(runId, lastSeenId)
+  int64_t runId = 0;
+  std::string time;  // ISO 8601 UTC with milliseconds
+  std::string level;
+  std::string text;
+};
+
+// Empty / nullopt fields match anything.
+struct RunFilter {
+  std::optional<int64_t> modelId;
+  std::string task;
+  std::string quantName;
+  std::optional<RunStatus> status;
+};
+
+struct StatsQuery {
+  std::optional<int64_t> modelId;
+  std::optional<std::string> quantName;
+  std::optional<std::string> calibration;
+  std::optional<int64_t> runId;
+  std::optional<int> layer;
+  std::string role;  // "" = any
+  std::string kind;  // "" = any
+};
+
+// Everything a finished run stores, committed in one transaction by finishRun. The stats' key and
+// runId are filled in from the run (model, quant) and calibration below.
+struct RunResults {
+  std::vector<MetricRecord> metrics;
+  std::string calibration;
+  std::vector<LayerStatRecord> layerStats;
+  std::vector<ChannelProfileRecord> channelProfiles;
+  double wallSeconds = 0;  // measured by the caller with a monotonic clock
+  int64_t tokensProcessed = 0;
+};
+
+}  // namespace qs

@@ -1,1 +1,0 @@
-namespace qs { int quantLayerAnchor = 0; }

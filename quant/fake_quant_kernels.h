@@ -1,0 +1,32 @@
+#pragma once
+// The float32 building blocks of the fused CPU kernel (fake_quant_cpu.cpp), exposed for tests and
+// the benchmark. Each is compiled for AVX2 and for baseline x86-64 and picked at run time.
+#include <cstdint>
+
+#include "quant/quant_spec.h"
+
+namespace qs::fq {
+
+struct Range {
+  float min;
+  float max;
+};
+
+// Scale and zero of one group from its range, exactly as the reference computes them.
+struct GroupParams {
+  float scale;
+  float zero;  // 0 for symmetric specs
+  float qmin;
+  float qmax;
+  bool symmetric;
+};
+GroupParams groupParams(Range range, const QuantSpec& spec);
+
+Range rangeOf(const float* x, int64_t n);
+// out may equal x.
+void quantizeGroup(const float* x, float* out, int64_t n, const GroupParams& p);
+
+// Round half to even under the default rounding mode, like std::nearbyint, for every float.
+float roundHalfEven(float y);
+
+}  // namespace qs::fq

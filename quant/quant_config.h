@@ -1,0 +1,90 @@
+#pragma once
+// A quantization configuration: weight, activation and KV specs, the method, and layer rules, with
+// a canonical short name that keys the experiment database.
+//
+// Canonical name grammar (parse(name).name() == name for every name that name() prints):
+//
+//   name   := "FP16"                                   nothing quantized (also accepts W16A16KV16)
+//           | "W" b "A" b "KV" b { "-" token }          b = 2..8 or 16 (16 = not quantized)
+//   Tokens, printed in this order and only where they apply:
+//   1. Granularity of W and KV, printed whenever either is quantized:
+//        "g<N>" (group N) | "pc" (per channel: a weight row; one KV head of one token) | "pt" (per tensor)
+//      one shared token when the quantized ones agree; otherwise "w<G>-kv<G>" (e.g. -wg128-kvpc).
+//   2. Activation granularity when not per-token (the default): "ag<N>" | "apt".
+//   3. Symmetry when not the default (W asym, A sym, KV asym): "symW", "asymA", "symKV".
+//   4. Zero-point convention when not the reference one: "gptqzero" when every quantized
+//      asymmetric spec uses GPTQ's range-includes-zero, else "gptqzeroW" / "gptqzeroA" / "gptqzeroKV".
+//   5. Method when not "rtn": "awq" | "smoothquant" | "gptq".
+//   6. Layer rules, in order (the last matching rule wins):
+//        ("incl" | "excl") "." target [ ".L" first [ "to" last ] ]
+//        target = a linear role name (q_proj, down_proj, lm_head, router, ...), "kv" or "all".
+//      The output head is excluded unless a rule includes it ("-incl.lm_head").
+// parse() also accepts shorthands and normalises them: omitted parts are 16 ("W4" = W4A16KV16),
+// a missing granularity token means g128, default symmetry tokens ("asymW") are accepted.
+// Example: "W4A8KV4-g128", "W4A16KV16-g64-symW-excl.router", "W8A8KV16-g128-asymA-gptqzero".
+#include <nlohmann/json_fwd.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/tensor_role.h"
+#include "quant/quant_spec.h"
+
+namespace qs {
+
+struct LayerRule {
+  bool include = false;            // false = keep unquantized
+  std::optional<TensorRole> role;  // a linear role; nullopt with kvCache false = every tensor
+  bool kvCache = false;            // the rule targets the KV cache of the layers
+  std::optional<int> firstLayer;   // inclusive layer range; nullopt = every layer
+  std::optional<int> lastLayer;
+
+  bool matchesLinear(int layer, TensorRole r) const;
+  bool matchesKv(int layer) const;
+  std::string token() const;  // "excl.down_proj.L0to3"
+  bool operator==(const LayerRule&) const = default;
+};
+
+struct QuantConfig {
+  QuantSpec weight = QuantSpec::off();
+  QuantSpec activation = QuantSpec::off();
+  QuantSpec kv = QuantSpec::off();
+  std::string method = "rtn";
+  std::vector<LayerRule> rules;
+
+  // Defaults of each tensor type when a name gives only the bits.
+  static QuantSpec defaultWeight(int bits) { return QuantSpec::group(bits, 128, false); }
+  static QuantSpec defaultActivation(int bits) { return QuantSpec::token(bits, true); }
+  static QuantSpec defaultKv(int bits) { return QuantSpec::group(bits, 128, false); }
+
+  bool quantizesAnything() const { return weight.enabled() || activation.enabled() || kv.enabled(); }
+  // Whether the linear (layer, role) has its weight and input quantized (by the specs that are on).
+  bool selectsLinear(int layer, TensorRole role) const;
+  // Whether the K/V of `layer` are quantized (when the KV spec is on).
+  bool selectsKv(int layer) const;
+
+  // Throws qs::Error naming the spec / rule that is invalid (bits, granularity for the tensor type).
+  void validate() const;
+  // The same configuration with unused fields reset, so equal configurations compare equal.
+  QuantConfig normalized() const;
+  bool operator==(const QuantConfig&) const = default;
+
+  std::string name() const;
+  // Throws qs::Error quoting the name and naming the part that is wrong.
+  static QuantConfig parse(std::string_view name);
+
+  // Presets: FP16, W8, W4, W3, W2, W8A8, W4A8, W4A4, KV8, KV4, KV3, KV2.
+  static const std::vector<std::string>& presetNames();
+  static QuantConfig preset(std::string_view presetName);  // throws naming the unknown preset
+
+  static const std::vector<std::string>& knownMethods();  // rtn, awq, smoothquant, gptq
+};
+
+// {"name": ..., "weight": spec, "activation": spec, "kv": spec, "method": "rtn", "rules": [...]}
+void to_json(nlohmann::json& j, const QuantConfig& config);
+// Throws qs::Error naming the field. The stored "name" is checked against the fields.
+QuantConfig quantConfigFromJson(const nlohmann::json& j);
+
+}  // namespace qs

@@ -1,0 +1,65 @@
+#pragma once
+// How one tensor type (weights, activations or the KV cache) is fake-quantized: bits, grouping,
+// symmetric or zero-point, and which zero-point convention (see docs QUANT_SPEC.md).
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace qs {
+
+// Groups are runs along the last dimension of the tensor, viewed as [rows, lastDim].
+enum class Granularity : uint8_t {
+  PerTensor,   // one group: the whole tensor
+  PerChannel,  // one group per row (a weight's output channel; one KV head of one token)
+  PerGroup,    // contiguous runs of groupSize elements along the last dimension
+  PerToken,    // one group per row of an activation [tokens, features]; same layout as PerChannel
+};
+
+enum class ZeroPoint : uint8_t {
+  Reference,              // the paper's formula: zero clamped to [0, qmax] (range clipped to contain 0)
+  GptqRangeIncludesZero,  // GPTQ's quantizer: min' = min(min, 0), max' = max(max, 0)
+};
+
+struct QuantSpec {
+  int bits = 16;  // 2..8, or 16 = not quantized
+  Granularity granularity = Granularity::PerGroup;
+  int64_t groupSize = 128;  // used by PerGroup only
+  bool symmetric = false;
+  ZeroPoint zeroPoint = ZeroPoint::Reference;  // used by asymmetric specs only
+
+  bool enabled() const { return bits != 16; }
+  // Throws qs::Error naming `what` (e.g. "weight spec") when a field is out of range.
+  void validate(std::string_view what = "quant spec") const;
+  // The same spec with the fields that do not apply reset to defaults (so equal specs compare equal).
+  QuantSpec normalized() const;
+  bool operator==(const QuantSpec&) const = default;
+
+  static QuantSpec off() { return {}; }
+  static QuantSpec group(int bits, int64_t groupSize, bool symmetric = false);
+  static QuantSpec channel(int bits, bool symmetric = false);
+  static QuantSpec tensor(int bits, bool symmetric = false);
+  static QuantSpec token(int bits, bool symmetric = true);
+};
+
+// Elements per group and number of groups for a tensor of `numel` elements whose last dimension is
+// `lastDim`. Throws qs::Error naming `shape` when the group size does not divide the last dimension.
+struct GroupLayout {
+  int64_t groupLength = 0;
+  int64_t groups = 0;
+};
+GroupLayout groupLayout(const QuantSpec& spec, int64_t numel, int64_t lastDim, std::string_view shape);
+
+std::string_view granularityName(Granularity g);  // "per-tensor", "per-channel", "per-group", "per-token"
+std::optional<Granularity> granularityFromName(std::string_view name);
+std::string_view zeroPointName(ZeroPoint z);  // "reference", "gptq"
+std::optional<ZeroPoint> zeroPointFromName(std::string_view name);
+
+// {"bits":4,"granularity":"per-group","group_size":128,"symmetric":false,"zero_point":"reference"}
+void to_json(nlohmann::json& j, const QuantSpec& spec);
+// Throws qs::Error naming `what` and the field on a missing / invalid field.
+QuantSpec quantSpecFromJson(const nlohmann::json& j, std::string_view what = "quant spec");
+
+}  // namespace qs

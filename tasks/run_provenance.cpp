@@ -1,0 +1,60 @@
+#include "tasks/run_provenance.h"
+
+#include <ATen/ATen.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "core/checkpoint.h"
+#include "core/error.h"
+#include "core/model.h"
+#include "core/model_fingerprint.h"
+#include "core/runtime.h"
+#include "quant/quant_config.h"
+
+namespace qs {
+
+std::string describeDevice(const Model& model) {
+  if (model.device().is_cpu()) return "cpu (" + std::to_string(computeThreads()) + " threads)";
+  return model.device().str();
+}
+
+std::string softwareVersionsJson() {
+  nlohmann::json j;
+  j["quantscope"] = QS_VERSION;
+  j["libtorch"] = libtorchVersion();
+  j["blas"] = blasDescription();
+  j["compiler"] = std::string("gcc ") + __VERSION__;
+  return j.dump();
+}
+
+std::string quantConfigJson(const std::string& canonicalName) {
+  nlohmann::json j;
+  to_json(j, QuantConfig::parse(canonicalName));
+  return j.dump();
+}
+
+std::string fingerprintModel(const std::filesystem::path& modelDir) {
+  std::ifstream in(modelDir / "config.json", std::ios::binary);
+  if (!in) throw Error((modelDir / "config.json").string() + ": cannot open");
+  std::ostringstream config;
+  config << in.rdbuf();
+  const Checkpoint ckpt = Checkpoint::open(modelDir);
+  std::vector<WeightSignature> weights;
+  for (const auto& name : ckpt.names()) {
+    at::Tensor t = ckpt.tensor(name);  // a view of the mapping: no data is read
+    std::string dtype = t.scalar_type() == at::kFloat      ? "F32"
+                        : t.scalar_type() == at::kHalf     ? "F16"
+                        : t.scalar_type() == at::kBFloat16 ? "BF16"
+                                                           : std::string(c10::toString(t.scalar_type()));
+    weights.push_back({name, dtype, t.sizes().vec()});
+  }
+  return modelFingerprint(config.str(), std::move(weights));
+}
+
+std::filesystem::path baselineCacheDir(const std::filesystem::path& database, const std::string& fingerprint) {
+  return std::filesystem::path(database.string() + ".baselines") / fingerprint.substr(0, 16);
+}
+
+}  // namespace qs

@@ -1,0 +1,157 @@
+// The request engine and the tasks on real checkpoints: the golden LLaMA (scored against the
+// Hugging Face logits) and stories260K with its tokenizer (scores reproducible to the last digit).
+#include <ATen/ATen.h>
+#include <QtTest/QtTest>
+
+#include <fstream>
+
+#include "core/model.h"
+#include "core/runtime.h"
+#include "core/safetensors.h"
+#include "core/tokenizer.h"
+#include "tasks/evaluator.h"
+#include "tasks/model_backend.h"
+#include "tasks/request_engine.h"
+#include "tests/support/test_support.h"
+
+namespace {
+
+std::vector<int> row(const nlohmann::json& ids, int r, int from, int to) {
+  std::vector<int> out;
+  for (int i = from; i < to; ++i) out.push_back(ids[r][i].get<int>());
+  return out;
+}
+
+qs::Request pretokenized(std::vector<int> ctx, std::vector<int> cont) {
+  qs::Request r;
+  r.pretokenized = true;
+  r.contextIds = std::move(ctx);
+  r.continuationIds = std::move(cont);
+  return r;
+}
+
+std::string dump(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
+
+}  // namespace
+
+class TestTaskEngineModels : public QObject {
+  Q_OBJECT
+  std::filesystem::path shared_;
+  std::unique_ptr<qs::Model> golden_;
+  std::unique_ptr<qs::Tokenizer> storiesTok_;
+  std::unique_ptr<qs::ModelBackend> stories_;
+  nlohmann::json ids_;
+  at::Tensor goldenLogits_;
+
+  double goldenLogprob(int r, int from, int to) {
+    auto lp = at::log_softmax(goldenLogits_[r].to(at::kDouble), -1);
+    double s = 0;
+    for (int t = from; t < to; ++t) s += lp[t - 1][ids_[r][t].get<int>()].item<double>();
+    return s;
+  }
+
+ private Q_SLOTS:
+  void initTestCase() {
+    qs::configureThreads();
+    shared_ = qs::test::sharedDir();
+    if (!std::filesystem::exists(shared_ / "golden" / "llama" / "model.safetensors") ||
+        !std::filesystem::exists(shared_ / "models" / "stories260K" / "tokenizer.json"))
+      QSKIP("../shared golden/llama or models/stories260K is not available");
+    golden_ = qs::Model::load(shared_ / "golden" / "llama");
+    storiesTok_ = qs::Tokenizer::load(shared_ / "models" / "stories260K");
+    stories_ = qs::ModelBackend::load(shared_ / "models" / "stories260K");
+    ids_ = nlohmann::json::parse(qs::test::readFile(shared_ / "golden" / "llama" / "input_ids.json"))["input_ids"];
+    goldenLogits_ = qs::SafetensorsFile::open(shared_ / "golden" / "llama" / "logits.safetensors")->tensor("logits").clone();
+  }
+
+  // Loglikelihoods through the engine (batched, shared prefixes, KV-cache copies) equal the
+  // Hugging Face logits' log-softmax.
+  void goldenLoglikelihoods() {
+    // The stories260K tokenizer has the golden model's vocabulary size (512); requests are token ids.
+    qs::ModelBackend lm(*golden_, *storiesTok_);
+    std::vector<qs::Request> reqs;
+    std::vector<double> want;
+    for (int r = 0; r < 2; ++r)
+      for (int k : {1, 8, 8, 20}) {
+        reqs.push_back(pretokenized(row(ids_, r, 0, k), row(ids_, r, k, 24)));
+        want.push_back(goldenLogprob(r, k, 24));
+      }
+    // A second continuation of the 8-token contexts, so that they are scored from a shared prefix.
+    for (int r = 0; r < 2; ++r) reqs.push_back(pretokenized(row(ids_, r, 0, 8), row(ids_, r, 8, 12)));
+    for (int r = 0; r < 2; ++r) want.push_back(goldenLogprob(r, 8, 12));
+    for (bool share : {true, false}) {
+      qs::EngineOptions o;
+      o.sharePrefixes = share;
+      o.maxBatchTokens = 40;
+      qs::RequestEngine engine(lm, o);
+      auto out = engine.run(reqs);
+      for (size_t i = 0; i < reqs.size(); ++i)
+        QVERIFY2(std::abs(out[i].logprob - want[i]) < 2e-4,
+                 qPrintable(QString("request %1 share %2: %3 vs %4").arg(i).arg(share).arg(out[i].logprob).arg(want[i])));
+      if (share) QVERIFY(engine.stats().prefixTokensSaved >= 2 * 8);
+    }
+  }
+
+  void goldenGreedyGeneration() {
+    qs::ModelBackend lm(*golden_, *storiesTok_);
+    auto greedy = nlohmann::json::parse(qs::test::readFile(shared_ / "golden" / "llama" / "greedy.json"));
+    qs::Request r;
+    r.type = qs::RequestType::GenerateUntil;
+    r.pretokenized = true;
+    r.contextIds = greedy["prompt_ids"].get<std::vector<int>>();
+    r.maxNewTokens = 16;
+    qs::Request other = r;  // batched with a longer prompt: left padding must not change the result
+    other.contextIds = row(ids_, 1, 0, 13);
+    qs::RequestEngine engine(lm);
+    auto out = engine.run({r, other});
+    QCOMPARE(out[0].generatedIds, greedy["generate_tokens_kv_cache"].get<std::vector<int>>());
+  }
+
+  void storiesScoresAreReproducible() {
+    qs::EvalOptions o;
+    o.dataDir = shared_ / "data";
+    o.limit = 4;
+    o.bootstrapIterations = 100;
+    std::vector<std::string> tasks{"arc_easy", "hellaswag", "piqa", "lambada_openai", "wikitext2_document",
+                                   "truthfulqa_mc2", "gsm8k_cot"};
+    auto a = qs::evaluate(*stories_, tasks, o);
+    auto b = qs::evaluate(*stories_, tasks, o);
+    QCOMPARE(dump(a.toJson()["tasks"]), dump(b.toJson()["tasks"]));
+    // A trained model: LAMBADA perplexity far below the uniform 512.
+    const qs::TaskResult* lambada = nullptr;
+    for (const auto& t : a.tasks)
+      if (t.task == "lambada_openai") lambada = &t;
+    QVERIFY(lambada && lambada->find("perplexity")->value < 512);
+    QVERIFY(a.stats.prefixTokensSaved > 0);
+  }
+
+  void storiesPrefixSharingMatchesUnshared() {
+    qs::EvalOptions o;
+    o.dataDir = shared_ / "data";
+    o.limit = 6;
+    o.klDivergence = false;
+    auto shared = qs::evaluate(*stories_, {"arc_challenge"}, o);
+    o.engine.sharePrefixes = false;
+    auto plain = qs::evaluate(*stories_, {"arc_challenge"}, o);
+    QCOMPARE(shared.tasks[0].find("acc")->value, plain.tasks[0].find("acc")->value);
+    QCOMPARE(shared.tasks[0].find("acc_norm")->value, plain.tasks[0].find("acc_norm")->value);
+    QVERIFY(shared.stats.forwardTokens < plain.stats.forwardTokens);
+    QCOMPARE(plain.stats.forwardTokens - shared.stats.forwardTokens, shared.stats.prefixTokensSaved);
+  }
+
+  void klAgainstItselfIsZero() {
+    qs::EvalOptions o;
+    o.klMaxTokens = 600;
+    auto base = qs::evaluate(*stories_, {"lambada_openai"}, o);
+    QVERIFY(base.logitReference);
+    auto baseline = qs::Baseline::fromResults(base);
+    o.baseline = &baseline;
+    auto again = qs::evaluate(*stories_, {"lambada_openai"}, o);
+    QCOMPARE(QString::fromStdString(again.tasks.back().task), QString("kl_divergence"));
+    QVERIFY(again.tasks.back().find("kl_divergence")->value < 1e-4);
+    QCOMPARE(again.tasks.back().find("same_top_token")->value, 1.0);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestTaskEngineModels)
+#include "test_task_engine_models.moc"

@@ -1,0 +1,194 @@
+// Every bundled task file loads and runs end to end on the bundled samples with a deterministic
+// fake LM; results carry stderr and n, and a second run reproduces them exactly.
+#include <QtTest/QtTest>
+
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "core/error.h"
+#include "tasks/evaluator.h"
+#include "tasks/resource_paths.h"
+#include "tests/support/fake_lm.h"
+#include "tests/support/test_support.h"
+
+namespace {
+
+qs::EvalOptions bundledOptions() {
+  qs::EvalOptions o;
+  o.tasksDir = qs::test::sourceDir() / "resources" / "tasks";
+  o.dataDir = qs::test::sourceDir() / "resources" / "data";
+  o.bootstrapIterations = 200;
+  o.klDivergence = false;
+  return o;
+}
+
+std::vector<std::string> allTaskNames() {
+  std::vector<std::string> names;
+  for (const auto& t : qs::listTasks(bundledOptions().tasksDir)) names.push_back(t.name);
+  return names;
+}
+
+}  // namespace
+
+class TestBundledTasks : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void listsEveryTaskWithKindAndVersion() {
+    auto tasks = qs::listTasks(bundledOptions().tasksDir);
+    QVERIFY(tasks.size() >= 20);
+    std::set<std::string> names;
+    for (const auto& t : tasks) {
+      QVERIFY2(t.error.empty(), t.error.c_str());
+      QVERIFY(!t.name.empty());
+      QVERIFY(t.version >= 1);
+      QVERIFY(!t.kind.empty());
+      QVERIFY2(names.insert(t.name).second, t.name.c_str());  // names are unique
+    }
+    for (const char* want : {"arc_easy", "arc_challenge", "hellaswag", "piqa", "mmlu", "lambada_openai",
+                             "wikitext2_concatenated", "wikitext2_document", "gsm8k_cot", "truthfulqa_mc1",
+                             "truthfulqa_mc2", "icl_arc_easy", "calibration_arc_easy", "longeval_lines",
+                             "longeval_topics", "longeval_lines_generated", "kv_retrieval", "mt_bench"})
+      QVERIFY2(names.count(want), want);
+    QVERIFY(!names.count(""));  // abstract bases are not listed
+  }
+
+  void everyTaskRunsOnTheFakeLm() {
+    qs::test::FakeLm lm(512);
+    auto o = bundledOptions();
+    o.limit = 6;
+    for (const auto& name : allTaskNames()) {
+      qs::EvalResults r;
+      try {
+        r = qs::evaluate(lm, {name}, o);
+      } catch (const qs::Error& e) {
+        QFAIL(qPrintable(QString::fromStdString(name + ": " + e.what())));
+      }
+      QCOMPARE(r.tasks.size(), size_t(1));
+      const auto& t = r.tasks[0];
+      QCOMPARE(QString::fromStdString(t.task), QString::fromStdString(name));
+      QVERIFY2(t.documents > 0, name.c_str());
+      bool anyHeadline = false;
+      for (const auto& m : t.metrics) {
+        QVERIFY2(m.n > 0, (name + " " + m.metric).c_str());
+        QVERIFY2(std::isfinite(m.stderr) && m.stderr >= 0, (name + " " + m.metric).c_str());
+        if (m.breakdown.empty()) anyHeadline = true;
+      }
+      // MT-Bench without a judge or baseline has no metric values, only notes saying why.
+      if (name == "mt_bench") QVERIFY(!t.notes.empty());
+      else QVERIFY2(anyHeadline, name.c_str());
+    }
+  }
+
+  void resultsAreReproducible() {
+    auto o = bundledOptions();
+    o.limit = 8;
+    std::vector<std::string> names{"arc_easy", "hellaswag", "lambada_openai", "wikitext2_document", "gsm8k_cot", "mmlu"};
+    qs::test::FakeLm a(512), b(512);
+    auto ra = qs::evaluate(a, names, o);
+    auto rb = qs::evaluate(b, names, o);
+    auto dump = [](const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+    QCOMPARE(dump(ra.toJson()["tasks"]), dump(rb.toJson()["tasks"]));
+  }
+
+  void limitSubsamplesDeterministicallyBySeed() {
+    qs::test::FakeLm lm(512);
+    auto o = bundledOptions();
+    o.limit = 5;
+    auto r1 = qs::evaluate(lm, {"lambada_openai"}, o);
+    QCOMPARE(r1.tasks[0].documents, int64_t(5));
+    o.seed = 99;
+    auto r2 = qs::evaluate(lm, {"lambada_openai"}, o);
+    QCOMPARE(r2.tasks[0].documents, int64_t(5));
+    QVERIFY(r1.tasks[0].find("perplexity")->value != r2.tasks[0].find("perplexity")->value);
+  }
+
+  void fakeLmSolvesCountingQuestions() {
+    // The fake predicts byte + 1; a task whose answers follow that rule scores 1, one that never
+    // does scores 0: acc reads the right loglikelihoods.
+    auto dir = qs::test::freshTempDir("counting_task");
+    std::filesystem::create_directories(dir / "tasks" / "toy");
+    std::filesystem::create_directories(dir / "data");
+    std::ofstream(dir / "data" / "toy.jsonl") << R"({"q": "abc", "opts": ["d", "x"], "a": 0})" "\n"
+                                                 R"({"q": "mno", "opts": ["z", "p"], "a": 1})" "\n";
+    std::ofstream(dir / "tasks" / "toy" / "toy.json") << R"({"name": "toy", "version": 1, "kind": "basic",
+      "data": {"files": "toy.jsonl"}, "output_type": "multiple_choice", "doc_to_text": "{q}",
+      "choices": "opts", "gold": "a", "target_delimiter": "", "metrics": ["acc"]})";
+    qs::EvalOptions o;
+    o.tasksDir = dir / "tasks";
+    o.dataDir = dir / "data";
+    o.klDivergence = false;
+    qs::test::FakeLm lm;
+    auto r = qs::evaluate(lm, {"toy"}, o);
+    QCOMPARE(r.tasks[0].find("acc")->value, 1.0);
+    QCOMPARE(r.tasks[0].find("acc")->n, int64_t(2));
+    QCOMPARE(r.stats.prefixTokensSaved, int64_t(2 * 4));  // two questions, BOS + 3 bytes each shared once
+  }
+
+  void mmluReportsSubjectsAndMacroAverage() {
+    qs::test::FakeLm lm(2048);
+    auto r = qs::evaluate(lm, {"mmlu"}, bundledOptions());
+    const auto& t = r.tasks[0];
+    int subjects = 0;
+    double sum = 0;
+    for (const auto& m : t.metrics)
+      if (m.metric == "acc" && m.breakdown.rfind("subject=", 0) == 0) {
+        ++subjects;
+        sum += m.value;
+      }
+    QCOMPARE(subjects, 3);
+    QVERIFY(std::abs(t.find("acc")->value - sum / 3) < 1e-12);
+    QCOMPARE(t.find("acc")->n, int64_t(24));
+    QVERIFY(r.stats.prefixTokensSaved > 0);
+  }
+
+  void fewshotGainIsPaired() {
+    qs::test::FakeLm lm(2048);
+    auto r = qs::evaluate(lm, {"icl_arc_easy"}, bundledOptions());
+    const auto& t = r.tasks[0];
+    auto* zero = t.find("acc_0shot");
+    auto* five = t.find("acc_5shot");
+    auto* gain = t.find("acc_gain");
+    QVERIFY(zero && five && gain);
+    QVERIFY(std::abs(gain->value - (five->value - zero->value)) < 1e-12);
+    QCOMPARE(gain->n, int64_t(24));
+  }
+
+  void klReferenceRoundTrip() {
+    qs::test::FakeLm base(128);
+    auto o = bundledOptions();
+    o.klDivergence = true;
+    o.klMaxTokens = 300;
+    auto baseRun = qs::evaluate(base, {"arc_easy"}, o);
+    QVERIFY(baseRun.logitReference.has_value());
+    QCOMPARE(baseRun.logitReference->tokens.size(), size_t(300));
+    auto dir = qs::test::freshTempDir("kl_baseline");
+    qs::Baseline::fromResults(baseRun).save(dir);
+    auto baseline = qs::Baseline::load(dir);
+    o.baseline = &baseline;
+    qs::test::FakeLm same(128);
+    auto r = qs::evaluate(same, {"arc_easy"}, o);
+    const qs::TaskResult* kl = nullptr;
+    for (const auto& t : r.tasks)
+      if (t.task == "kl_divergence") kl = &t;
+    QVERIFY(kl);
+    // The same model: KL only from float16 storage of the baseline, top tokens identical.
+    QVERIFY(kl->find("kl_divergence")->value < 1e-5);
+    QCOMPARE(kl->find("same_top_token")->value, 1.0);
+    QCOMPARE(kl->find("kl_divergence")->n, int64_t(299 - 2));  // windows of 128: 127 + 127 + 43 positions
+  }
+
+  void cancellationStopsAnEvaluation() {
+    qs::test::FakeLm lm(512);
+    auto o = bundledOptions();
+    o.engine.maxBatchSize = 1;
+    qs::CancelToken cancel;
+    int reports = 0;
+    QVERIFY_THROWS_EXCEPTION(qs::Cancelled, qs::evaluate(lm, {"arc_easy"}, o, [&](const qs::EvalProgress& p) {
+      if (p.stage == "requests" && ++reports == 3) cancel.cancel();
+    }, &cancel));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestBundledTasks)
+#include "test_bundled_tasks.moc"

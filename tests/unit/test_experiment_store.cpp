@@ -1,0 +1,605 @@
+#include <QtTest/QtTest>
+#include <sqlite3.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <atomic>
+#include <limits>
+#include <mutex>
+#include <thread>
+
+#include "core/error.h"
+#include "core/experiment_store.h"
+#include "tests/support/test_support.h"
+
+namespace {
+namespace fs = std::filesystem;
+using qs::ExperimentStore;
+
+// The schema as QuantScope 0.1 (schema version 1) wrote it, kept verbatim here so that the
+// migration is tested against the historical file format, not against the code's own copy.
+constexpr const char* kSchemaV1 = R"sql(
+PRAGMA application_id = 1364411458;
+CREATE TABLE models (id INTEGER PRIMARY KEY, path TEXT NOT NULL, family TEXT NOT NULL,
+  parameters INTEGER NOT NULL DEFAULT 0, dtype TEXT NOT NULL DEFAULT '', fingerprint TEXT NOT NULL UNIQUE);
+CREATE TABLE runs (id INTEGER PRIMARY KEY, model_id INTEGER NOT NULL REFERENCES models(id),
+  quant_name TEXT NOT NULL, quant_json TEXT NOT NULL DEFAULT '{}', task TEXT NOT NULL, task_version TEXT NOT NULL,
+  sample_limit INTEGER NOT NULL DEFAULT 0, seed INTEGER NOT NULL DEFAULT 0,
+  status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'interrupted')),
+  device TEXT NOT NULL DEFAULT '', software_versions TEXT NOT NULL DEFAULT '{}', started_at TEXT NOT NULL DEFAULT '',
+  finished_at TEXT NOT NULL DEFAULT '', wall_seconds REAL NOT NULL DEFAULT 0,
+  tokens_processed INTEGER NOT NULL DEFAULT 0, error_text TEXT NOT NULL DEFAULT '');
+CREATE UNIQUE INDEX runs_key ON runs (model_id, quant_name, task, task_version, sample_limit, seed);
+CREATE TABLE metrics (run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, name TEXT NOT NULL,
+  value REAL NOT NULL, higher_is_better INTEGER NOT NULL DEFAULT 1, PRIMARY KEY (run_id, name));
+CREATE TABLE layer_stats (model_id INTEGER NOT NULL REFERENCES models(id), quant_name TEXT NOT NULL DEFAULT '',
+  calibration TEXT NOT NULL DEFAULT '', run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  layer INTEGER NOT NULL, role TEXT NOT NULL, kind TEXT NOT NULL, count INTEGER NOT NULL, mean REAL NOT NULL,
+  std REAL NOT NULL, absmax REAL NOT NULL, kurtosis REAL NOT NULL,
+  PRIMARY KEY (model_id, quant_name, calibration, layer, role, kind));
+INSERT INTO models VALUES (1, '/models/opt-125m', 'opt', 125239296, 'F16', 'fp-opt');
+INSERT INTO runs VALUES (1, 1, 'W4A16KV16-g128', '{"w":4}', 'lambada', '1.0', 0, 1234, 'done', 'cpu',
+  '{"quantscope":"0.1.0"}', '2024-03-01T10:00:00.000Z', '2024-03-01T10:05:00.000Z', 300.5, 123456, '');
+INSERT INTO runs VALUES (2, 1, 'W3A16KV16-g128', '{"w":3}', 'lambada', '1.0', 0, 1234, 'running', 'cpu',
+  '{}', '2024-03-01T11:00:00.000Z', '', 0, 0, '');
+INSERT INTO metrics VALUES (1, 'acc', 0.5871, 1);
+INSERT INTO metrics VALUES (1, 'perplexity', 28.25, 0);
+INSERT INTO layer_stats VALUES (1, '', '', NULL, 0, 'q_proj', 'weight', 589824, 0.001, 0.05, 0.9, 4.5);
+PRAGMA user_version = 1;
+)sql";
+
+void rawExec(const fs::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  QCOMPARE(sqlite3_open(file.string().c_str(), &db), SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  QVERIFY2(rc == SQLITE_OK, err ? err : "sqlite3_exec failed");
+  sqlite3_close(db);
+}
+
+int64_t rawInt(const fs::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+  int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return v;
+}
+
+std::string rawText(const fs::path& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  sqlite3_open_v2(file.string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+  sqlite3_stmt* st = nullptr;
+  sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr);
+  std::string out;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    auto p = sqlite3_column_text(st, 0);
+    out += (p ? reinterpret_cast<const char*>(p) : "NULL") + std::string("\n");
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+void writeFile(const fs::path& file, const std::string& bytes) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+qs::ModelRecord opt125m() { return {0, "/models/opt-125m", "opt", 125239296, "F16", "fp-opt"}; }
+
+qs::RunRecord runOf(int64_t modelId, const std::string& quant, const std::string& task, int64_t seed = 1234) {
+  qs::RunRecord r;
+  r.modelId = modelId;
+  r.quantName = quant;
+  r.quantJson = "{\"name\":\"" + quant + "\"}";
+  r.task = task;
+  r.taskVersion = "1.0";
+  r.seed = seed;
+  r.device = "cpu";
+  r.softwareVersions = R"({"quantscope":"0.1.0","libtorch":"1.13.1"})";
+  return r;
+}
+
+qs::RunResults resultsWithStats() {
+  qs::RunResults res;
+  res.metrics = {{"acc", 0.6123, 0.0068, 5153, true}, {"perplexity", 21.5, std::nullopt, 5153, false}};
+  res.calibration = "wikitext2 n=2 L=64 seed=0";
+  qs::LayerStatRecord s;
+  s.layer = 3;
+  s.role = "down_proj";
+  s.kind = "activation";
+  s.count = 4096;
+  s.mean = 0.01;
+  s.std = 0.5;
+  s.absmax = 42.0;
+  s.kurtosis = 118.25;
+  s.outlierRatio = 0.0012;
+  res.layerStats = {s};
+  qs::ChannelProfileRecord p;
+  p.layer = 3;
+  p.role = "down_proj";
+  p.kind = "activation";
+  p.absmax = {0.5f, 42.0f, 1e-7f, std::numeric_limits<float>::max()};
+  res.channelProfiles = {p};
+  res.wallSeconds = 12.5;
+  res.tokensProcessed = 98765;
+  return res;
+}
+
+template <typename F>
+QString errorOf(F&& f) {
+  try {
+    f();
+  } catch (const qs::Error& e) {
+    return QString::fromStdString(e.what());
+  }
+  return {};
+}
+
+}  // namespace
+
+class TestExperimentStore : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void freshDatabaseRoundTrip() {
+    auto file = qs::test::freshTempDir("store_roundtrip") / "exp.qsdb";
+    int64_t runId = 0;
+    {
+      ExperimentStore store(file);
+      QVERIFY(!store.migratedFrom().has_value());
+      int64_t modelId = store.upsertModel(opt125m());
+      auto moved = opt125m();
+      moved.path = "/elsewhere/opt-125m";
+      QCOMPARE(store.upsertModel(moved), modelId);  // same fingerprint, same model
+      QCOMPARE(store.model(modelId)->path, std::string("/elsewhere/opt-125m"));
+      QCOMPARE(store.models().size(), size_t(1));
+
+      runId = store.beginRun(runOf(modelId, "W4A16KV16-g128", "lambada"));
+      QCOMPARE(store.run(runId)->status, qs::RunStatus::Running);
+      QVERIFY(!store.run(runId)->startedAt.empty());
+      store.appendLog(runId, qs::LogLevel::Info, "loading model");
+      store.finishRun(runId, resultsWithStats());
+    }
+    ExperimentStore store(file);
+    auto run = store.run(runId);
+    QVERIFY(run.has_value());
+    QCOMPARE(run->status, qs::RunStatus::Done);
+    QCOMPARE(run->quantJson, std::string("{\"name\":\"W4A16KV16-g128\"}"));
+    QCOMPARE(run->wallSeconds, 12.5);
+    QCOMPARE(run->tokensProcessed, int64_t(98765));
+    QVERIFY(!run->finishedAt.empty());
+    QCOMPARE(run->softwareVersions, std::string(R"({"quantscope":"0.1.0","libtorch":"1.13.1"})"));
+
+    auto metrics = store.metrics(runId);
+    QCOMPARE(metrics.size(), size_t(2));
+    QCOMPARE(metrics[0].name, std::string("acc"));
+    QCOMPARE(metrics[0].value, 0.6123);
+    QCOMPARE(*metrics[0].stdError, 0.0068);
+    QCOMPARE(*metrics[0].samples, int64_t(5153));
+    QVERIFY(metrics[0].higherIsBetter);
+    QVERIFY(!metrics[1].stdError.has_value());
+    QVERIFY(!metrics[1].higherIsBetter);
+
+    qs::StatsQuery q;
+    q.runId = runId;
+    auto stats = store.layerStats(q);
+    QCOMPARE(stats.size(), size_t(1));
+    QCOMPARE(stats[0].key.quantName, std::string("W4A16KV16-g128"));
+    QCOMPARE(stats[0].key.calibration, std::string("wikitext2 n=2 L=64 seed=0"));
+    QCOMPARE(stats[0].kurtosis, 118.25);
+    QCOMPARE(*stats[0].outlierRatio, 0.0012);
+    auto profile = store.channelProfile(stats[0].key, 3, "down_proj", "activation");
+    QVERIFY(profile.has_value());
+    QCOMPARE(profile->absmax, resultsWithStats().channelProfiles[0].absmax);  // bit-exact floats
+    QCOMPARE(store.statsKeys().size(), size_t(1));
+
+    auto logs = store.logs(runId);
+    QCOMPARE(logs.size(), size_t(1));
+    QCOMPARE(logs[0].text, std::string("loading model"));
+    QCOMPARE(logs[0].level, std::string("info"));
+    QVERIFY(store.logs(runId, logs[0].id).empty());
+
+    qs::RunKey key{"fp-opt", "W4A16KV16-g128", "lambada", "1.0", 0, 1234};
+    QCOMPARE(store.findDoneRun(key), std::optional<int64_t>(runId));
+    key.seed = 1;
+    QVERIFY(!store.findDoneRun(key).has_value());
+
+    QCOMPARE(rawInt(file, "PRAGMA user_version"), int64_t(ExperimentStore::currentSchemaVersion()));
+    QCOMPARE(rawText(file, "PRAGMA journal_mode"), std::string("wal\n"));
+  }
+
+  void migratesRealV1Database() {
+    auto dir = qs::test::freshTempDir("store_v1");
+    auto file = dir / "old.qsdb";
+    rawExec(file, kSchemaV1);
+    {
+      ExperimentStore store(file);
+      QCOMPARE(store.migratedFrom(), std::optional<int>(1));
+      QCOMPARE(store.backupFile(), fs::path(file.string() + ".v1.bak"));
+      // The run the old process left `running` is interrupted.
+      QCOMPARE(store.interruptedOnOpen(), std::vector<int64_t>({2}));
+      auto run = store.run(1);
+      QVERIFY(run.has_value());
+      QCOMPARE(run->status, qs::RunStatus::Done);
+      QCOMPARE(run->wallSeconds, 300.5);
+      QCOMPARE(run->tokensProcessed, int64_t(123456));
+      QCOMPARE(run->startedAt, std::string("2024-03-01T10:00:00.000Z"));
+      QCOMPARE(run->shard, std::string());
+      QCOMPARE(store.run(2)->status, qs::RunStatus::Interrupted);
+      auto metrics = store.metrics(1);
+      QCOMPARE(metrics.size(), size_t(2));
+      QCOMPARE(metrics[0].value, 0.5871);
+      QVERIFY(!metrics[0].stdError.has_value());
+      QVERIFY(!metrics[0].samples.has_value());
+      QVERIFY(!metrics[1].higherIsBetter);
+      auto stats = store.layerStats({});
+      QCOMPARE(stats.size(), size_t(1));
+      QCOMPARE(stats[0].kurtosis, 4.5);
+      QVERIFY(!stats[0].outlierRatio.has_value());
+      // Version-2 features work on the migrated file.
+      store.appendLog(1, qs::LogLevel::Info, "after migration");
+      QCOMPARE(store.logs(1).size(), size_t(1));
+      qs::ChannelProfileRecord p{{1, "", ""}, std::nullopt, 0, "q_proj", "weight", {1.0f, 2.0f}};
+      store.putStats({}, {p});
+      QCOMPARE(store.channelProfiles({}).size(), size_t(1));
+    }
+    // The backup is the untouched version-1 database.
+    auto bak = fs::path(file.string() + ".v1.bak");
+    QVERIFY(fs::exists(bak));
+    QCOMPARE(rawInt(bak, "PRAGMA user_version"), int64_t(1));
+    QCOMPARE(rawInt(bak, "SELECT count(*) FROM runs WHERE status = 'running'"), int64_t(1));
+    QCOMPARE(rawInt(bak, "SELECT count(*) FROM sqlite_master WHERE name = 'logs'"), int64_t(0));
+
+    // A migrated file has the tables, columns and indexes of a new one.
+    auto freshFile = dir / "fresh.qsdb";
+    { ExperimentStore fresh(freshFile); }
+    const std::string columns =
+        "SELECT m.name || ' ' || p.name || ' ' || p.type || ' ' || p.\"notnull\" || ' ' || "
+        "ifnull(p.dflt_value, '-') || ' ' || p.pk FROM sqlite_master m, pragma_table_info(m.name) p "
+        "WHERE m.type = 'table' ORDER BY m.name, p.cid";
+    const std::string objects = "SELECT type || ' ' || name || ' ' || tbl_name FROM sqlite_master ORDER BY name";
+    QCOMPARE(rawText(file, columns), rawText(freshFile, columns));
+    QCOMPARE(rawText(file, objects), rawText(freshFile, objects));
+    QVERIFY(rawText(file, columns).find("metrics stderr REAL") != std::string::npos);
+    QCOMPARE(rawInt(file, "PRAGMA user_version"), int64_t(2));
+  }
+
+  void readOnlyOpenOfV1MigratesInMemoryOnly() {
+    auto file = qs::test::freshTempDir("store_v1_ro") / "old.qsdb";
+    rawExec(file, kSchemaV1);
+    const std::string before = qs::test::readFile(file);
+    {
+      ExperimentStore store(file, ExperimentStore::Mode::ReadOnly);
+      QCOMPARE(store.migratedFrom(), std::optional<int>(1));
+      QCOMPARE(store.listRuns().size(), size_t(2));
+      QCOMPARE(store.run(2)->status, qs::RunStatus::Running);  // read-only: not marked
+      QVERIFY(!store.metrics(1)[0].stdError.has_value());
+      QVERIFY(errorOf([&] { store.appendLog(1, qs::LogLevel::Info, "x"); }).contains("read-only"));
+    }
+    QCOMPARE(qs::test::readFile(file), before);
+    QVERIFY(!fs::exists(file.string() + ".v1.bak"));
+  }
+
+  void newerSchemaRefusedUntouched() {
+    auto file = qs::test::freshTempDir("store_newer") / "future.qsdb";
+    {
+      ExperimentStore store(file);
+      store.upsertModel(opt125m());
+    }
+    rawExec(file, "PRAGMA user_version = 7");
+    const std::string before = qs::test::readFile(file);
+    for (auto mode : {ExperimentStore::Mode::ReadWrite, ExperimentStore::Mode::ReadOnly}) {
+      QString err = errorOf([&] { ExperimentStore store(file, mode); });
+      QVERIFY2(err.contains(QString::fromStdString(file.string())), qPrintable(err));
+      QVERIFY2(err.contains("version 7") && err.contains("version 2"), qPrintable(err));
+    }
+    QCOMPARE(qs::test::readFile(file), before);
+    QVERIFY(!fs::exists(file.string() + ".v7.bak"));
+  }
+
+  void textFileRefusedUntouched() {
+    auto file = qs::test::freshTempDir("store_text") / "notes.qsdb";
+    const std::string text = "model,quant,acc\nopt,W4,0.5\n";
+    writeFile(file, text);
+    for (auto mode : {ExperimentStore::Mode::ReadWrite, ExperimentStore::Mode::ReadOnly}) {
+      QString err = errorOf([&] { ExperimentStore store(file, mode); });
+      QVERIFY2(err.contains(QString::fromStdString(file.string())), qPrintable(err));
+      QVERIFY2(err.contains("not an SQLite database"), qPrintable(err));
+    }
+    QCOMPARE(qs::test::readFile(file), text);
+    QVERIFY(!fs::exists(file.string() + "-wal"));
+  }
+
+  void foreignSqliteDatabaseRefused() {
+    auto file = qs::test::freshTempDir("store_foreign") / "other.db";
+    rawExec(file, "CREATE TABLE t (x); INSERT INTO t VALUES (1);");
+    const std::string before = qs::test::readFile(file);
+    QString err = errorOf([&] { ExperimentStore store(file); });
+    QVERIFY2(err.contains("not a QuantScope experiment database"), qPrintable(err));
+    QCOMPARE(qs::test::readFile(file), before);
+  }
+
+  void truncatedDatabaseRefused() {
+    auto dir = qs::test::freshTempDir("store_truncated");
+    auto good = dir / "good.qsdb";
+    {
+      ExperimentStore store(good);
+      int64_t m = store.upsertModel(opt125m());
+      for (int i = 0; i < 20; ++i) {
+        auto id = store.beginRun(runOf(m, "W4A16KV16-g128", "task" + std::to_string(i)));
+        store.finishRun(id, resultsWithStats());
+      }
+    }
+    const std::string bytes = qs::test::readFile(good);
+    QVERIFY(bytes.size() >= 3 * 4096);
+    struct Case {
+      size_t keep;
+      const char* expect;
+    };
+    for (Case c : {Case{50, "shorter than an SQLite header"}, Case{6000, "truncated"}, Case{4096, "truncated"}}) {
+      auto file = dir / ("cut" + std::to_string(c.keep) + ".qsdb");
+      writeFile(file, bytes.substr(0, c.keep));
+      QString err = errorOf([&] { ExperimentStore store(file); });
+      QVERIFY2(err.contains(QString::fromStdString(file.string())) && err.contains(c.expect), qPrintable(err));
+      QCOMPARE(qs::test::readFile(file), bytes.substr(0, c.keep));
+    }
+  }
+
+  // Decision: a write-protected file opened read-write is an error (a sweep must not silently lose
+  // its results); read-only mode opens it for viewing.
+  void readOnlyFile() {
+    auto file = qs::test::freshTempDir("store_readonly") / "ro.qsdb";
+    int64_t runId = 0;
+    {
+      ExperimentStore store(file);
+      runId = store.beginRun(runOf(store.upsertModel(opt125m()), "W8A8KV16", "lambada"));
+      store.finishRun(runId, resultsWithStats());
+    }
+    fs::permissions(file, fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read);
+    const std::string before = qs::test::readFile(file);
+    QString err = errorOf([&] { ExperimentStore store(file); });
+    QVERIFY2(err.contains(QString::fromStdString(file.string())) && err.contains("read-only"), qPrintable(err));
+    {
+      ExperimentStore viewer(file, ExperimentStore::Mode::ReadOnly);
+      QVERIFY(viewer.readOnly());
+      QCOMPARE(viewer.listRuns().size(), size_t(1));
+      QCOMPARE(viewer.metrics(runId).size(), size_t(2));
+      QVERIFY(errorOf([&] { viewer.upsertModel(opt125m()); }).contains("read-only"));
+    }
+    QCOMPARE(qs::test::readFile(file), before);
+    fs::permissions(file, fs::perms::owner_write, fs::perm_options::add);
+  }
+
+  void missingFileReadOnlyIsAnError() {
+    auto file = qs::test::freshTempDir("store_missing") / "nothing.qsdb";
+    QVERIFY(errorOf([&] { ExperimentStore store(file, ExperimentStore::Mode::ReadOnly); }).contains("no such file"));
+    QVERIFY(!fs::exists(file));
+    QVERIFY(errorOf([&] { ExperimentStore store(file.parent_path() / "no" / "x.qsdb"); }).contains("does not exist"));
+  }
+
+  void runningBecomesInterruptedOnReopen() {
+    auto file = qs::test::freshTempDir("store_interrupt") / "exp.qsdb";
+    int64_t runId = 0;
+    {
+      ExperimentStore store(file);
+      runId = store.beginRun(runOf(store.upsertModel(opt125m()), "W4A16KV16-g128", "lambada"));
+    }  // the process "dies" here
+    {
+      ExperimentStore viewer(file, ExperimentStore::Mode::ReadOnly);
+      QCOMPARE(viewer.run(runId)->status, qs::RunStatus::Running);  // viewers change nothing
+    }
+    ExperimentStore store(file);
+    QCOMPARE(store.interruptedOnOpen(), std::vector<int64_t>({runId}));
+    auto run = store.run(runId);
+    QCOMPARE(run->status, qs::RunStatus::Interrupted);
+    QVERIFY(run->errorText.find("found running") != std::string::npos);
+    QCOMPARE(store.logs(runId).back().level, std::string("warning"));
+
+    // Resuming reuses the row.
+    QCOMPARE(store.beginRun(runOf(run->modelId, "W4A16KV16-g128", "lambada")), runId);
+    QCOMPARE(store.run(runId)->status, qs::RunStatus::Running);
+    QVERIFY(store.run(runId)->errorText.empty());
+    QVERIFY(store.logs(runId).back().text.find("restarted") != std::string::npos);
+    store.finishRun(runId, resultsWithStats());
+    QCOMPARE(store.run(runId)->status, qs::RunStatus::Done);
+    QCOMPARE(store.listRuns().size(), size_t(1));
+    // A done run is not begun again.
+    QVERIFY(errorOf([&] { store.beginRun(runOf(run->modelId, "W4A16KV16-g128", "lambada")); }).contains("already done"));
+  }
+
+  void finishRunIsAtomic() {
+    auto file = qs::test::freshTempDir("store_atomic") / "exp.qsdb";
+    ExperimentStore store(file);
+    int64_t runId = store.beginRun(runOf(store.upsertModel(opt125m()), "W4A16KV16-g128", "lambada"));
+
+    // A duplicate metric violates the (run_id, name) key after two metrics were inserted.
+    auto dupMetric = resultsWithStats();
+    dupMetric.metrics.push_back({"acc", 0.1, std::nullopt, std::nullopt, true});
+    QString err = errorOf([&] { store.finishRun(runId, dupMetric); });
+    QVERIFY2(err.contains("metric 'acc'") && err.contains("UNIQUE"), qPrintable(err));
+    QVERIFY(store.metrics(runId).empty());
+    QCOMPARE(store.run(runId)->status, qs::RunStatus::Running);
+
+    // Duplicate statistics fail after all metrics were inserted: none may remain.
+    auto dupStats = resultsWithStats();
+    dupStats.layerStats.push_back(dupStats.layerStats[0]);
+    err = errorOf([&] { store.finishRun(runId, dupStats); });
+    QVERIFY2(err.contains("duplicate layer statistics"), qPrintable(err));
+    QVERIFY(store.metrics(runId).empty());
+    QVERIFY(store.layerStats({}).empty());
+    QCOMPARE(store.run(runId)->status, qs::RunStatus::Running);
+
+    auto nan = resultsWithStats();
+    nan.metrics[1].value = std::nan("");
+    QVERIFY(errorOf([&] { store.finishRun(runId, nan); }).contains("'perplexity' of run"));
+    QVERIFY(store.metrics(runId).empty());
+
+    store.finishRun(runId, resultsWithStats());
+    QCOMPARE(store.metrics(runId).size(), size_t(2));
+    QCOMPARE(store.run(runId)->status, qs::RunStatus::Done);
+    QVERIFY(errorOf([&] { store.finishRun(runId, resultsWithStats()); }).contains("not running"));
+  }
+
+  void transactionRollsBackEverything() {
+    auto file = qs::test::freshTempDir("store_tx") / "exp.qsdb";
+    ExperimentStore store(file);
+    QString err = errorOf([&] {
+      store.transaction([&] {
+        int64_t m = store.upsertModel(opt125m());
+        store.transaction([&] { store.queueRun(runOf(m, "W8A8KV16", "lambada")); });
+        throw qs::Error("stop");
+      });
+    });
+    QCOMPARE(err, QString("stop"));
+    QVERIFY(store.models().empty());
+    QVERIFY(store.listRuns().empty());
+    // A failing inner transaction rolls back only its own part.
+    int64_t m = store.upsertModel(opt125m());
+    store.transaction([&] {
+      store.queueRun(runOf(m, "W8A8KV16", "lambada"));
+      errorOf([&] { store.transaction([&] { store.queueRun(runOf(m, "W4A8KV16", "lambada")); throw qs::Error("inner"); }); });
+    });
+    QCOMPARE(store.listRuns().size(), size_t(1));
+  }
+
+  void listRunsFiltersAndStatuses() {
+    auto file = qs::test::freshTempDir("store_list") / "exp.qsdb";
+    ExperimentStore store(file);
+    int64_t a = store.upsertModel(opt125m());
+    int64_t b = store.upsertModel({0, "/models/llama", "llama", 7, "BF16", "fp-llama"});
+    int64_t r1 = store.beginRun(runOf(a, "W4A16KV16-g128", "lambada"));
+    store.finishRun(r1, resultsWithStats());
+    int64_t r2 = store.beginRun(runOf(a, "W8A8KV16", "lambada"));
+    store.failRun(r2, "CUDA out of memory", 3.0);
+    int64_t r3 = store.queueRun(runOf(b, "W4A16KV16-g128", "wikitext"));
+    QCOMPARE(store.queueRun(runOf(b, "W4A16KV16-g128", "wikitext")), r3);  // idempotent
+    int64_t r4 = store.beginRun(runOf(b, "W8A8KV16", "wikitext"));
+    store.markInterrupted(r4, "cancelled by the user");
+
+    auto ids = [](const std::vector<qs::RunRecord>& runs) {
+      std::vector<int64_t> out;
+      for (const auto& r : runs) out.push_back(r.id);
+      return out;
+    };
+    QCOMPARE(ids(store.listRuns()), std::vector<int64_t>({r1, r2, r3, r4}));
+    qs::RunFilter f;
+    f.task = "lambada";
+    QCOMPARE(ids(store.listRuns(f)), std::vector<int64_t>({r1, r2}));
+    f = {};
+    f.modelId = b;
+    QCOMPARE(ids(store.listRuns(f)), std::vector<int64_t>({r3, r4}));
+    f.quantName = "W8A8KV16";
+    QCOMPARE(ids(store.listRuns(f)), std::vector<int64_t>({r4}));
+    f = {};
+    f.status = qs::RunStatus::Failed;
+    auto failed = store.listRuns(f);
+    QCOMPARE(ids(failed), std::vector<int64_t>({r2}));
+    QCOMPARE(failed[0].errorText, std::string("CUDA out of memory"));
+    QCOMPARE(failed[0].wallSeconds, 3.0);
+    f.status = qs::RunStatus::Queued;
+    QCOMPARE(ids(store.listRuns(f)), std::vector<int64_t>({r3}));
+    QCOMPARE(store.run(r4)->status, qs::RunStatus::Interrupted);
+    f = {};
+    f.task = "lambada";
+    auto byRun = store.metricsByRun(f);
+    QCOMPARE(byRun.size(), size_t(1));  // r2 failed without metrics
+    QCOMPARE(byRun[r1].size(), size_t(2));
+    QCOMPARE(byRun[r1][1].name, std::string("perplexity"));
+    QCOMPARE(byRun[r1][0].stdError, std::optional<double>(0.0068));
+    f.task = "wikitext";
+    QVERIFY(store.metricsByRun(f).empty());
+
+    store.deleteRun(r1);
+    QVERIFY(!store.run(r1).has_value());
+    QVERIFY(store.metrics(r1).empty());
+    auto stats = store.layerStats({});
+    QCOMPARE(stats.size(), size_t(1));  // statistics outlive their run
+    QVERIFY(!stats[0].runId.has_value());
+  }
+
+  void changeStampSeesOtherConnections() {
+    auto file = qs::test::freshTempDir("store_stamp") / "exp.qsdb";
+    ExperimentStore gui(file);
+    ExperimentStore worker(file);
+    uint64_t s0 = gui.changeStamp();
+    QCOMPARE(gui.changeStamp(), s0);  // nothing happened
+    int64_t m = worker.upsertModel(opt125m());
+    uint64_t s1 = gui.changeStamp();
+    QVERIFY(s1 != s0);
+    QCOMPARE(gui.models().size(), size_t(1));
+    gui.queueRun(runOf(m, "W8A8KV16", "lambada"));
+    QVERIFY(gui.changeStamp() != s1);
+  }
+
+  // One store per thread, as documented: two writers and a polling reader, no lost or failed write.
+  void concurrentWritersAndReader() {
+    auto file = qs::test::freshTempDir("store_threads") / "exp.qsdb";
+    int64_t modelId = ExperimentStore(file).upsertModel(opt125m());
+    std::mutex mutex;
+    std::vector<std::string> errors;
+    auto guard = [&](auto&& body) {
+      try {
+        body();
+      } catch (const qs::Error& e) {
+        std::lock_guard lock(mutex);
+        errors.push_back(e.what());
+      }
+    };
+    auto writer = [&](const std::string& quant) {
+      guard([&] {
+        ExperimentStore store(file);
+        for (int i = 0; i < 40; ++i) {
+          int64_t id = store.beginRun(runOf(modelId, quant, "task" + std::to_string(i)));
+          store.appendLog(id, qs::LogLevel::Info, "step");
+          store.finishRun(id, resultsWithStats());
+        }
+      });
+    };
+    std::atomic<bool> stop = false;
+    size_t polls = 0;
+    std::thread reader([&] {
+      guard([&] {
+        ExperimentStore store(file, ExperimentStore::Mode::ReadOnly);
+        uint64_t stamp = store.changeStamp();
+        while (!stop) {
+          if (store.changeStamp() != stamp) {
+            stamp = store.changeStamp();
+            for (const auto& r : store.listRuns()) store.metrics(r.id);
+            ++polls;
+          }
+        }
+      });
+    });
+    std::thread w1(writer, "W4A16KV16-g128"), w2(writer, "W8A8KV16");
+    w1.join();
+    w2.join();
+    stop = true;
+    reader.join();
+    QVERIFY2(errors.empty(), errors.empty() ? "" : errors.front().c_str());
+    qs::RunFilter done;
+    done.status = qs::RunStatus::Done;
+    QCOMPARE(ExperimentStore(file).listRuns(done).size(), size_t(80));
+    QVERIFY(polls > 0);
+  }
+
+  void logsPollIncrementally() {
+    auto file = qs::test::freshTempDir("store_logs") / "exp.qsdb";
+    ExperimentStore store(file);
+    int64_t runId = store.beginRun(runOf(store.upsertModel(opt125m()), "W8A8KV16", "lambada"));
+    store.appendLog(runId, qs::LogLevel::Info, "one");
+    auto first = store.logs(runId);
+    store.appendLog(runId, qs::LogLevel::Warning, "two");
+    auto next = store.logs(runId, first.back().id);
+    QCOMPARE(next.size(), size_t(1));
+    QCOMPARE(next[0].text, std::string("two"));
+    QCOMPARE(next[0].level, std::string("warning"));
+    QVERIFY(errorOf([&] { store.appendLog(999, qs::LogLevel::Info, "x"); }).contains("no run with id 999"));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestExperimentStore)
+#include "test_experiment_store.moc"

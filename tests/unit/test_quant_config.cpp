@@ -1,0 +1,193 @@
+#include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "quant/quant_config.h"
+
+using qs::Granularity;
+using qs::QuantConfig;
+using qs::QuantSpec;
+using qs::TensorRole;
+
+class TestQuantConfig : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void presetNames() {
+    const std::map<std::string, std::string> expected{
+        {"FP16", "FP16"},
+        {"W8", "W8A16KV16-g128"},
+        {"W4", "W4A16KV16-g128"},
+        {"W3", "W3A16KV16-g128"},
+        {"W2", "W2A16KV16-g128"},
+        {"W8A8", "W8A8KV16-g128"},
+        {"W4A8", "W4A8KV16-g128"},
+        {"W4A4", "W4A4KV16-g128"},
+        {"KV8", "W16A16KV8-g128"},
+        {"KV4", "W16A16KV4-g128"},
+        {"KV3", "W16A16KV3-g128"},
+        {"KV2", "W16A16KV2-g128"},
+    };
+    QCOMPARE(QuantConfig::presetNames().size(), expected.size());
+    for (const auto& preset : QuantConfig::presetNames()) {
+      const QuantConfig c = QuantConfig::preset(preset);
+      QCOMPARE(c.name(), expected.at(preset));
+      QCOMPARE(QuantConfig::parse(c.name()).name(), c.name());
+      QVERIFY(QuantConfig::parse(c.name()) == c);
+    }
+    const QuantConfig w4a8 = QuantConfig::preset("W4A8");
+    QCOMPARE(w4a8.weight, QuantSpec::group(4, 128, false));
+    QCOMPARE(w4a8.activation, QuantSpec::token(8, true));
+    QVERIFY(!w4a8.kv.enabled());
+    QCOMPARE(QuantConfig::preset("KV4").kv, QuantSpec::group(4, 128, false));
+    QVERIFY(!QuantConfig::preset("FP16").quantizesAnything());
+    QVERIFY_THROWS_EXCEPTION(qs::Error, QuantConfig::preset("W5"));
+  }
+
+  void canonicalExamples() {
+    QuantConfig c;
+    c.weight = QuantSpec::group(4, 128);
+    c.activation = QuantSpec::token(8);
+    c.kv = QuantSpec::group(4, 128);
+    QCOMPARE(c.name(), std::string("W4A8KV4-g128"));
+    c.weight = QuantSpec::channel(4, true);
+    c.activation = QuantSpec::token(8, false);
+    c.activation.zeroPoint = qs::ZeroPoint::GptqRangeIncludesZero;
+    c.kv.zeroPoint = qs::ZeroPoint::GptqRangeIncludesZero;
+    c.rules.push_back({false, TensorRole::Router});
+    c.rules.push_back({true, TensorRole::LmHead});
+    c.rules.push_back({false, std::nullopt, true, 0, 1});
+    QCOMPARE(c.name(), std::string("W4A8KV4-wpc-kvg128-symW-asymA-gptqzero-excl.router-incl.lm_head-excl.kv.L0to1"));
+    QVERIFY(QuantConfig::parse(c.name()) == c.normalized());
+    // Shorthands normalise to the canonical name.
+    QCOMPARE(QuantConfig::parse("W4").name(), std::string("W4A16KV16-g128"));
+    QCOMPARE(QuantConfig::parse("W4-g128-asymW").name(), std::string("W4A16KV16-g128"));
+    QCOMPARE(QuantConfig::parse("W16A16KV16").name(), std::string("FP16"));
+    QCOMPARE(QuantConfig::parse("W4KV8-g64").name(), std::string("W4A16KV8-g64"));
+    QCOMPARE(QuantConfig::parse("W4KV8-wg64-kvg64").name(), std::string("W4A16KV8-g64"));
+    QCOMPARE(QuantConfig::parse("W8A8-excl.down_proj.L3to3").name(), std::string("W8A8KV16-g128-excl.down_proj.L3"));
+  }
+
+  // Every combination of a grid round-trips: config -> name -> config, and name -> config -> name.
+  void gridRoundTrips() {
+    const std::vector<QuantSpec> weights{QuantSpec::off(), QuantSpec::group(2, 64), QuantSpec::group(4, 128),
+                                         QuantSpec::channel(3), QuantSpec::tensor(8), QuantSpec::group(8, 32, true)};
+    const std::vector<QuantSpec> acts{QuantSpec::off(), QuantSpec::token(8), QuantSpec::token(4, false),
+                                      QuantSpec::tensor(8), QuantSpec::group(6, 64)};
+    const std::vector<QuantSpec> kvs{QuantSpec::off(), QuantSpec::group(4, 128), QuantSpec::group(2, 64),
+                                     QuantSpec::channel(8, true), QuantSpec::tensor(3)};
+    const std::vector<std::vector<qs::LayerRule>> ruleSets{
+        {}, {{false, TensorRole::DownProj, false, 0, 3}}, {{true, TensorRole::LmHead}, {false, std::nullopt, false, 5, 5}}};
+    const std::vector<std::string> methods{"rtn", "awq", "gptq"};
+    int count = 0;
+    std::set<std::string> names;
+    for (const auto& w : weights)
+      for (const auto& a : acts)
+        for (const auto& k : kvs)
+          for (int zp = 0; zp < 3; ++zp)
+            for (size_t r = 0; r < ruleSets.size(); ++r) {
+              QuantConfig c;
+              c.weight = w;
+              c.activation = a;
+              c.kv = k;
+              c.rules = ruleSets[r];
+              c.method = methods[(count / 7) % methods.size()];
+              if (zp == 1) c.weight.zeroPoint = qs::ZeroPoint::GptqRangeIncludesZero;
+              if (zp == 2)
+                for (QuantSpec* s : {&c.weight, &c.activation, &c.kv}) s->zeroPoint = qs::ZeroPoint::GptqRangeIncludesZero;
+              const std::string name = c.name();
+              QuantConfig back;
+              try {
+                back = QuantConfig::parse(name);
+              } catch (const qs::Error& e) {
+                QFAIL(qPrintable(QString::fromStdString(name) + ": " + e.what()));
+              }
+              QVERIFY2(back == c.normalized(), name.c_str());
+              QCOMPARE(back.name(), name);
+              names.insert(name);
+              ++count;
+            }
+    QVERIFY(count > 1000);
+    // Distinct configurations (everything but all-off) get distinct names.
+    QVERIFY(names.size() > 1000);
+  }
+
+  void malformedNamesSayWhatIsWrong() {
+    const std::vector<std::pair<std::string, std::string>> cases{
+        {"", "empty name"},
+        {"W9", "weight bits must be 2..8 or 16, got 9"},
+        {"W4A1", "activation bits must be 2..8 or 16, got 1"},
+        {"A8W4", "unexpected 'W4'"},
+        {"W4X8", "unexpected 'X8'"},
+        {"Wx", "'W' must be followed by the weight bit width"},
+        {"W4-g12x", "group size in 'g12x' must be a positive integer"},
+        {"W4-g0", "group size in 'g0'"},
+        {"W4-foo", "unknown part 'foo'"},
+        {"W4--g128", "empty part"},
+        {"W4-", "empty part"},
+        {"W4-symA", "'symA' applies to activations, which are not quantized"},
+        {"W4-kvg64", "'kvg64' applies to the KV cache, which are not quantized"},
+        {"A8-g128", "neither weights nor KV cache are quantized"},
+        {"W4-symW-gptqzeroW", "'gptqzeroW': weights are symmetric"},
+        {"W4-symW-gptqzero", "no quantized tensor type is asymmetric"},
+        {"W4-g64-g128", "conflicts with an earlier one"},
+        {"W4-symW-symW", "'symW' is given twice"},
+        {"W4-symW-asymW", "both 'symW' and 'asymW'"},
+        {"W4-awq-gptq", "method 'gptq' given after method 'awq'"},
+        {"W4-excl.attn_norm", "'attn_norm' is not a linear layer role"},
+        {"W4-excl.q_proj.3", "layer range must read L<first>"},
+        {"W4-excl.q_proj.L5to2", "first <= last"},
+        {"W4-excl.q_proj.", "ends with '.'"},
+        {"W4A8-apc", "activations are quantized per token"},
+        {"FP16-g128", "FP16 (nothing quantized) takes no further parts"},
+        {"W16A16KV16-awq", "nothing is quantized"},
+    };
+    for (const auto& [name, fragment] : cases) {
+      try {
+        QuantConfig::parse(name);
+        QFAIL(qPrintable(QString::fromStdString("'" + name + "' parsed but should not")));
+      } catch (const qs::Error& e) {
+        const std::string msg = e.what();
+        QVERIFY2(msg.find("'" + name + "'") != std::string::npos, msg.c_str());
+        QVERIFY2(msg.find(fragment) != std::string::npos, (msg + "  [expected: " + fragment + "]").c_str());
+      }
+    }
+  }
+
+  void layerSelection() {
+    QuantConfig c = QuantConfig::parse("W4A8KV4-excl.router-excl.all.L0-incl.q_proj.L0-excl.kv.L2to3");
+    QVERIFY(c.selectsLinear(1, TensorRole::QProj));
+    QVERIFY(!c.selectsLinear(-1, TensorRole::LmHead));  // head excluded by default
+    QVERIFY(!c.selectsLinear(4, TensorRole::Router));
+    QVERIFY(!c.selectsLinear(0, TensorRole::DownProj));
+    QVERIFY(c.selectsLinear(0, TensorRole::QProj));  // the later rule wins
+    QVERIFY(!c.selectsKv(0));                        // excl.all.L0 covers the cache too
+    QVERIFY(c.selectsKv(1));
+    QVERIFY(!c.selectsKv(2) && !c.selectsKv(3) && c.selectsKv(4));
+    QVERIFY(QuantConfig::parse("W4-incl.lm_head").selectsLinear(-1, TensorRole::LmHead));
+  }
+
+  void jsonRoundTrip() {
+    for (const std::string name : {"FP16", "W4A8KV4-g128", "W4A8KV4-wpc-kvg128-symW-asymA-gptqzero-excl.router-incl.lm_head-excl.kv.L0to1",
+                                   "W3A16KV16-pt-awq", "W8A8KV16-g128-apt-gptqzeroA-asymA"}) {
+      const QuantConfig c = QuantConfig::parse(name);
+      const nlohmann::json j = c;
+      QCOMPARE(j.at("name").get<std::string>(), c.name());
+      const QuantConfig back = qs::quantConfigFromJson(nlohmann::json::parse(j.dump()));
+      QVERIFY(back == c);
+    }
+    nlohmann::json j = QuantConfig::parse("W4");
+    j["weight"]["bits"] = 3;
+    QVERIFY_THROWS_EXCEPTION(qs::Error, qs::quantConfigFromJson(j));  // the stored name no longer matches
+    j = QuantConfig::parse("W4");
+    j["weight"].erase("granularity");
+    try {
+      qs::quantConfigFromJson(j);
+      QFAIL("missing granularity must throw");
+    } catch (const qs::Error& e) {
+      QVERIFY2(std::string(e.what()).find("granularity") != std::string::npos, e.what());
+    }
+  }
+};
+
+QTEST_GUILESS_MAIN(TestQuantConfig)
+#include "test_quant_config.moc"
