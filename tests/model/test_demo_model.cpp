@@ -140,13 +140,14 @@ class TestDemoModel : public QObject {
     QCOMPARE(tokenizer->decode(std::vector<int>(out.begin(), out.end()), true), g["text"].get<std::string>());
   }
 
-  // The demo items must parse wherever the real benchmark files do: same fields, same nesting.
+  // The demo items must parse wherever the real benchmark files do: same paths under the data
+  // folder (so --data-dir resources/demo-data works), same fields, same nesting.
   void demoDataHasBenchmarkFormats() {
     const auto demo = qs::test::sourceDir() / "resources" / "demo-data";
-    auto lambada = readJsonl(demo / "lambada_demo.jsonl");
-    auto arc = readJsonl(demo / "arc_demo.jsonl");
-    auto gsm = readJsonl(demo / "gsm8k_demo_test.jsonl");
-    auto lines = readJsonl(demo / "longeval_lines" / "16_lines.jsonl");
+    auto lambada = readJsonl(demo / "lambada" / "lambada_test.jsonl");
+    auto arc = readJsonl(demo / "arc" / "ARC-Easy" / "ARC-Easy-Test.jsonl");
+    auto gsm = readJsonl(demo / "gsm8k" / "test.jsonl");
+    auto lines = readJsonl(demo / "longeval" / "lines" / "testcases" / "16_lines.jsonl");
     QVERIFY(!lambada.empty() && !arc.empty() && !gsm.empty() && !lines.empty());
     for (const auto& row : lambada) {
       // LAMBADA: the last word appears earlier in the passage.
@@ -189,6 +190,27 @@ class TestDemoModel : public QObject {
     const auto real = realLines["prompt"].get<std::string>(), ours = lines.front()["prompt"].get<std::string>();
     QCOMPARE(QString::fromStdString(ours.substr(0, ours.find("line "))),
              QString::fromStdString(real.substr(0, real.find("line "))));
+  }
+
+  // The standard task definitions find their data files in resources/demo-data.
+  void standardTasksFindDemoData() {
+    const auto root = qs::test::sourceDir() / "resources";
+    const std::vector<std::string> tasks = {"lambada/lambada_openai.json", "arc/arc_easy.json", "gsm8k/gsm8k_cot.json",
+                                            "longeval/longeval_lines.json", "wikitext/wikitext2_concatenated.json"};
+    for (const auto& task : tasks) {
+      if (!fs::exists(root / "tasks" / task)) QSKIP(qPrintable(QString::fromStdString("no resources/tasks/" + task)));
+      const auto pattern = readJson(root / "tasks" / task)["data"]["files"].get<std::string>();
+      const fs::path path = root / "demo-data" / pattern;
+      if (pattern.find('*') == std::string::npos) {
+        QVERIFY2(fs::exists(path), path.c_str());
+        continue;
+      }
+      int matches = 0;  // "*_lines.jsonl": a wildcard in the file name only
+      const auto name = path.filename().string(), suffix = name.substr(name.find('*') + 1);
+      for (const auto& e : fs::directory_iterator(path.parent_path()))
+        matches += e.path().filename().string().ends_with(suffix);
+      QVERIFY2(matches > 0, path.c_str());
+    }
   }
 };
 

@@ -11,6 +11,10 @@ const char* const kLinesPreamble =
     "memorize its corresponding <REGISTER_CONTENT>. At the end of the record, I will ask you to retrieve "
     "the corresponding <REGISTER_CONTENT> of a certain line index. Now the record start:\n\n";
 
+const char* const kChatSystem =
+    "A chat between a curious user and an artificial intelligence assistant. The assistant gives helpful, "
+    "detailed, and polite answers to the user's questions.";
+
 namespace {
 
 using Words = std::vector<std::string>;
@@ -482,6 +486,21 @@ LinesItem DemoCorpus::lines(int numLines) {
 
 std::string DemoCorpus::questionPrompt(const std::string& question) { return "Question: " + question + "\nAnswer:"; }
 
+std::string DemoCorpus::chainOfThought(const ArithmeticItem& item) {
+  std::string steps = item.answer.substr(0, item.answer.rfind("\n####"));
+  for (size_t open; (open = steps.find("<<")) != std::string::npos;) steps.erase(open, steps.find(">>", open) + 2 - open);
+  return steps + "\nThe answer is " + std::to_string(item.result) + ".";
+}
+
+std::string DemoCorpus::cotPrompt(const std::string& question) { return "Q: " + question + "\nA:"; }
+
+// system_format "{system} ", user "USER: {content} ", assistant_prefix "ASSISTANT:" (resources/tasks/longeval).
+std::string DemoCorpus::chatPrompt(const std::string& user) {
+  std::string out = kChatSystem;
+  out.append(" USER: ").append(user).append(" ASSISTANT:");
+  return out;
+}
+
 TrainingDocument DemoCorpus::document() {
   TrainingDocument doc;
   const int r = rng_.below(100);
@@ -490,26 +509,34 @@ TrainingDocument DemoCorpus::document() {
     for (int i = 0; i < n; ++i) text += (i ? "\n\n" : "") + one();
     return text;
   };
-  if (r < 36) {
+  if (r < 34) {
     doc.segments.push_back(joined(rng_.range(1, 3), [&] { return story(); }));
-  } else if (r < 44) {
+  } else if (r < 42) {
     doc.segments.push_back(joined(rng_.range(1, 2), [&] { auto c = cloze(); return c.text + "."; }));
-  } else if (r < 54) {
+  } else if (r < 52) {
     doc.segments.push_back(joined(rng_.range(1, 3), [&] { return factParagraph(); }));
-  } else if (r < 66) {
+  } else if (r < 64) {
     doc.segments.push_back(joined(rng_.range(2, 6), [&] {
       auto q = choiceQuestion();
       return questionPrompt(q.question) + " " + q.choices[q.answer];
     }));
-  } else if (r < 82) {
+  } else if (r < 80) {
+    // Word problems in both prompt styles: lm-eval's "Question:/Answer: ... #### n" and the
+    // chain-of-thought "Q:/A: ... The answer is n." of QuantScope's gsm8k_cot task.
+    const bool cot = rng_.chance(0.5);
     doc.segments.push_back(joined(rng_.range(1, 4), [&] {
       auto q = arithmetic();
-      return questionPrompt(q.question) + " " + q.answer;
+      return cot ? cotPrompt(q.question) + " " + chainOfThought(q) : questionPrompt(q.question) + " " + q.answer;
     }));
   } else {
-    auto item = lines(rng_.range(4, 26));
-    doc.segments.push_back(item.prompt);
-    doc.segments.push_back(item.answer);
+    // Retrieval records as LongChat's raw prompt, or inside the chat format of the LongEval tasks.
+    auto item = lines(rng_.range(4, kMaxTrainingLines));
+    if (rng_.chance(0.5)) {
+      doc.segments.push_back(item.prompt);
+      doc.segments.push_back(item.answer);
+    } else {
+      doc.segments.push_back(chatPrompt(item.prompt) + " " + item.answer);
+    }
   }
   return doc;
 }
@@ -540,7 +567,7 @@ std::string DemoCorpus::plainText(int64_t targetChars) {
       text += questionPrompt(q.question) + " " + q.choices[q.answer];
     } else {
       auto q = arithmetic();
-      text += questionPrompt(q.question) + " " + q.answer;
+      text += rng_.chance(0.5) ? questionPrompt(q.question) + " " + q.answer : cotPrompt(q.question) + " " + chainOfThought(q);
     }
   }
   return text;

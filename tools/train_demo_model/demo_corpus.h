@@ -16,6 +16,10 @@ namespace qs::demo {
 
 enum class Split { Train, HeldOut };
 
+// Retrieval records hold up to this many lines in training: with the chat wrapper and the answer,
+// 22 lines stay within the 512-token context.
+constexpr int kMaxTrainingLines = 22;
+
 struct ClozeItem {
   std::string text;    // the passage; it ends with the target word (no final punctuation)
   std::string target;  // the last word, which also appears earlier in the passage
@@ -68,8 +72,15 @@ class DemoCorpus {
   // Plain text for perplexity: stories, facts, questions and word problems joined with "\n\n".
   std::string plainText(int64_t targetChars);
 
-  // "Question: {q}\nAnswer:" as the ARC and GSM8K prompts write it.
+  // "Question: {q}\nAnswer:" as the ARC (and lm-eval's GSM8K) prompts write it.
   static std::string questionPrompt(const std::string& question);
+  // The chain-of-thought form of a word problem's answer (as QuantScope's gsm8k_cot task derives it
+  // from GSM8K's): the steps without the <<...>> annotations, then "The answer is N.".
+  static std::string chainOfThought(const ArithmeticItem& item);
+  // QuantScope's gsm8k_cot prompt: "Q: {q}\nA:".
+  static std::string cotPrompt(const std::string& question);
+  // A single-turn prompt in the Vicuna chat format that QuantScope's LongEval tasks use.
+  static std::string chatPrompt(const std::string& user);
 
  private:
   struct Cast;
@@ -83,5 +94,7 @@ class DemoCorpus {
 
 // The fixed preamble of a LongEval "lines" prompt (verbatim from LongChat's test cases).
 extern const char* const kLinesPreamble;
+// Vicuna v1.1's system prompt, which the LongEval task definitions put before the user turn.
+extern const char* const kChatSystem;
 
 }  // namespace qs::demo

@@ -118,10 +118,10 @@ TaskAccuracy choiceAccuracy(Model& model, const EncodeFn& encode, const std::vec
 TaskAccuracy arithmeticAccuracy(Model& model, const EncodeFn& encode, const DecodeFn& decode,
                                 const std::vector<ArithmeticItem>& items, const std::string& fewShotPrefix) {
   at::NoGradGuard noGrad;
-  TaskAccuracy acc{"word problems (GSM8K-like) exact match", 0, 0};
+  TaskAccuracy acc{"word problems (GSM8K-like, Q:/A: chain of thought, few-shot) exact match", 0, 0};
   for (const auto& it : items) {
-    const auto answer = generateUntil(model, encode, decode, fewShotPrefix + DemoCorpus::questionPrompt(it.question),
-                                      {"\n\n", "Question:"}, 96);
+    const auto answer = generateUntil(model, encode, decode, fewShotPrefix + DemoCorpus::cotPrompt(it.question),
+                                      {"Q:", "Question:", "\n\n"}, 96);
     acc.correct += lastNumber(answer) == std::to_string(it.result);
     ++acc.total;
   }
@@ -131,9 +131,9 @@ TaskAccuracy arithmeticAccuracy(Model& model, const EncodeFn& encode, const Deco
 TaskAccuracy linesAccuracy(Model& model, const EncodeFn& encode, const DecodeFn& decode,
                            const std::vector<LinesItem>& items) {
   at::NoGradGuard noGrad;
-  TaskAccuracy acc{"line retrieval (LongEval-like) acc", 0, 0};
+  TaskAccuracy acc{"line retrieval (LongEval-like, chat prompt) acc", 0, 0};
   for (const auto& it : items) {
-    const auto answer = generateUntil(model, encode, decode, it.prompt, {"\n"}, 32);
+    const auto answer = generateUntil(model, encode, decode, DemoCorpus::chatPrompt(it.prompt), {"\n\n", "USER:"}, 32);
     acc.correct += answer.find(std::to_string(it.number)) != std::string::npos;
     ++acc.total;
   }

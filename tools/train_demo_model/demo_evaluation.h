@@ -45,7 +45,9 @@ struct TaskAccuracy {
   double accuracy() const { return total ? static_cast<double>(correct) / total : 0.0; }
 };
 
-// The demo task items as qs::Model sees them (KV-cached greedy decoding for the generation tasks).
+// The demo task items as qs::Model sees them (KV-cached greedy decoding for the generation tasks),
+// in the prompt formats of resources/tasks: LAMBADA context/continuation, ARC "Question:/Answer:",
+// gsm8k_cot "Q:/A:" after a few-shot prefix, LongEval lines inside the Vicuna chat format.
 TaskAccuracy clozeAccuracy(Model& model, const EncodeFn& encode, const std::vector<ClozeItem>& items);
 TaskAccuracy choiceAccuracy(Model& model, const EncodeFn& encode, const std::vector<ChoiceItem>& items);
 TaskAccuracy arithmeticAccuracy(Model& model, const EncodeFn& encode, const DecodeFn& decode,

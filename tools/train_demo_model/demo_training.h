@@ -15,8 +15,8 @@ struct TokenStream {
 };
 
 struct TrainingOptions {
-  // Sized for ~20-25 minutes on two loaded cores (measured ~1600-1900 tokens/s with other builds running).
-  int steps = 850;
+  // Sized for ~20-25 minutes on two shared cores: measured 950-5800 tokens/s depending on the other builds.
+  int steps = 1600;
   int batch = 4;
   int seqLen = 512;
   double lr = 3e-3;

@@ -35,6 +35,7 @@ using ordered = nlohmann::ordered_json;
 constexpr const char* kGreedyPrompt = "Once upon a time, there was a kind girl named Lily. She had a red kite.";
 constexpr int kGreedyTokens = 40;
 constexpr double kExportTolerance = 1e-4;
+constexpr size_t kGsmShots = 3;  // what fits the 512-token context with the question and the answer
 
 struct Options {
   std::filesystem::path out = "resources/demo-model";
@@ -42,7 +43,7 @@ struct Options {
   std::string family = "llama";
   uint64_t seed = 1234;
   int hidden = 128, layers = 4, heads = 4, kvHeads = 2, ffn = 384, merges = 1200, threads = 2;
-  int64_t corpusChars = 8'000'000;
+  int64_t corpusChars = 12'000'000;
   int benchSteps = 0;  // > 0: train that many steps, report tokens/s, write nothing
   int samples = 0;     // > 0: print that many training documents and exit
   bool resume = false;  // skip training: reload the weights and record that --out already holds
@@ -321,10 +322,10 @@ std::vector<TaskAccuracy> taskAccuracies(Model& loaded, const Prepared& p) {
   DecodeFn decode = [&](const std::vector<int64_t>& ids) { return decodeIds(p.bpe, ids); };
   std::vector<TaskAccuracy> tasks = {
       clozeAccuracy(loaded, encode, p.data.cloze), choiceAccuracy(loaded, encode, p.data.choices),
-      arithmeticAccuracy(loaded, encode, decode, p.data.arithmetic, fewShotPrefix(p.data.fewShot))};
+      arithmeticAccuracy(loaded, encode, decode, p.data.arithmetic, fewShotPrefix(p.data.fewShot, kGsmShots))};
   for (const auto& set : p.data.lines) {
     tasks.push_back(linesAccuracy(loaded, encode, decode, set));
-    tasks.back().task += " (" + std::to_string(set.front().numLines) + " lines)";
+    tasks.back().task += ", " + std::to_string(set.front().numLines) + " lines";
   }
   for (const auto& t : tasks) std::printf("%s: %d/%d = %.3f\n", t.task.c_str(), t.correct, t.total, t.accuracy());
   return tasks;
