@@ -1,0 +1,278 @@
+// The views over a database: what the curves, heatmaps and results table show must equal the
+// values stored through the store API (tests/gui/gui_test_data.h).
+#include <QtTest/QtTest>
+
+#include <QChart>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QLineSeries>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <cmath>
+
+#include "core/experiment_store.h"
+#include "tests/gui/gui_test_data.h"
+#include "tests/support/test_support.h"
+#include "ui/curve_chart.h"
+#include "ui/curve_data.h"
+#include "ui/curves_view.h"
+#include "ui/experiment_snapshot.h"
+#include "ui/heatmap_data.h"
+#include "ui/heatmap_table_model.h"
+#include "ui/heatmap_view.h"
+#include "ui/heatmap_widget.h"
+#include "ui/results_table_model.h"
+#include "ui/results_view.h"
+
+namespace {
+
+using namespace qs;
+
+double demoAcc(const std::string& quant) {
+  for (const auto& m : test::demoMetrics())
+    if (m.quant == quant) return m.acc;
+  return NAN;
+}
+
+const CurveSeries* findSeries(const CurveSet& set, const std::string& name) {
+  for (const auto& s : set.series)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+QLineSeries* findLine(QChart* chart, const QString& name) {
+  for (QAbstractSeries* s : chart->series())
+    if (s->name() == name) return qobject_cast<QLineSeries*>(s);
+  return nullptr;
+}
+
+}  // namespace
+
+class TestExperimentViews : public QObject {
+  Q_OBJECT
+  std::filesystem::path file_;
+  test::DemoDatabase db_;
+  std::unique_ptr<ExperimentStore> store_;
+  std::shared_ptr<const ExperimentSnapshot> snapshot_;
+
+ private Q_SLOTS:
+  void initTestCase() {
+    file_ = test::freshTempDir("gui_views") / "demo.qsdb";
+    db_ = test::makeDemoDatabase(file_);
+    store_ = std::make_unique<ExperimentStore>(file_, ExperimentStore::Mode::ReadOnly);
+    snapshot_ = std::make_shared<const ExperimentSnapshot>(ExperimentSnapshot::load(*store_));
+  }
+
+  void snapshotHoldsEveryRun() {
+    QCOMPARE(int(snapshot_->runs.size()), int(test::demoMetrics().size()) * 2 + 3);
+    QCOMPARE(snapshot_->modelName(db_.opt), std::string("opt-125m"));
+    QCOMPARE(snapshot_->tasks(), (std::vector<std::string>{"arc_easy", "wikitext"}));
+    QCOMPARE(snapshot_->metricNames("arc_easy"), std::vector<std::string>{"acc"});
+    const RunEntry* base = snapshot_->baseline(db_.opt, "arc_easy");
+    QVERIFY(base);
+    QCOMPARE(base->run.id, db_.optRuns.at("FP16"));
+  }
+
+  void curvesSeriesEqualStoredValues() {
+    CurveOptions o;
+    o.task = "arc_easy";
+    o.metric = "acc";
+    const CurveSet set = buildCurves(*snapshot_, o);
+    const CurveSeries* w = findSeries(set, "opt-125m · W");
+    QVERIFY(w);
+    QCOMPARE(int(w->points.size()), 4);  // W2 W3 W4 W8, ascending
+    const char* names[] = {"W2A16KV16-g128", "W3A16KV16-g128", "W4A16KV16-g128", "W8A16KV16-g128"};
+    const double bits[] = {2, 3, 4, 8};
+    for (int i = 0; i < 4; ++i) {
+      QCOMPARE(w->points[i].bits, bits[i]);
+      QCOMPARE(w->points[i].value, demoAcc(names[i]));
+      QCOMPARE(w->points[i].runId, db_.optRuns.at(names[i]));
+      QVERIFY(w->points[i].stdError.has_value());
+    }
+    const CurveSeries* kv = findSeries(set, "opt-125m · KV");
+    QVERIFY(kv);
+    QCOMPARE(int(kv->points.size()), 3);
+    QCOMPARE(kv->points[1].value, demoAcc("W16A16KV4-g128"));
+    // WA: x = activation bits, one series per weight bit-width.
+    const CurveSeries* w4a = findSeries(set, "opt-125m · W4A·");
+    QVERIFY(w4a);
+    QCOMPARE(int(w4a->points.size()), 2);
+    QCOMPARE(w4a->points[0].bits, 4.0);
+    QCOMPARE(w4a->points[0].value, demoAcc("W4A4KV16-g128"));
+    QVERIFY(findSeries(set, "opt-125m · W8A·"));
+    // The llama model: W only, one point; its failed W2 run is not on the curve.
+    const CurveSeries* llama = findSeries(set, "llama-7b · W");
+    QVERIFY(llama);
+    QCOMPARE(int(llama->points.size()), 1);
+    QCOMPARE(int(set.baselines.size()), 2);
+    QCOMPARE(set.baselines[0].value, 0.600);
+    // W4A16KV4 quantizes two tensor types: left out, with a note.
+    QCOMPARE(int(set.notes.size()), 1);
+  }
+
+  void relativeCurvesAreSignedPercentages() {
+    CurveOptions o;
+    o.task = "wikitext";
+    o.metric = "word_perplexity";
+    o.relative = true;
+    const CurveSet set = buildCurves(*snapshot_, o);
+    QVERIFY(!set.higherIsBetter);
+    const CurveSeries* w = findSeries(set, "opt-125m · W");
+    QVERIFY(w);
+    // Perplexity 30.10 against 27.65: worse, so negative.
+    QVERIFY(std::abs(w->points[2].value - (-100.0 * (30.10 - 27.65) / 27.65)) < 1e-9);
+    QCOMPARE(set.baselines[0].value, 0.0);
+    QCOMPARE(relativeChange(0.58, 0.60, true), 100.0 * (0.58 - 0.60) / 0.60);
+  }
+
+  void chartSeriesCarryThePoints() {
+    CurveOptions o;
+    o.task = "arc_easy";
+    o.metric = "acc";
+    const CurveSet set = buildCurves(*snapshot_, o);
+    std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
+    QLineSeries* line = findLine(chart.get(), "opt-125m · W");
+    QVERIFY(line);
+    QCOMPARE(line->count(), 4);
+    QCOMPARE(line->at(2), QPointF(4, demoAcc("W4A16KV16-g128")));
+    QLineSeries* base = findLine(chart.get(), "opt-125m · FP16 baseline");
+    QVERIFY(base);
+    QCOMPARE(base->at(0).y(), 0.600);
+    QCOMPARE(base->at(1).y(), 0.600);
+    const QString tip = curvePointToolTip(line, 4.1);
+    QVERIFY2(tip.contains("0.58") && tip.contains(QString::fromUtf8("± 0.012")), qPrintable(tip));
+  }
+
+  void curvesViewDrivesTheChart() {
+    CurvesView view;
+    view.setSnapshot(snapshot_);
+    QCOMPARE(view.taskBox()->count(), 2);
+    view.taskBox()->setCurrentIndex(view.taskBox()->findText("wikitext"));
+    QCOMPARE(view.metricBox()->currentText(), QString("word_perplexity"));
+    QVERIFY(view.logBox()->isChecked());  // perplexity: log axis by default
+    QVERIFY(findLine(view.chart(), "opt-125m · W"));
+    view.familyBox(QuantFamily::Weight)->setChecked(false);
+    QVERIFY(!findLine(view.chart(), "opt-125m · W"));
+    QVERIFY(findLine(view.chart(), "opt-125m · KV"));
+    view.modeBox()->setCurrentIndex(1);
+    QVERIFY(view.curves().options.relative);
+    QVERIFY(!view.logBox()->isEnabled());
+  }
+
+  void resultsTableRowsAndFilter() {
+    ResultsView view;
+    view.setSource(store_.get(), snapshot_);
+    ResultsTableModel* m = view.model();
+    // One row per metric of every run, and one for the failed run.
+    QCOMPARE(m->rowCount(), int(test::demoMetrics().size()) * 2 + 3);
+    int w4Row = -1;
+    for (int r = 0; r < m->rowCount(); ++r)
+      if (m->runIdAt(r) == db_.optRuns.at("W4A16KV16-g128")) w4Row = r;
+    QVERIFY(w4Row >= 0);
+    QCOMPARE(m->index(w4Row, ResultsTableModel::Value).data(ResultsTableModel::kSortRole).toDouble(), 0.58);
+    QCOMPARE(m->index(w4Row, ResultsTableModel::Type).data().toString(), QString("W"));
+    const double delta = m->index(w4Row, ResultsTableModel::Delta).data(ResultsTableModel::kSortRole).toDouble();
+    QVERIFY(std::abs(delta - 100.0 * (0.58 - 0.60) / 0.60) < 1e-9);
+
+    view.filterEdit()->setText("failed");
+    QCOMPARE(view.proxy()->rowCount(), 1);
+    view.filterEdit()->setText("W4A4");
+    QCOMPARE(view.proxy()->rowCount(), 2);  // arc_easy and wikitext
+    view.filterEdit()->clear();
+    view.proxy()->sort(ResultsTableModel::Value, Qt::DescendingOrder);
+    QCOMPARE(view.proxy()->index(0, ResultsTableModel::Metric).data().toString(), QString("word_perplexity"));
+    QCOMPARE(view.proxy()->index(0, ResultsTableModel::Value).data(ResultsTableModel::kSortRole).toDouble(), 900.0);
+
+    view.showRun(db_.optRuns.at("W4A16KV16-g128"));
+    QVERIFY(view.detailsHtml().contains("W4A16KV16-g128"));
+    view.filterEdit()->setText("W8A8KV16-g128");
+    const QString tsv = view.selectionAsTsv();
+    QCOMPARE(tsv.count('\n'), 3);  // header + 2 rows
+    QVERIFY(tsv.startsWith("Run\tModel\tConfig"));
+  }
+
+  void heatmapCellsEqualStoredStatistics() {
+    StatsQuery q;
+    q.modelId = db_.opt;
+    q.quantName = "FP16";
+    const HeatmapMatrix m = layerTensorMatrix(store_->layerStats(q), StatMetric::Kurtosis);
+    QCOMPARE(m.rows(), 4);
+    // 6 weight + 6 activation roles + K + V.
+    QCOMPARE(m.columns(), 14);
+    for (int c = 0; c < m.columns(); ++c) {
+      const auto& [role, kind] = m.columnTensors[c];
+      if (kind != "weight" && kind != "activation") continue;
+      const int roleIndex = int(std::find(test::demoRoles().begin(), test::demoRoles().end(), role) - test::demoRoles().begin());
+      for (int r = 0; r < m.rows(); ++r) QCOMPARE(m.at(r, c), test::demoKurtosis(m.rowLayers[r], roleIndex, kind));
+    }
+    QCOMPARE(QString::fromStdString(m.columnLabels.front()), QString("W q_proj"));
+    QCOMPARE(QString::fromStdString(m.columnLabels.back()), QString("V v_proj"));
+    const HeatmapMatrix weights = layerTensorMatrix(store_->layerStats(q), StatMetric::AbsMax, "weight");
+    QCOMPARE(weights.columns(), 6);
+    QCOMPARE(weights.at(2, 4), test::demoAbsmax(2, 4, "weight"));
+  }
+
+  void heatmapViewAndCellClick() {
+    HeatmapView view;
+    view.setSource(store_.get(), snapshot_);
+    QCOMPARE(view.keyBox()->count(), 1);
+    QCOMPARE(view.calibrationBox()->currentText(), QString::fromStdString(db_.calibration));
+    HeatmapTableModel* m = view.tensorModel();
+    QCOMPARE(m->rowCount(), 4);
+    QCOMPARE(m->columnCount(), 14);
+    view.kindBox()->setCurrentIndex(view.kindBox()->findData("activation"));
+    QCOMPARE(m->columnCount(), 6);
+    QCOMPARE(m->headerData(4, Qt::Horizontal, Qt::DisplayRole).toString(), QString("A fc1"));
+    QCOMPARE(m->index(3, 4).data(Qt::UserRole).toDouble(), test::demoKurtosis(3, 4, "activation"));
+
+    // Click the fc1 activation cell of layer 2: its numbers, and its channel profile.
+    view.selectCell(2, 4);
+    QVERIFY(view.detailsText().contains("fc1"));
+    const HeatmapMatrix& channels = view.channelMap()->matrix();
+    QCOMPARE(channels.rows(), 4);
+    QCOMPARE(channels.columns(), 64);
+    QCOMPARE(channels.at(2, 7), double(test::demoChannelAbsmax(2, 7)));
+    QCOMPARE(channels.at(1, 3), double(test::demoChannelAbsmax(1, 3)));
+
+    // The widget: the log scale spans the log of the values; missing cells are grey.
+    HeatmapWidget* w = view.tensorMap();
+    w->setLogScale(true);
+    const auto [lo, hi] = w->valueRange();
+    QVERIFY(std::abs(hi - std::log10(test::demoKurtosis(3, 5, "activation"))) < 1e-12);
+    QVERIFY(lo < hi);
+    QVERIFY(w->colorFor(NAN) != w->colorFor(test::demoKurtosis(0, 0, "activation")));
+  }
+
+  void heatmapWidgetReportsClickedCell() {
+    HeatmapMatrix m;
+    m.rowLabels = {"layer 0", "layer 1"};
+    m.columnLabels = {"W q_proj", "W k_proj", "W v_proj"};
+    m.columnTensors = {{"q_proj", "weight"}, {"k_proj", "weight"}, {"v_proj", "weight"}};
+    m.rowLayers = {0, 1};
+    m.values = {1, 2, 3, 4, 5, 6};
+    HeatmapWidget w;
+    w.resize(600, 400);
+    w.setMatrix(m);
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QSignalSpy clicked(&w, &HeatmapWidget::cellClicked);
+    // Find the centre of cell (1, 2) by scanning: cellAt is the widget's own geometry.
+    QPoint target(-1, -1);
+    for (int y = 0; y < w.height() && target.x() < 0; y += 2)
+      for (int x = 0; x < w.width(); x += 2)
+        if (w.cellAt({x, y}) == QPoint(2, 1)) {
+          target = {x + 5, y + 5};
+          break;
+        }
+    QVERIFY(target.x() >= 0);
+    QTest::mouseClick(&w, Qt::LeftButton, {}, target);
+    QCOMPARE(clicked.count(), 1);
+    QCOMPARE(clicked[0][0].toInt(), 1);
+    QCOMPARE(clicked[0][1].toInt(), 2);
+    QCOMPARE(w.cellAt({1, 1}), QPoint(-1, -1));
+  }
+};
+
+QTEST_MAIN(TestExperimentViews)
+#include "test_experiment_views.moc"

@@ -1,0 +1,142 @@
+// The whole window: opening a database fills the views; the panels' selection gives the run
+// count; a sweep started from the window lands in the database and the views reload.
+#include <QtTest/QtTest>
+
+#include <QAction>
+#include <QComboBox>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QMessageBox>
+#include <QTabWidget>
+#include <fstream>
+
+#include "core/experiment_store.h"
+#include "tests/gui/gui_test_data.h"
+#include "tests/support/test_support.h"
+#include "ui/curves_view.h"
+#include "ui/experiment_snapshot.h"
+#include "ui/heatmap_table_model.h"
+#include "ui/heatmap_view.h"
+#include "ui/main_window.h"
+#include "ui/model_panel.h"
+#include "ui/quant_panel.h"
+#include "ui/results_table_model.h"
+#include "ui/results_view.h"
+#include "ui/run_queue_model.h"
+#include "ui/run_queue_panel.h"
+#include "ui/sweep_controller.h"
+#include "ui/task_panel.h"
+
+namespace {
+namespace fs = std::filesystem;
+using namespace qs;
+}  // namespace
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() {
+    QCoreApplication::setOrganizationName("QuantScopeTest");
+    QCoreApplication::setApplicationName("test_main_window");
+  }
+
+  void layoutAndMenus() {
+    MainWindow w;
+    QCOMPARE(w.tabs()->count(), 4);
+    QStringList tabs;
+    for (int i = 0; i < w.tabs()->count(); ++i) tabs << w.tabs()->tabText(i);
+    QCOMPARE(tabs, QStringList({"Curves", "Heatmaps", "Results table", "Log"}));
+    QStringList menus;
+    for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
+    QCOMPARE(menus, QStringList({"File", "Run", "View", "Help"}));
+    QVERIFY(w.databasePath().isEmpty());
+  }
+
+  void openingADatabaseFillsTheViews() {
+    const auto file = test::freshTempDir("gui_window_open") / "demo.qsdb";
+    const test::DemoDatabase db = test::makeDemoDatabase(file);
+    MainWindow w;
+    QVERIFY(w.openDatabase(QString::fromStdString(file.string())));
+    QVERIFY(w.windowTitle().startsWith("demo.qsdb"));
+    QVERIFY(w.snapshot());
+    QCOMPARE(int(w.snapshot()->runs.size()), int(test::demoMetrics().size()) * 2 + 3);
+    QCOMPARE(w.curvesView()->taskBox()->count(), 2);
+    QCOMPARE(w.resultsView()->model()->rowCount(), int(test::demoMetrics().size()) * 2 + 3);
+    QCOMPARE(w.heatmapView()->tensorModel()->rowCount(), 4);
+    QVERIFY(!w.openDatabase("/nonexistent/x.qsdb"));
+    QCOMPARE(w.databasePath(), QString::fromStdString(fs::absolute(file).string()));
+  }
+
+  void notADatabaseIsRefusedWithAMessage() {
+    const auto dir = test::freshTempDir("gui_window_bad");
+    std::ofstream(dir / "notes.qsdb") << "just text, not SQLite";
+    MainWindow w;
+    // The message box is modal: close it as soon as it shows.
+    QTimer::singleShot(0, [] {
+      for (QWidget* top : QApplication::topLevelWidgets())
+        if (auto* box = qobject_cast<QMessageBox*>(top)) box->accept();
+    });
+    QVERIFY(!w.openDatabase(QString::fromStdString((dir / "notes.qsdb").string())));
+    QVERIFY(w.databasePath().isEmpty());
+  }
+
+  void anotherWriterIsNoticedByPolling() {
+    const auto file = test::freshTempDir("gui_window_poll") / "demo.qsdb";
+    const test::DemoDatabase db = test::makeDemoDatabase(file);
+    MainWindow w;
+    QVERIFY(w.openDatabase(QString::fromStdString(file.string())));
+    const int before = int(w.snapshot()->runs.size());
+    {
+      ExperimentStore writer(file);
+      int64_t id = 0;
+      test::addRun(writer, db.llama, "W8A16KV16-g128", "arc_easy", {{"acc", 0.749, 0.009, 2376, true}}, id);
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(int(w.snapshot()->runs.size()), before + 1, 5000);
+  }
+
+  void runCountFollowsThePanels() {
+    MainWindow w;
+    const auto model = test::sharedDir() / "models" / "stories260K";
+    if (!fs::exists(model / "config.json")) QSKIP("shared/models/stories260K not found");
+    QVERIFY(w.modelPanel()->openModel(QString::fromStdString(model.string())));
+    w.quantPanel()->bitsBox(TensorType::Weight, 4)->setChecked(true);
+    w.quantPanel()->bitsBox(TensorType::Weight, 8)->setChecked(true);
+    QVERIFY(w.taskPanel()->setTaskChecked("arc_easy", true));
+    QVERIFY(w.taskPanel()->setTaskChecked("piqa", true));
+    QVERIFY2(w.runCountText().startsWith("<b>6 runs</b> = 2 configs × 2 tasks × 1 models + 2 FP16 baselines"),
+             qPrintable(w.runCountText()));
+    const SweepSpec spec = w.currentSpec();
+    QCOMPARE(int(spec.models.size()), 1);
+    QCOMPARE(int(spec.quantConfigs.size()), 2);
+    QCOMPARE(int(spec.tasks.size()), 2);
+  }
+
+  void sweepFromTheWindow() {
+    const auto model = test::sharedDir() / "models" / "stories260K";
+    if (!fs::exists(model / "model.safetensors")) QSKIP("shared/models/stories260K not found");
+    const auto file = test::freshTempDir("gui_window_sweep") / "sweep.qsdb";
+    MainWindow w;
+    QVERIFY(w.openDatabase(QString::fromStdString(file.string()), true));
+    QVERIFY(w.modelPanel()->openModel(QString::fromStdString(model.string())));
+    w.quantPanel()->granularityBox()->setCurrentIndex(w.quantPanel()->granularityBox()->findData("per-channel"));
+    w.quantPanel()->bitsBox(TensorType::Weight, 4)->setChecked(true);
+    QVERIFY(w.taskPanel()->setTaskChecked("arc_easy", true));
+    w.taskPanel()->limitBox()->setValue(3);
+    QSignalSpy finished(w.sweepController(), &SweepController::finished);
+    QTest::mouseClick(w.runQueuePanel()->startButton(), Qt::LeftButton);
+    QVERIFY(w.sweepController()->running());
+    QVERIFY(!w.runQueuePanel()->startButton()->isEnabled());
+    QVERIFY(finished.wait(300000));
+    QCOMPARE(w.runQueueModel()->rowCount(), 2);
+    QCOMPARE(w.runQueueModel()->countWithStatus(QueueStatus::Done), 2);
+    QVERIFY(w.runQueuePanel()->startButton()->isEnabled());
+    // The views reloaded: two runs, the task labelled with its limit.
+    QCOMPARE(int(w.snapshot()->runs.size()), 2);
+    QVERIFY(w.curvesView()->taskBox()->findText("arc_easy (limit 3)") >= 0);
+    QVERIFY(w.resultsView()->model()->rowCount() >= 2);
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

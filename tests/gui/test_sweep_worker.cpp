@@ -1,0 +1,183 @@
+// The sweep on its worker thread, with the real engine on the tiny stories260K model: results
+// arrive by queued signals, the GUI event loop stays responsive, cancel stops within a second.
+#include <QtTest/QtTest>
+
+#include <QElapsedTimer>
+#include <QTimer>
+
+#include "core/experiment_store.h"
+#include "tests/support/test_support.h"
+#include "ui/run_queue_model.h"
+#include "ui/sweep_controller.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace qs;
+
+fs::path model() { return test::sharedDir() / "models" / "stories260K"; }
+
+// Per-channel weights: stories260K's dimensions (64, 172) are not multiples of 128.
+SweepSpec spec(int64_t limit, std::vector<std::string> configs = {"W4A16KV16-pc"}) {
+  SweepSpec s;
+  s.models = {model()};
+  s.quantConfigs = std::move(configs);
+  s.tasks = {"arc_easy"};
+  s.limit = limit;
+  s.layerStatistics = false;
+  return s;
+}
+
+// The longest time the GUI thread's event loop went without running a 5 ms timer.
+class LatencyProbe : public QObject {
+ public:
+  LatencyProbe() {
+    timer_.setInterval(5);
+    connect(&timer_, &QTimer::timeout, this, [this] {
+      if (clock_.isValid()) worst_ = std::max(worst_, clock_.nsecsElapsed() / 1e6);
+      clock_.restart();
+    });
+    timer_.start();
+  }
+  double worstMs() const { return worst_; }
+
+ private:
+  QTimer timer_;
+  QElapsedTimer clock_;
+  double worst_ = 0;
+};
+
+struct Recorder {
+  QVector<PlannedRun> plan;
+  QMap<int, PointOutcome> outcomes;
+  QMap<int, QString> messages;
+  int progressSignals = 0;
+  QList<qint64> stored;
+  bool finished = false;
+  bool cancelled = false;
+  qint64 finishedAtMs = -1;
+  QElapsedTimer clock;
+
+  void attach(SweepController& c) {
+    clock.start();
+    QObject::connect(&c, &SweepController::planned, [this](const QVector<PlannedRun>& p) { plan = p; });
+    QObject::connect(&c, &SweepController::pointProgress, [this](int, const SweepProgress&) { ++progressSignals; });
+    QObject::connect(&c, &SweepController::pointFinished, [this](int i, PointOutcome o, const QString& m) {
+      outcomes[i] = o;
+      messages[i] = m;
+    });
+    QObject::connect(&c, &SweepController::runStored, [this](qint64 id) { stored << id; });
+    QObject::connect(&c, &SweepController::finished, [this](bool wasCancelled) {
+      finished = true;
+      cancelled = wasCancelled;
+      finishedAtMs = clock.elapsed();
+    });
+  }
+};
+
+}  // namespace
+
+class TestSweepWorker : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void init() {
+    if (!fs::exists(model() / "model.safetensors")) QSKIP("shared/models/stories260K not found");
+  }
+
+  void sweepRunsOffTheGuiThread() {
+    const auto db = test::freshTempDir("gui_sweep_run") / "sweep.qsdb";
+    SweepController controller;
+    Recorder r;
+    r.attach(controller);
+    LatencyProbe probe;
+    QVERIFY(controller.start(QString::fromStdString(db.string()), spec(4)));
+    QVERIFY(controller.running());
+    QVERIFY(!controller.start(QString::fromStdString(db.string()), spec(4)));  // one at a time
+    QTRY_VERIFY_WITH_TIMEOUT(r.finished, 300000);
+    QVERIFY(!r.cancelled);
+    QCOMPARE(r.plan.size(), 2);  // the FP16 baseline first, then W4
+    QCOMPARE(r.plan[0].quantConfig, std::string("FP16"));
+    QCOMPARE(r.outcomes.value(0), PointOutcome::Done);
+    QVERIFY2(r.outcomes.value(1) == PointOutcome::Done, qPrintable(r.messages.value(1)));
+    QCOMPARE(r.stored.size(), 2);
+    QVERIFY(r.progressSignals > 0);
+    qInfo("GUI event loop: worst gap %.1f ms while the sweep ran (limit 100 ms)", probe.worstMs());
+    QVERIFY(probe.worstMs() < 100);
+
+    ExperimentStore store(db, ExperimentStore::Mode::ReadOnly);
+    const auto runs = store.listRuns();
+    QCOMPARE(int(runs.size()), 2);
+    for (const auto& run : runs) {
+      QCOMPARE(run.status, RunStatus::Done);
+      QCOMPARE(run.limit, int64_t(4));
+      QVERIFY(!store.metrics(run.id).empty());
+    }
+
+    // The same sweep again: nothing to do.
+    Recorder again;
+    again.attach(controller);
+    QVERIFY(controller.start(QString::fromStdString(db.string()), spec(4)));
+    QTRY_VERIFY_WITH_TIMEOUT(again.finished, 60000);
+    QCOMPARE(again.outcomes.value(0), PointOutcome::AlreadyDone);
+    QCOMPARE(again.outcomes.value(1), PointOutcome::AlreadyDone);
+  }
+
+  void cancelAllStopsWithinASecond() {
+    const auto db = test::freshTempDir("gui_sweep_cancel") / "sweep.qsdb";
+    SweepController controller;
+    Recorder r;
+    r.attach(controller);
+    int started = -1;
+    QObject::connect(&controller, &SweepController::pointStarted, [&](int i) { started = i; });
+    QVERIFY(controller.start(QString::fromStdString(db.string()), spec(0)));  // every ARC-Easy item: long
+    QTRY_VERIFY_WITH_TIMEOUT(started >= 0 && r.progressSignals > 2, 120000);
+    const qint64 cancelAt = r.clock.elapsed();
+    controller.cancelAll();
+    QTRY_VERIFY_WITH_TIMEOUT(r.finished, 10000);
+    const qint64 stopMs = r.finishedAtMs - cancelAt;
+    qInfo("cancel to finished: %lld ms (limit 1000 ms)", stopMs);
+    QVERIFY(stopMs < 1000);
+    QVERIFY(r.cancelled);
+    QCOMPARE(r.outcomes.value(started), PointOutcome::Cancelled);
+    ExperimentStore store(db, ExperimentStore::Mode::ReadOnly);
+    const auto runs = store.listRuns();
+    QCOMPARE(int(runs.size()), 1);
+    QCOMPARE(runs[0].status, RunStatus::Interrupted);
+  }
+
+  void cancellingOneQueuedRunSkipsOnlyIt() {
+    const auto db = test::freshTempDir("gui_sweep_skip") / "sweep.qsdb";
+    SweepController controller;
+    Recorder r;
+    r.attach(controller);
+    // Cancel point 1 as soon as the plan is known, before it can start.
+    QObject::connect(&controller, &SweepController::planned, &controller, [&] { controller.cancelPoint(1); });
+    QVERIFY(controller.start(QString::fromStdString(db.string()), spec(2, {"W4A16KV16-pc", "W8A16KV16-pc"})));
+    QTRY_VERIFY_WITH_TIMEOUT(r.finished, 300000);
+    QCOMPARE(r.plan.size(), 3);
+    QCOMPARE(r.outcomes.value(0), PointOutcome::Done);
+    QCOMPARE(r.outcomes.value(1), PointOutcome::Cancelled);
+    QCOMPARE(r.outcomes.value(2), PointOutcome::Done);
+    QVERIFY(!r.cancelled);
+    ExperimentStore store(db, ExperimentStore::Mode::ReadOnly);
+    QCOMPARE(int(store.listRuns().size()), 2);
+  }
+
+  void badSpecIsReportedNotThrown() {
+    const auto db = test::freshTempDir("gui_sweep_bad") / "sweep.qsdb";
+    SweepController controller;
+    Recorder r;
+    r.attach(controller);
+    QString failure;
+    QObject::connect(&controller, &SweepController::planFailed, [&](const QString& m) { failure = m; });
+    SweepSpec s = spec(2);
+    s.tasks = {"no_such_task"};
+    QVERIFY(controller.start(QString::fromStdString(db.string()), s));
+    QTRY_VERIFY_WITH_TIMEOUT(r.finished, 60000);
+    QVERIFY2(failure.contains("no_such_task"), qPrintable(failure));
+    QVERIFY(!controller.running());
+  }
+};
+
+QTEST_MAIN(TestSweepWorker)
+#include "test_sweep_worker.moc"

@@ -1,0 +1,67 @@
+#pragma once
+// The points of a metric-vs-bit-width chart, taken from a snapshot: one series per model and
+// tensor type (W, KV, and WA per weight bit-width), the unquantized baseline of each model, values
+// absolute or relative to that baseline. No Qt: the chart and the tests read this.
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ui/quant_name.h"
+
+namespace qs {
+
+struct ExperimentSnapshot;
+
+struct CurvePoint {
+  double bits = 0;  // W: weight bits; KV: KV bits; WA: activation bits
+  double value = 0;
+  std::optional<double> stdError;
+  int64_t runId = 0;
+  std::string quantName;
+};
+
+struct CurveSeries {
+  std::string name;  // "opt-125m · W", "opt-125m · W4A·", "opt-125m · KV (-g64)"
+  std::string model;
+  int64_t modelId = 0;
+  QuantFamily family = QuantFamily::Weight;
+  std::vector<CurvePoint> points;  // ascending bits
+};
+
+struct CurveBaseline {
+  std::string model;
+  int64_t modelId = 0;
+  double value = 0;  // 0 when relative
+  std::optional<double> stdError;
+  int64_t runId = 0;
+};
+
+struct CurveOptions {
+  std::string task;  // a task label (taskLabel(): "arc_easy", "arc_easy (limit 100)")
+  std::string metric;
+  bool relative = false;  // relativeChange() against the model's baseline
+  std::set<QuantFamily> families{QuantFamily::Weight, QuantFamily::WeightActivation, QuantFamily::Kv};
+};
+
+struct CurveSet {
+  CurveOptions options;
+  bool higherIsBetter = true;
+  std::vector<CurveSeries> series;
+  std::vector<CurveBaseline> baselines;
+  std::vector<std::string> notes;  // what was left out and why (mixed configs, missing baselines)
+  // "acc", "acc: % change vs FP16 (negative = worse)" for the y axis.
+  std::string valueLabel() const;
+};
+
+CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options);
+
+// Percent change of value against baseline, signed so that negative is worse (as in
+// core/results_table.h): 100 (v - b) / |b| when higher is better, 100 (b - v) / |b| otherwise.
+double relativeChange(double value, double baseline, bool higherIsBetter);
+
+// True for metrics drawn on a log axis by default (perplexities).
+bool isPerplexityMetric(const std::string& metric);
+
+}  // namespace qs

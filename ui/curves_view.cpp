@@ -1,0 +1,202 @@
+#include "ui/curves_view.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include "ui/curve_chart.h"
+#include "ui/experiment_snapshot.h"
+
+namespace qs {
+namespace {
+
+const QuantFamily kFamilies[] = {QuantFamily::Weight, QuantFamily::WeightActivation, QuantFamily::Kv};
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+void setMarkerLook(QLegendMarker* marker, bool visible) {
+  marker->setVisible(true);  // hiding a series would hide its entry: keep it, dimmed
+  QColor label = marker->labelBrush().color();
+  label.setAlphaF(visible ? 1.0 : 0.35);
+  marker->setLabelBrush(label);
+}
+
+}  // namespace
+
+CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  auto* controls = new QHBoxLayout;
+  task_ = new QComboBox(this);
+  task_->setMinimumContentsLength(14);
+  metric_ = new QComboBox(this);
+  metric_->setMinimumContentsLength(12);
+  mode_ = new QComboBox(this);
+  mode_->addItem("Absolute", false);
+  mode_->addItem("Relative to FP16 (%)", true);
+  log_ = new QCheckBox("Log y", this);
+  log_->setToolTip("Logarithmic value axis (on by default for perplexities; not in the relative view)");
+  controls->addWidget(new QLabel("Task"));
+  controls->addWidget(task_);
+  controls->addWidget(new QLabel("Metric"));
+  controls->addWidget(metric_);
+  controls->addWidget(mode_);
+  controls->addWidget(log_);
+  const char* names[] = {"W", "WA", "KV"};
+  const char* tips[] = {"Weight-only configurations (x = weight bits)",
+                        "Weight-activation configurations (x = activation bits, one series per weight bit-width)",
+                        "KV-cache configurations (x = KV bits)"};
+  for (int i = 0; i < 3; ++i) {
+    families_[i] = new QCheckBox(names[i], this);
+    families_[i]->setChecked(true);
+    families_[i]->setToolTip(tips[i]);
+    controls->addWidget(families_[i]);
+    connect(families_[i], &QCheckBox::toggled, this, &CurvesView::rebuild);
+  }
+  controls->addStretch(1);
+  layout->addLayout(controls);
+  view_ = new QChartView(this);
+  view_->setRenderHint(QPainter::Antialiasing);
+  view_->setChart(new QChart);
+  layout->addWidget(view_, 1);
+  notes_ = new QLabel(this);
+  notes_->setWordWrap(true);
+  layout->addWidget(notes_);
+
+  connect(task_, &QComboBox::currentIndexChanged, this, [this] {
+    if (updating_) return;
+    fillMetrics();
+    rebuild();
+  });
+  connect(metric_, &QComboBox::currentIndexChanged, this, [this] {
+    if (updating_) return;
+    updating_ = true;
+    log_->setChecked(isPerplexityMetric(metric_->currentText().toStdString()));
+    updating_ = false;
+    rebuild();
+  });
+  connect(mode_, &QComboBox::currentIndexChanged, this, &CurvesView::rebuild);
+  connect(log_, &QCheckBox::toggled, this, &CurvesView::rebuild);
+}
+
+QCheckBox* CurvesView::familyBox(QuantFamily family) const {
+  for (int i = 0; i < 3; ++i)
+    if (kFamilies[i] == family) return families_[i];
+  return nullptr;
+}
+
+void CurvesView::setSnapshot(std::shared_ptr<const ExperimentSnapshot> snapshot) {
+  snapshot_ = std::move(snapshot);
+  fillTasks();
+  rebuild();
+}
+
+void CurvesView::fillTasks() {
+  updating_ = true;
+  const QString keep = task_->currentText();
+  task_->clear();
+  if (snapshot_)
+    for (const auto& t : snapshot_->tasks()) task_->addItem(q(t));
+  task_->setCurrentIndex(std::max(0, task_->findText(keep)));
+  updating_ = false;
+  fillMetrics();
+}
+
+void CurvesView::fillMetrics() {
+  updating_ = true;
+  const QString keep = metric_->currentText();
+  metric_->clear();
+  if (snapshot_)
+    for (const auto& m : snapshot_->metricNames(task_->currentText().toStdString())) metric_->addItem(q(m));
+  const int index = metric_->findText(keep);
+  metric_->setCurrentIndex(std::max(0, index));
+  if (index < 0) log_->setChecked(isPerplexityMetric(metric_->currentText().toStdString()));
+  updating_ = false;
+}
+
+CurveOptions CurvesView::options() const {
+  CurveOptions o;
+  o.task = task_->currentText().toStdString();
+  o.metric = metric_->currentText().toStdString();
+  o.relative = mode_->currentData().toBool();
+  o.families.clear();
+  for (int i = 0; i < 3; ++i)
+    if (families_[i]->isChecked()) o.families.insert(kFamilies[i]);
+  return o;
+}
+
+bool CurvesView::logY() const { return log_->isChecked(); }
+
+QChart* CurvesView::chart() const { return view_->chart(); }
+
+QString CurvesView::title() const {
+  const CurveOptions o = options();
+  return q(o.task + ": " + o.metric + " vs bit-width" + (o.relative ? " (relative to FP16)" : ""));
+}
+
+void CurvesView::rebuild() {
+  if (updating_) return;
+  log_->setEnabled(!mode_->currentData().toBool());
+  curves_ = snapshot_ ? buildCurves(*snapshot_, options()) : CurveSet{};
+  ChartStyle style = ChartStyle::screen();
+  style.title = task_->count() ? title() : QString("No finished runs with metrics in this database");
+  style.logY = logY();
+  QChart* old = view_->chart();
+  view_->setChart(makeCurveChart(curves_, style));
+  delete old;
+  connectLegend();
+  QStringList notes;
+  for (const auto& n : curves_.notes) notes << q(n).toHtmlEscaped();
+  if (!curves_.series.empty())
+    notes << QString("Higher is %1. Whiskers: ± standard error.").arg(curves_.higherIsBetter ? "better" : "worse");
+  notes_->setText(notes.join("<br>"));
+}
+
+void CurvesView::connectLegend() {
+  QChart* chart = view_->chart();
+  for (QAbstractSeries* s : chart->series()) {
+    auto* line = qobject_cast<QLineSeries*>(s);
+    if (!line || line->property("whiskerOf").isValid()) continue;
+    connect(line, &QLineSeries::hovered, this, [this, line](const QPointF& point, bool state) {
+      if (state) QToolTip::showText(QCursor::pos(), curvePointToolTip(line, point.x()), view_);
+      else QToolTip::hideText();
+    });
+    for (QLegendMarker* marker : chart->legend()->markers(line)) {
+      connect(marker, &QLegendMarker::clicked, this, [chart, line, marker] {
+        const bool visible = !line->isVisible();
+        line->setVisible(visible);
+        for (QAbstractSeries* other : chart->series())
+          if (other->property("whiskerOf").value<QObject*>() == line) other->setVisible(visible);
+        setMarkerLook(marker, visible);
+      });
+    }
+  }
+}
+
+void CurvesView::exportChartTo(const QString& file, const FigureSize& size) const {
+  ChartStyle style = ChartStyle::publication();
+  style.title = title();
+  style.logY = logY();
+  std::unique_ptr<QChart> chart(makeCurveChart(curves_, style));
+  // Keep what the user hid in the legend hidden in the figure.
+  const auto shown = view_->chart()->series();
+  for (QAbstractSeries* s : chart->series())
+    for (QAbstractSeries* on : shown)
+      if (on->name() == s->name() && !on->name().isEmpty() && !on->isVisible()) {
+        s->setVisible(false);
+        for (QAbstractSeries* w : chart->series())
+          if (w->property("whiskerOf").value<QObject*>() == s) w->setVisible(false);
+      }
+  exportChart(chart.get(), file, size);
+}
+
+}  // namespace qs
+
+#include "moc_curves_view.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -1,0 +1,226 @@
+#include "ui/heatmap_view.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QFont>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPainter>
+#include <QSplitter>
+#include <QVBoxLayout>
+#include <set>
+
+#include "core/error.h"
+#include "core/experiment_store.h"
+#include "ui/experiment_snapshot.h"
+#include "ui/heatmap_table_model.h"
+#include "ui/heatmap_widget.h"
+
+namespace qs {
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 6) : QString("—"); }
+
+}  // namespace
+
+void exportHeatmap(const HeatmapMatrix& matrix, bool logScale, const QString& file, const FigureSize& size) {
+  HeatmapWidget painter;  // never shown: only its drawing is used
+  painter.setMatrix(matrix);
+  painter.setLogScale(logScale);
+  QFont font("DejaVu Sans");
+  font.setPixelSize(7);
+  exportFigure(file, size, [&](QPainter& p, const QRectF& rect) { painter.paintHeatmap(p, rect.adjusted(4, 4, -4, -4), font); },
+               q(matrix.title));
+}
+
+HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  auto* controls = new QHBoxLayout;
+  key_ = new QComboBox(this);
+  key_->setMinimumContentsLength(24);
+  key_->setToolTip("Model and quantization config the statistics were gathered under");
+  calibration_ = new QComboBox(this);
+  calibration_->setToolTip("Calibration text of the activation and KV statistics (weights need none)");
+  kind_ = new QComboBox(this);
+  kind_->addItem("all tensors", "");
+  kind_->addItem("weights", "weight");
+  kind_->addItem("activations", "activation");
+  kind_->addItem("keys", "key");
+  kind_->addItem("values", "value");
+  metric_ = new QComboBox(this);
+  metric_->addItem("kurtosis", int(StatMetric::Kurtosis));
+  metric_->addItem("absmax", int(StatMetric::AbsMax));
+  metric_->addItem("std", int(StatMetric::Std));
+  metric_->addItem("outlier ratio", int(StatMetric::OutlierRatio));
+  metric_->setToolTip("Kurtosis is Pearson's (a normal distribution gives 3)");
+  log_ = new QCheckBox("Log colour scale", this);
+  log_->setChecked(true);
+  controls->addWidget(key_, 2);
+  controls->addWidget(calibration_, 1);
+  controls->addWidget(kind_);
+  controls->addWidget(metric_);
+  controls->addWidget(log_);
+  layout->addLayout(controls);
+
+  auto* splitter = new QSplitter(Qt::Vertical, this);
+  tensorMap_ = new HeatmapWidget(splitter);
+  auto* lower = new QSplitter(Qt::Horizontal, splitter);
+  channelMap_ = new HeatmapWidget(lower);
+  details_ = new QLabel(lower);
+  details_->setWordWrap(true);
+  details_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+  details_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  details_->setMinimumWidth(220);
+  details_->setText("Click a cell to see that tensor's numbers and its per-channel absmax.");
+  lower->setStretchFactor(0, 3);
+  lower->setStretchFactor(1, 1);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 2);
+  layout->addWidget(splitter, 1);
+  tensorModel_ = new HeatmapTableModel(this);
+
+  connect(key_, &QComboBox::currentIndexChanged, this, [this] {
+    if (updating_) return;
+    fillCalibrations();
+    rebuild();
+  });
+  connect(calibration_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
+  connect(kind_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
+  connect(metric_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
+  connect(log_, &QCheckBox::toggled, this, [this](bool on) {
+    tensorMap_->setLogScale(on);
+    channelMap_->setLogScale(on);
+  });
+  connect(tensorMap_, &HeatmapWidget::cellClicked, this, &HeatmapView::selectCell);
+}
+
+void HeatmapView::setSource(const ExperimentStore* store, std::shared_ptr<const ExperimentSnapshot> snapshot) {
+  store_ = store;
+  snapshot_ = std::move(snapshot);
+  fillKeys();
+  rebuild();
+}
+
+void HeatmapView::fillKeys() {
+  updating_ = true;
+  const QString keep = key_->currentText();
+  key_->clear();
+  if (snapshot_) {
+    std::set<std::pair<int64_t, std::string>> seen;
+    for (const auto& k : snapshot_->statsKeys) {
+      if (!seen.insert({k.modelId, k.quantName}).second) continue;
+      StatsKey shown{k.modelId, k.quantName, ""};
+      key_->addItem(q(statsKeyLabel(*snapshot_, shown)), QVariantList{QVariant::fromValue<qlonglong>(k.modelId), q(k.quantName)});
+    }
+  }
+  key_->setCurrentIndex(std::max(0, key_->findText(keep)));
+  updating_ = false;
+  fillCalibrations();
+}
+
+void HeatmapView::fillCalibrations() {
+  const bool was = updating_;
+  updating_ = true;
+  const QString keep = calibration_->currentText();
+  calibration_->clear();
+  const QVariantList key = key_->currentData().toList();
+  if (snapshot_ && key.size() == 2)
+    for (const auto& k : snapshot_->statsKeys)
+      if (k.modelId == key[0].toLongLong() && q(k.quantName) == key[1].toString() && !k.calibration.empty())
+        calibration_->addItem(q(k.calibration), q(k.calibration));
+  if (calibration_->count() == 0) calibration_->addItem("(weights only)", QString());
+  calibration_->setCurrentIndex(std::max(0, calibration_->findText(keep)));
+  updating_ = was;
+}
+
+std::vector<LayerStatRecord> HeatmapView::currentStats() const {
+  const QVariantList key = key_->currentData().toList();
+  if (!store_ || key.size() != 2) return {};
+  StatsQuery query;
+  query.modelId = key[0].toLongLong();
+  query.quantName = key[1].toString().toStdString();
+  const std::string calibration = calibration_->currentData().toString().toStdString();
+  std::vector<LayerStatRecord> kept;
+  for (auto& s : store_->layerStats(query))
+    if (s.key.calibration.empty() || s.key.calibration == calibration) kept.push_back(std::move(s));
+  return kept;
+}
+
+void HeatmapView::rebuild() {
+  if (updating_) return;
+  QString problem;
+  try {
+    stats_ = currentStats();
+  } catch (const Error& e) {
+    stats_.clear();
+    problem = q(e.what());
+  }
+  const auto metric = static_cast<StatMetric>(metric_->currentData().toInt());
+  HeatmapMatrix m = layerTensorMatrix(stats_, metric, kind_->currentData().toString().toStdString());
+  m.title = key_->count() ? (key_->currentText() + ": " + metric_->currentText()).toStdString() : "No statistics in this database";
+  tensorModel_->setMatrix(m);
+  tensorMap_->setMatrix(m);
+  tensorMap_->setLogScale(log_->isChecked());
+  channelMap_->setMatrix({});
+  details_->setText(problem.isEmpty() ? "Click a cell to see that tensor's numbers and its per-channel absmax."
+                                      : "<span style='color:#b00'>" + problem.toHtmlEscaped() + "</span>");
+}
+
+void HeatmapView::selectCell(int row, int column) {
+  const HeatmapMatrix& m = tensorMap_->matrix();
+  if (row < 0 || column < 0 || row >= m.rows() || column >= m.columns()) return;
+  tensorMap_->setSelectedCell(row, column);
+  const int layer = m.rowLayers[row];
+  const auto& [role, kind] = m.columnTensors[column];
+  const LayerStatRecord* record = nullptr;
+  for (const auto& s : stats_)
+    if (s.layer == layer && s.role == role && s.kind == kind) record = &s;
+  if (!record) {
+    details_->setText(QString("%1 · %2: not measured").arg(q(m.rowLabels[row]), q(m.columnLabels[column])));
+    channelMap_->setMatrix({});
+    return;
+  }
+  QString html = QString("<b>%1 · %2 %3</b><table>").arg(q(m.rowLabels[row]), q(kind), q(role));
+  auto line = [&](const QString& k, const QString& v) { html += "<tr><td>" + k + "</td><td align='right'>" + v + "</td></tr>"; };
+  line("elements", QString::number(record->count));
+  line("mean", number(record->mean));
+  line("std", number(record->std));
+  line("absmax", number(record->absmax));
+  line("kurtosis (Pearson)", number(record->kurtosis));
+  line("outlier ratio", record->outlierRatio ? number(*record->outlierRatio) : QString("—"));
+  html += "</table>";
+  if (!record->key.calibration.empty()) html += "<p>calibration: " + q(record->key.calibration).toHtmlEscaped() + "</p>";
+  if (record->runId) html += QString("<p>from run %1</p>").arg(*record->runId);
+  details_->setText(html);
+
+  try {
+    StatsQuery query;
+    query.modelId = record->key.modelId;
+    query.quantName = record->key.quantName;
+    query.calibration = record->key.calibration;
+    query.role = role;
+    query.kind = kind;
+    HeatmapMatrix channels = layerChannelMatrix(store_->channelProfiles(query));
+    if (channels.empty()) channels.title = "No per-channel profile stored for " + kind + " " + role;
+    channelMap_->setMatrix(channels);
+    channelMap_->setLogScale(log_->isChecked());
+  } catch (const Error& e) {
+    details_->setText(html + "<p style='color:#b00'>" + q(e.what()).toHtmlEscaped() + "</p>");
+  }
+}
+
+QString HeatmapView::detailsText() const { return details_->text(); }
+
+void HeatmapView::exportTensorMap(const QString& file, const FigureSize& size) const {
+  exportHeatmap(tensorMap_->matrix(), tensorMap_->logScale(), file, size);
+}
+
+void HeatmapView::exportChannelMap(const QString& file, const FigureSize& size) const {
+  exportHeatmap(channelMap_->matrix(), channelMap_->logScale(), file, size);
+}
+
+}  // namespace qs
+
+#include "moc_heatmap_view.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -1,0 +1,71 @@
+#pragma once
+// The Heatmaps tab: layer x tensor grid of one statistic (kurtosis, absmax, std, outlier ratio) for
+// weights, activations, K and V of one (model, quant config); a click on a cell shows that
+// tensor's numbers and its layer x channel absmax profile.
+#include <QWidget>
+#include <memory>
+#include <optional>
+
+#include "ui/heatmap_data.h"
+#include "ui/figure_export.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+
+namespace qs {
+
+class ExperimentStore;
+struct ExperimentSnapshot;
+class HeatmapWidget;
+class HeatmapTableModel;
+
+class HeatmapView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit HeatmapView(QWidget* parent = nullptr);
+
+  // The store is read for the statistics of the chosen key; it must outlive the view or be reset.
+  void setSource(const ExperimentStore* store, std::shared_ptr<const ExperimentSnapshot> snapshot);
+
+  HeatmapWidget* tensorMap() const { return tensorMap_; }
+  HeatmapWidget* channelMap() const { return channelMap_; }
+  HeatmapTableModel* tensorModel() const { return tensorModel_; }
+  QComboBox* keyBox() const { return key_; }
+  QComboBox* calibrationBox() const { return calibration_; }
+  QComboBox* kindBox() const { return kind_; }
+  QComboBox* metricBox() const { return metric_; }
+  QCheckBox* logBox() const { return log_; }
+  QString detailsText() const;
+
+  void exportTensorMap(const QString& file, const FigureSize& size) const;
+  void exportChannelMap(const QString& file, const FigureSize& size) const;
+
+ public Q_SLOTS:
+  void rebuild();
+  void selectCell(int row, int column);
+
+ private:
+  void fillKeys();
+  void fillCalibrations();
+  std::vector<LayerStatRecord> currentStats() const;
+
+  const ExperimentStore* store_ = nullptr;
+  std::shared_ptr<const ExperimentSnapshot> snapshot_;
+  std::vector<LayerStatRecord> stats_;
+  QComboBox* key_ = nullptr;
+  QComboBox* calibration_ = nullptr;
+  QComboBox* kind_ = nullptr;
+  QComboBox* metric_ = nullptr;
+  QCheckBox* log_ = nullptr;
+  HeatmapWidget* tensorMap_ = nullptr;
+  HeatmapWidget* channelMap_ = nullptr;
+  HeatmapTableModel* tensorModel_ = nullptr;
+  QLabel* details_ = nullptr;
+  bool updating_ = false;
+};
+
+// Paints a matrix with the heatmap widget's drawing at publication size.
+void exportHeatmap(const HeatmapMatrix& matrix, bool logScale, const QString& file, const FigureSize& size);
+
+}  // namespace qs

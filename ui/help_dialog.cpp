@@ -1,0 +1,97 @@
+#include "ui/help_dialog.h"
+
+#include <QDialogButtonBox>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+
+namespace qs {
+
+QString HelpDialog::helpHtml() {
+  return R"(
+<h2>QuantScope</h2>
+<p>QuantScope measures what post-training quantization of the <b>weights (W)</b>, the <b>activations (A)</b>
+and the <b>KV cache (KV)</b> does to a language model, on the tasks you choose, and shows why with
+per-layer tensor statistics. It follows <i>Evaluating Quantized Large Language Models</i> (Li et al., 2024).</p>
+
+<h3>The experiment database</h3>
+<p>Everything lives in one SQLite file (<code>.qsdb</code>): models, runs, metrics, statistics and logs.
+Each run is stored the moment it finishes, so there is nothing to save. <b>File &gt; New</b> creates a
+database, <b>File &gt; Open</b> or <b>Open recent</b> reopens one (you can also drop a <code>.qsdb</code> on
+the window). A database made by <code>quantscope-cli sweep</code> on a server or cluster, or merged with
+<code>quantscope-cli merge</code>, opens here the same way; while another process writes into it the views
+update by themselves. A run found <i>running</i> when a database is opened was interrupted: it is marked so
+and the next sweep that includes it runs it again.</p>
+
+<h3>Setting up a sweep</h3>
+<ol>
+<li><b>Model</b> panel: open a Hugging Face folder (<code>config.json</code> and <code>model.safetensors</code>
+or a sharded index) with the button, by dropping it, or from the recent list. The card shows family,
+parameters, stored dtype, layers, heads, context and a memory estimate; it is read from the config and the
+safetensors headers only. A folder that cannot be read shows why. Checked models are part of the sweep.</li>
+<li><b>Quantization</b> panel: the checked W, A and KV bit-widths are combined as a cross product (16 means
+not quantized), and the checked presets of the paper's grid (W8 W4 W3 W2, W8A8 W4A8 W4A4, KV8 KV4 KV3 KV2)
+are added. Grouping (per group of N elements, per channel, per tensor), symmetric or asymmetric range and the
+method (RTN, AWQ, SmoothQuant, GPTQ) apply to all of them. The list below shows the configurations by their
+canonical names, e.g. <code>W4A16KV16-g128</code>.</li>
+<li><b>Tasks</b> panel: the task files of the tasks directory, grouped by kind. <b>Limit</b> evaluates only the
+first N examples of each task (<i>all</i> = the whole test set).</li>
+<li><b>Run queue</b>: shows the number of runs before you start: configurations &times; tasks &times; models,
+plus one unquantized (FP16) baseline per model and task. <b>Start sweep</b> (Ctrl+R) plans the sweep; runs
+already in the database with the same model, config, task version, limit and seed are not redone.</li>
+</ol>
+<p>The sweep runs in the background; the window stays responsive. Each row shows status, progress, ETA and
+tokens per second. <b>Cancel selected</b> skips queued runs or stops the running one; <b>Cancel all</b> stops the
+sweep. A cancelled run stops within about a second and stores nothing partial.</p>
+
+<h3>Views</h3>
+<ul>
+<li><b>Curves</b>: a metric against bit-width for one task. One series per model and tensor type: W (x = weight
+bits), KV (x = KV bits), and WA with x = activation bits and one series per weight bit-width. The dashed line is
+the model's FP16 baseline. <i>Relative to FP16</i> shows the percent change (the paper's "&lt; 2% loss"
+criterion). Perplexities default to a log axis. Whiskers are &plusmn; one standard error; hover a point for its
+value; click a legend entry to hide or show that series. Configurations quantizing two tensor types at once
+(e.g. W4A16KV4) appear in the results table only.</li>
+<li><b>Heatmaps</b>: for one model and configuration, a layer &times; tensor grid of kurtosis (Pearson: a normal
+distribution gives 3), absmax, standard deviation or outlier ratio (fraction of elements beyond k standard
+deviations) for weights (W), activations (A), keys (K) and values (V). Activation and KV statistics come from
+calibration text (chosen in the second box). Click a cell for that tensor's numbers and its layer &times; channel
+absmax profile, where outlier channels show as bright columns.</li>
+<li><b>Results table</b>: every metric of every run with &plusmn; standard error, sample count and the change
+against the baseline. Click a header to sort; type in the filter box to keep matching rows; Ctrl+C copies the
+selected rows (tab separated). Selecting a row shows the run's details: config, software versions, device,
+timings, error and log.</li>
+<li><b>Log</b>: messages of the workbench and of the running sweep.</li>
+</ul>
+
+<h3>Export</h3>
+<p><b>File &gt; Export</b> writes the current chart or heatmap as PDF, SVG or PNG (at the DPI set in
+Preferences), laid out at a fixed 160 &times; 100 mm with fixed fonts, not a screen grab; the results table (as
+filtered and sorted) as CSV, LaTeX (booktabs) or Markdown; and the <b>figure set</b>: every curves chart
+(absolute and relative), every heatmap and the results table of the database into one folder.</p>
+
+<h3>Preferences</h3>
+<p>Device (CPU, or a CUDA GPU when this build's libtorch can use one), compute threads, the data and tasks
+directories, and the PNG export resolution.</p>
+
+<h3>Command line</h3>
+<p><code>quantscope [DATABASE.qsdb] [--model DIR]</code> opens the window with that database and model.
+The same engine runs headless as <code>quantscope-cli</code>.</p>
+)";
+}
+
+HelpDialog::HelpDialog(QWidget* parent) : QDialog(parent) {
+  setWindowTitle("QuantScope help");
+  resize(720, 760);
+  auto* layout = new QVBoxLayout(this);
+  auto* text = new QTextBrowser(this);
+  text->setHtml(helpHtml());
+  text->setOpenExternalLinks(false);
+  layout->addWidget(text);
+  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  layout->addWidget(buttons);
+}
+
+}  // namespace qs
+
+#include "moc_help_dialog.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

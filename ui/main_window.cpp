@@ -1,0 +1,500 @@
+#include "ui/main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QCoreApplication>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QTabWidget>
+
+#include "core/error.h"
+#include "core/experiment_store.h"
+#include "core/runtime.h"
+#include "tasks/resource_paths.h"
+#include "ui/app_settings.h"
+#include "ui/curves_view.h"
+#include "ui/experiment_snapshot.h"
+#include "ui/figure_set.h"
+#include "ui/heatmap_view.h"
+#include "ui/help_dialog.h"
+#include "ui/log_view.h"
+#include "ui/model_panel.h"
+#include "ui/preferences_dialog.h"
+#include "ui/quant_grid.h"
+#include "ui/quant_panel.h"
+#include "ui/results_view.h"
+#include "ui/run_queue_model.h"
+#include "ui/run_queue_panel.h"
+#include "ui/sweep_controller.h"
+#include "ui/table_export.h"
+#include "ui/task_panel.h"
+
+namespace qs {
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+// The file name with the suffix of the chosen filter when the user typed none.
+QString withSuffix(QString file, const QString& filter) {
+  if (file.isEmpty() || !QFileInfo(file).suffix().isEmpty()) return file;
+  const int star = filter.indexOf("*.");
+  return star < 0 ? file : file + filter.mid(star + 1, filter.indexOf(')', star) - star - 1);
+}
+
+void removeDatabaseFiles(const QString& file) {
+  for (const char* suffix : {"", "-wal", "-shm"}) QFile::remove(file + suffix);
+}
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+  setAcceptDrops(true);
+  tabs_ = new QTabWidget(this);
+  curves_ = new CurvesView(tabs_);
+  heatmaps_ = new HeatmapView(tabs_);
+  results_ = new ResultsView(tabs_);
+  log_ = new LogView(tabs_);
+  tabs_->addTab(curves_, "Curves");
+  tabs_->addTab(heatmaps_, "Heatmaps");
+  tabs_->addTab(results_, "Results table");
+  tabs_->addTab(log_, "Log");
+  setCentralWidget(tabs_);
+  controller_ = new SweepController(this);
+  buildDocks();
+  buildMenus();
+  statusDb_ = new QLabel(this);
+  statusBar()->addPermanentWidget(statusDb_);
+
+  reloadTimer_.setSingleShot(true);
+  reloadTimer_.setInterval(300);
+  connect(&reloadTimer_, &QTimer::timeout, this, &MainWindow::reload);
+  pollTimer_.setInterval(1000);
+  connect(&pollTimer_, &QTimer::timeout, this, &MainWindow::pollDatabase);
+
+  connect(controller_, &SweepController::planned, this, [this](const QVector<PlannedRun>& points) {
+    queueModel_->setPlan(points);
+    message("info", QString("Sweep planned: %1 runs, %2 already done").arg(points.size())
+                        .arg(queueModel_->countWithStatus(QueueStatus::AlreadyDone)));
+  });
+  connect(controller_, &SweepController::planFailed, this, [this](const QString& m) {
+    message("error", "The sweep could not be planned: " + m);
+    statusBar()->showMessage("Sweep not started: " + m, 10000);
+  });
+  connect(controller_, &SweepController::pointStarted, queueModel_, &RunQueueModel::markStarted);
+  connect(controller_, &SweepController::pointProgress, this, [this](int i, const SweepProgress& p) {
+    queueModel_->updateProgress(i, p);
+    statusBar()->showMessage(QString("Running %1: %2% · ETA %3")
+                                 .arg(q(p.currentItem))
+                                 .arg(qRound(p.fraction * 100))
+                                 .arg(formatDuration(queueModel_->remainingSeconds())));
+  });
+  connect(controller_, &SweepController::pointFinished, this, [this](int i, PointOutcome outcome, const QString& m) {
+    queueModel_->markFinished(i, outcome, m);
+    if (outcome == PointOutcome::Failed) {
+      const QueueRow& row = queueModel_->row(i);
+      message("error", QString("%1 / %2 / %3 failed: %4").arg(row.model, row.quantConfig, row.task, m));
+    }
+  });
+  connect(controller_, &SweepController::runStored, this, &MainWindow::scheduleReload);
+  connect(controller_, &SweepController::logMessage, log_, &LogView::append);
+  connect(controller_, &SweepController::finished, this, &MainWindow::onSweepFinished);
+
+  resize(1500, 950);
+  updateTitle();
+  updateRunCount();
+  taskPanel_->setTasksDir(tasksDirectory());
+}
+
+MainWindow::~MainWindow() { controller_->stop(); }
+
+void MainWindow::buildDocks() {
+  auto dock = [this](const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area) {
+    auto* d = new QDockWidget(title, this);
+    d->setObjectName(name);
+    d->setWidget(content);
+    addDockWidget(area, d);
+    return d;
+  };
+  modelPanel_ = new ModelPanel;
+  quantPanel_ = new QuantPanel;
+  taskPanel_ = new TaskPanel;
+  queueModel_ = new RunQueueModel(this);
+  queuePanel_ = new RunQueuePanel(queueModel_);
+  auto* models = dock("Model", "modelDock", modelPanel_, Qt::LeftDockWidgetArea);
+  auto* quant = dock("Quantization", "quantDock", quantPanel_, Qt::LeftDockWidgetArea);
+  auto* tasks = dock("Tasks", "taskDock", taskPanel_, Qt::LeftDockWidgetArea);
+  auto* queue = dock("Run queue", "queueDock", queuePanel_, Qt::BottomDockWidgetArea);
+  tabifyDockWidget(quant, tasks);
+  quant->raise();
+  resizeDocks({models, quant}, {420, 520}, Qt::Vertical);
+  resizeDocks({models}, {430}, Qt::Horizontal);
+  resizeDocks({queue}, {230}, Qt::Vertical);
+  connect(modelPanel_, &ModelPanel::selectionChanged, this, &MainWindow::updateRunCount);
+  connect(quantPanel_, &QuantPanel::selectionChanged, this, &MainWindow::updateRunCount);
+  connect(taskPanel_, &TaskPanel::selectionChanged, this, &MainWindow::updateRunCount);
+  connect(queuePanel_, &RunQueuePanel::startRequested, this, &MainWindow::startSweep);
+  connect(queuePanel_, &RunQueuePanel::cancelAllRequested, this, &MainWindow::cancelAll);
+  connect(queuePanel_, &RunQueuePanel::cancelRowsRequested, this, [this](const QList<int>& rows) {
+    for (int r : rows) {
+      controller_->cancelPoint(r);
+      queueModel_->markCancelRequested(r);
+    }
+  });
+}
+
+void MainWindow::buildMenus() {
+  QMenu* file = menuBar()->addMenu("&File");
+  file->addAction("&New experiment database…", QKeySequence::New, this, &MainWindow::newDatabase);
+  file->addAction("&Open experiment database…", QKeySequence::Open, this, &MainWindow::openDatabaseDialog);
+  recentMenu_ = file->addMenu("Open &recent");
+  rebuildRecentMenu();
+  file->addAction("Open &model folder…", QKeySequence("Ctrl+M"), modelPanel_, &ModelPanel::browse);
+  file->addSeparator();
+  QMenu* exportMenu = file->addMenu("&Export");
+  exportMenu->addAction("Current &chart (PNG, SVG, PDF)…", QKeySequence("Ctrl+E"), this, &MainWindow::exportCurrentChart);
+  exportMenu->addAction("&Heatmap (PNG, SVG, PDF)…", this, &MainWindow::exportHeatmap);
+  exportMenu->addAction("Channel heatmap (PNG, SVG, PDF)…", this, &MainWindow::exportChannelHeatmap);
+  exportMenu->addAction("Results &table (CSV, LaTeX, Markdown)…", this, &MainWindow::exportResultsTable);
+  exportMenu->addSeparator();
+  exportMenu->addAction("&Figure set (every chart and table)…", this, &MainWindow::exportFigureSetDialog);
+  file->addSeparator();
+  file->addAction("&Preferences…", QKeySequence::Preferences, this, &MainWindow::showPreferences);
+  file->addSeparator();
+  file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* run = menuBar()->addMenu("&Run");
+  run->addAction("&Start sweep", QKeySequence("Ctrl+R"), this, &MainWindow::startSweep);
+  run->addAction("&Cancel all", QKeySequence("Ctrl+."), this, &MainWindow::cancelAll);
+  run->addAction("&Reload database", QKeySequence::Refresh, this, &MainWindow::reload);
+
+  viewMenu_ = menuBar()->addMenu("&View");
+  for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
+
+  QMenu* help = menuBar()->addMenu("&Help");
+  help->addAction("QuantScope &help", QKeySequence::HelpContents, this, &MainWindow::showHelp);
+  help->addAction("&About QuantScope", this, [this] {
+    QMessageBox::about(this, "About QuantScope",
+                       QString("<b>QuantScope %1</b><p>Evaluate what post-training quantization of weights, "
+                               "activations and the KV cache does to a language model.</p><p>libtorch %2 · Qt %3</p>")
+                           .arg(QCoreApplication::applicationVersion(), q(libtorchVersion()), qVersion()));
+  });
+}
+
+void MainWindow::rebuildRecentMenu() {
+  recentMenu_->clear();
+  const QStringList recent = AppSettings::recentDatabases();
+  for (const QString& f : recent) recentMenu_->addAction(f, this, [this, f] { openDatabase(f); });
+  if (recent.isEmpty()) recentMenu_->addAction("(none)")->setEnabled(false);
+  recentMenu_->addSeparator();
+  recentMenu_->addAction("Clear list", this, [this] {
+    AppSettings::clearRecent();
+    rebuildRecentMenu();
+    modelPanel_->refreshRecent();
+  });
+}
+
+void MainWindow::message(const QString& level, const QString& text) { log_->append(level, text); }
+
+bool MainWindow::confirmNoSweep(const QString& action) {
+  if (!controller_->running()) return true;
+  QMessageBox::information(this, action, "A sweep is running into " + dbPath_ + ". Cancel it or wait for it to finish first.");
+  return false;
+}
+
+void MainWindow::newDatabase() {
+  if (!confirmNoSweep("New database")) return;
+  QString file = QFileDialog::getSaveFileName(this, "New experiment database", "experiment.qsdb",
+                                              "QuantScope database (*.qsdb)");
+  file = withSuffix(file, "(*.qsdb)");
+  if (file.isEmpty()) return;
+  if (QFileInfo::exists(file)) removeDatabaseFiles(file);  // the dialog asked to replace it
+  openDatabase(file, true);
+}
+
+void MainWindow::openDatabaseDialog() {
+  if (!confirmNoSweep("Open database")) return;
+  const QString file = QFileDialog::getOpenFileName(this, "Open experiment database", QString(),
+                                                    "QuantScope database (*.qsdb);;All files (*)");
+  if (!file.isEmpty()) openDatabase(file);
+}
+
+bool MainWindow::openDatabase(const QString& file, bool create) {
+  if (controller_->running() && QFileInfo(file).absoluteFilePath() != dbPath_) return confirmNoSweep("Open database");
+  const QString path = QFileInfo(file).absoluteFilePath();
+  if (!create && !QFileInfo::exists(path)) {
+    QMessageBox::warning(this, "Open database", path + ": no such file");
+    return false;
+  }
+  QString readOnlyReason;
+  try {
+    // A read-write open migrates an older schema and marks runs left `running` as interrupted;
+    // the views then read through their own read-only connection.
+    ExperimentStore writer(path.toStdString(), ExperimentStore::Mode::ReadWrite);
+    if (writer.migratedFrom())
+      message("info", QString("%1: schema migrated from version %2 (backup %3)")
+                          .arg(path).arg(*writer.migratedFrom()).arg(q(writer.backupFile().string())));
+    for (int64_t id : writer.interruptedOnOpen())
+      message("warning", QString("Run %1 was left running by a process that ended: marked interrupted (a sweep resumes it)").arg(id));
+  } catch (const Error& e) {
+    if (create) {
+      QMessageBox::warning(this, "New database", q(e.what()));
+      return false;
+    }
+    readOnlyReason = q(e.what());
+  }
+  try {
+    store_ = std::make_unique<ExperimentStore>(path.toStdString(), ExperimentStore::Mode::ReadOnly);
+  } catch (const Error& e) {
+    QMessageBox::warning(this, "Open database", q(e.what()));
+    return false;
+  }
+  if (!readOnlyReason.isEmpty()) message("warning", "Opened read-only (sweeps disabled): " + readOnlyReason);
+  dbPath_ = path;
+  writable_ = readOnlyReason.isEmpty();
+  AppSettings::addRecentDatabase(path);
+  rebuildRecentMenu();
+  message("info", (create ? "Created " : "Opened ") + path);
+  reload();
+  pollTimer_.start();
+  updateTitle();
+  return true;
+}
+
+void MainWindow::reload() {
+  if (!store_) return;
+  try {
+    lastStamp_ = store_->changeStamp();
+    snapshot_ = std::make_shared<const ExperimentSnapshot>(ExperimentSnapshot::load(*store_));
+  } catch (const Error& e) {
+    message("error", "Cannot read " + dbPath_ + ": " + q(e.what()));
+    return;
+  }
+  curves_->setSnapshot(snapshot_);
+  heatmaps_->setSource(store_.get(), snapshot_);
+  results_->setSource(store_.get(), snapshot_);
+  statusDb_->setText(QString("%1 · %2 runs").arg(QFileInfo(dbPath_).fileName()).arg(snapshot_->runs.size()));
+}
+
+void MainWindow::scheduleReload() {
+  if (!reloadTimer_.isActive()) reloadTimer_.start();
+}
+
+void MainWindow::pollDatabase() {
+  if (!store_) return;
+  try {
+    if (store_->changeStamp() != lastStamp_) scheduleReload();
+  } catch (const Error& e) {
+    pollTimer_.stop();
+    message("error", "Stopped watching " + dbPath_ + ": " + q(e.what()));
+  }
+}
+
+void MainWindow::updateTitle() {
+  QString title = "QuantScope";
+  if (!dbPath_.isEmpty()) title = QFileInfo(dbPath_).fileName() + (writable_ ? "" : " [read-only]") + " — " + title;
+  setWindowTitle(title);
+}
+
+QString MainWindow::tasksDirectory() const {
+  const QString configured = AppSettings::tasksDir();
+  if (!configured.isEmpty()) return configured;
+  return q(defaultTasksDir().string());
+}
+
+SweepSpec MainWindow::currentSpec() const {
+  SweepSpec spec;
+  for (const QString& m : modelPanel_->selectedModels()) spec.models.push_back(m.toStdString());
+  for (const QString& c : quantPanel_->configNames()) spec.quantConfigs.push_back(c.toStdString());
+  for (const QString& t : taskPanel_->selectedTasks()) spec.tasks.push_back(t.toStdString());
+  spec.limit = taskPanel_->limit();
+  spec.device = AppSettings::device().toStdString();
+  spec.tasksDir = taskPanel_->tasksDir().toStdString();
+  spec.dataDir = AppSettings::dataDir().toStdString();
+  return spec;
+}
+
+QString MainWindow::runCountText() const {
+  const RunCount c = countRuns(quantPanel_->configNames().size(), taskPanel_->selectedTasks().size(),
+                               modelPanel_->selectedModels().size());
+  return QString("<b>%1 runs</b> = %2 configs × %3 tasks × %4 models + %5 FP16 baselines")
+      .arg(c.total).arg(c.configs).arg(c.tasks).arg(c.models).arg(c.baselines);
+}
+
+void MainWindow::updateRunCount() {
+  if (!controller_->running()) queuePanel_->setSummary(runCountText() + " (runs already in the database are skipped)");
+}
+
+bool MainWindow::startSweep() {
+  if (controller_->running()) return false;
+  if (!store_) {
+    newDatabase();
+    if (!store_) return false;
+  }
+  QString problem;
+  const SweepSpec spec = currentSpec();
+  if (!writable_) problem = dbPath_ + " is open read-only: results cannot be written to it.";
+  else if (spec.models.empty()) problem = "Open a model folder and check it in the Model panel.";
+  else if (spec.tasks.empty()) problem = "Check at least one task in the Tasks panel.";
+  if (!problem.isEmpty()) {
+    QMessageBox::information(this, "Start sweep", problem);
+    return false;
+  }
+  if (AppSettings::threads() != computeThreads()) configureThreads(AppSettings::threads());
+  queueModel_->clear();
+  queuePanel_->setSummary(runCountText() + " — planning…");
+  queuePanel_->setRunning(true);
+  message("info", QString("Sweep started: %1 models × %2 configs × %3 tasks, limit %4, device %5")
+                      .arg(spec.models.size()).arg(spec.quantConfigs.size()).arg(spec.tasks.size())
+                      .arg(spec.limit).arg(q(spec.device)));
+  return controller_->start(dbPath_, spec);
+}
+
+void MainWindow::cancelAll() {
+  if (!controller_->running()) return;
+  controller_->cancelAll();
+  for (int r = 0; r < queueModel_->rowCount(); ++r) queueModel_->markCancelRequested(r);
+  message("info", "Cancelling the sweep…");
+}
+
+void MainWindow::onSweepFinished(bool cancelled) {
+  queueModel_->cancelUnfinished();
+  queuePanel_->setRunning(false);
+  const int done = queueModel_->countWithStatus(QueueStatus::Done);
+  const int failed = queueModel_->countWithStatus(QueueStatus::Failed);
+  const QString text = QString("Sweep %1: %2 done, %3 failed, %4 already done, %5 cancelled")
+                           .arg(cancelled ? "cancelled" : "finished").arg(done).arg(failed)
+                           .arg(queueModel_->countWithStatus(QueueStatus::AlreadyDone))
+                           .arg(queueModel_->countWithStatus(QueueStatus::Cancelled));
+  message(failed ? "warning" : "info", text);
+  statusBar()->showMessage(text, 15000);
+  queuePanel_->setSummary(runCountText() + "<br>" + text);
+  reload();
+}
+
+FigureSize MainWindow::exportSize() const {
+  FigureSize size;
+  size.dpi = AppSettings::exportDpi();
+  return size;
+}
+
+void MainWindow::exportCurrentChart() {
+  QString filter;
+  QString file = QFileDialog::getSaveFileName(this, "Export chart", safeFileName(curves_->title()) + ".pdf",
+                                              "PDF (*.pdf);;SVG (*.svg);;PNG image (*.png)", &filter);
+  file = withSuffix(file, filter);
+  if (file.isEmpty()) return;
+  try {
+    curves_->exportChartTo(file, exportSize());
+    message("info", "Chart written to " + file);
+  } catch (const Error& e) {
+    QMessageBox::warning(this, "Export chart", q(e.what()));
+  }
+}
+
+void MainWindow::exportHeatmap() {
+  QString filter;
+  QString file = QFileDialog::getSaveFileName(this, "Export heatmap", "heatmap.pdf", "PDF (*.pdf);;SVG (*.svg);;PNG image (*.png)", &filter);
+  file = withSuffix(file, filter);
+  if (file.isEmpty()) return;
+  try {
+    heatmaps_->exportTensorMap(file, exportSize());
+    message("info", "Heatmap written to " + file);
+  } catch (const Error& e) {
+    QMessageBox::warning(this, "Export heatmap", q(e.what()));
+  }
+}
+
+void MainWindow::exportChannelHeatmap() {
+  QString filter;
+  QString file = QFileDialog::getSaveFileName(this, "Export channel heatmap", "channels.png", "PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)", &filter);
+  file = withSuffix(file, filter);
+  if (file.isEmpty()) return;
+  try {
+    heatmaps_->exportChannelMap(file, exportSize());
+    message("info", "Channel heatmap written to " + file);
+  } catch (const Error& e) {
+    QMessageBox::warning(this, "Export channel heatmap", q(e.what()));
+  }
+}
+
+void MainWindow::exportResultsTable() {
+  QString filter;
+  QString file = QFileDialog::getSaveFileName(this, "Export results table", "results.csv",
+                                              "CSV (*.csv);;LaTeX booktabs (*.tex);;Markdown (*.md)", &filter);
+  file = withSuffix(file, filter);
+  if (file.isEmpty()) return;
+  try {
+    exportTable(*results_->proxy(), file);
+    message("info", QString("Results table (%1 rows as shown) written to %2").arg(results_->proxy()->rowCount()).arg(file));
+  } catch (const Error& e) {
+    QMessageBox::warning(this, "Export table", q(e.what()));
+  }
+}
+
+void MainWindow::exportFigureSetDialog() {
+  if (!store_ || !snapshot_) {
+    QMessageBox::information(this, "Figure set", "Open an experiment database first.");
+    return;
+  }
+  const QString dir = QFileDialog::getExistingDirectory(this, "Write the figure set into");
+  if (dir.isEmpty()) return;
+  bool ok = false;
+  const QString choice = QInputDialog::getItem(this, "Figure set", "Formats", {"pdf", "svg", "png", "pdf + png", "pdf + svg + png"}, 0,
+                                               false, &ok);
+  if (!ok) return;
+  const FigureSetResult r = exportFigureSet(*store_, *snapshot_, dir, choice.split(" + "), exportSize());
+  for (const auto& p : r.problems) message("error", p);
+  message("info", QString("Figure set: %1 files written to %2").arg(r.written.size()).arg(dir));
+  statusBar()->showMessage(QString("%1 files written to %2%3").arg(r.written.size()).arg(dir)
+                               .arg(r.problems.isEmpty() ? QString() : QString(", %1 problems (see Log)").arg(r.problems.size())), 10000);
+}
+
+void MainWindow::showHelp() {
+  auto* dialog = new HelpDialog(this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->show();
+}
+
+void MainWindow::showPreferences() {
+  PreferencesDialog dialog(this);
+  if (dialog.exec() != QDialog::Accepted) return;
+  if (!controller_->running()) configureThreads(AppSettings::threads());
+  taskPanel_->setTasksDir(tasksDirectory());
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  if (controller_->running()) {
+    if (QMessageBox::question(this, "Quit", "A sweep is running. Cancel it and quit? Finished runs are already saved.") !=
+        QMessageBox::Yes) {
+      event->ignore();
+      return;
+    }
+    controller_->stop(3000);
+  }
+  event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  for (const QUrl& url : event->mimeData()->urls()) {
+    const QFileInfo info(url.toLocalFile());
+    if (info.isDir()) modelPanel_->openModel(info.absoluteFilePath());
+    else if (info.suffix() == "qsdb") openDatabase(info.absoluteFilePath());
+    else if (info.fileName() == "config.json" || info.suffix() == "safetensors") modelPanel_->openModel(info.absolutePath());
+  }
+}
+
+}  // namespace qs
+
+#include "moc_main_window.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -1,0 +1,117 @@
+#pragma once
+// The workbench window. The experiment database is the document: every result is stored as it
+// is produced, so there is nothing to save. Docks: model, quantization, tasks, run queue; tabs:
+// curves, heatmaps, results, log. A sweep runs on the SweepController's thread; the views reload
+// from the database on a coalescing timer when a run is stored or another process changes it.
+#include <QMainWindow>
+#include <QTimer>
+#include <memory>
+
+#include "ui/figure_export.h"
+
+class QLabel;
+class QMenu;
+class QTabWidget;
+
+namespace qs {
+
+class CurvesView;
+class ExperimentStore;
+struct ExperimentSnapshot;
+class HeatmapView;
+class LogView;
+class ModelPanel;
+class QuantPanel;
+class ResultsView;
+class RunQueueModel;
+class RunQueuePanel;
+class SweepController;
+class TaskPanel;
+struct SweepSpec;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // Opens (or with create, makes) a database; shows why when it cannot and returns false.
+  bool openDatabase(const QString& file, bool create = false);
+  QString databasePath() const { return dbPath_; }
+  std::shared_ptr<const ExperimentSnapshot> snapshot() const { return snapshot_; }
+
+  ModelPanel* modelPanel() const { return modelPanel_; }
+  QuantPanel* quantPanel() const { return quantPanel_; }
+  TaskPanel* taskPanel() const { return taskPanel_; }
+  RunQueuePanel* runQueuePanel() const { return queuePanel_; }
+  RunQueueModel* runQueueModel() const { return queueModel_; }
+  CurvesView* curvesView() const { return curves_; }
+  HeatmapView* heatmapView() const { return heatmaps_; }
+  ResultsView* resultsView() const { return results_; }
+  LogView* logView() const { return log_; }
+  QTabWidget* tabs() const { return tabs_; }
+  SweepController* sweepController() const { return controller_; }
+
+  // The sweep the panels describe; empty models/tasks when nothing is chosen.
+  SweepSpec currentSpec() const;
+  // "N runs = C configs x T tasks x M models + B baselines" for the queue's header.
+  QString runCountText() const;
+
+ public Q_SLOTS:
+  void newDatabase();
+  void openDatabaseDialog();
+  bool startSweep();
+  void cancelAll();
+  void reload();  // reads a fresh snapshot now
+  void showHelp();
+  void showPreferences();
+  void exportCurrentChart();
+  void exportHeatmap();
+  void exportChannelHeatmap();
+  void exportResultsTable();
+  void exportFigureSetDialog();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildMenus();
+  void buildDocks();
+  void rebuildRecentMenu();
+  void updateRunCount();
+  void updateTitle();
+  void scheduleReload();
+  void pollDatabase();
+  void message(const QString& level, const QString& text);
+  void onSweepFinished(bool cancelled);
+  bool confirmNoSweep(const QString& action);
+  FigureSize exportSize() const;
+  QString tasksDirectory() const;
+
+  std::unique_ptr<ExperimentStore> store_;  // read-only viewer connection
+  std::shared_ptr<const ExperimentSnapshot> snapshot_;
+  QString dbPath_;
+  bool writable_ = false;  // the read-write open succeeded: sweeps may write into it
+  uint64_t lastStamp_ = 0;
+
+  ModelPanel* modelPanel_ = nullptr;
+  QuantPanel* quantPanel_ = nullptr;
+  TaskPanel* taskPanel_ = nullptr;
+  RunQueueModel* queueModel_ = nullptr;
+  RunQueuePanel* queuePanel_ = nullptr;
+  CurvesView* curves_ = nullptr;
+  HeatmapView* heatmaps_ = nullptr;
+  ResultsView* results_ = nullptr;
+  LogView* log_ = nullptr;
+  QTabWidget* tabs_ = nullptr;
+  QMenu* recentMenu_ = nullptr;
+  QMenu* viewMenu_ = nullptr;
+  QLabel* statusDb_ = nullptr;
+  SweepController* controller_ = nullptr;
+  QTimer reloadTimer_;  // coalesces reloads: one per 300 ms however many runs finish
+  QTimer pollTimer_;    // notices commits by other processes (a CLI sweep on the same file)
+};
+
+}  // namespace qs

@@ -1,0 +1,183 @@
+#include "ui/results_view.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QHeaderView>
+#include <QJsonDocument>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QTableView>
+#include <QTextBrowser>
+#include <QVBoxLayout>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/experiment_store.h"
+#include "ui/experiment_snapshot.h"
+#include "ui/results_table_model.h"
+
+namespace qs {
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+bool isEmptyValue(const QVariant& v) {
+  return !v.isValid() || (v.typeId() == QMetaType::Double && std::isnan(v.toDouble())) ||
+         (v.typeId() == QMetaType::QString && v.toString().isEmpty());
+}
+
+// Sorts missing values (a failed run has no metric) last in either order, like a spreadsheet.
+class ResultsSortProxy : public QSortFilterProxyModel {
+ public:
+  using QSortFilterProxyModel::QSortFilterProxyModel;
+
+ protected:
+  bool lessThan(const QModelIndex& left, const QModelIndex& right) const override {
+    const QVariant l = left.data(sortRole()), r = right.data(sortRole());
+    const bool le = isEmptyValue(l), re = isEmptyValue(r);
+    if (le || re) return le != re && (le ? sortOrder() == Qt::DescendingOrder : sortOrder() == Qt::AscendingOrder);
+    return QSortFilterProxyModel::lessThan(left, right);
+  }
+};
+
+QString prettyJson(const std::string& json) {
+  QJsonParseError error;
+  QJsonDocument doc = QJsonDocument::fromJson(QByteArray::fromStdString(json), &error);
+  if (error.error != QJsonParseError::NoError) return q(json);
+  return QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
+}
+
+}  // namespace
+
+QString runDetailsHtml(const ExperimentStore* store, const ExperimentSnapshot& snapshot, qint64 runId) {
+  const RunEntry* e = snapshot.run(runId);
+  if (!e) return "<p>No run selected.</p>";
+  const RunRecord& r = e->run;
+  QString html = QString("<h3>Run %1: %2 · %3 · %4</h3><table>")
+                     .arg(r.id)
+                     .arg(q(snapshot.modelName(r.modelId)).toHtmlEscaped(), q(r.quantName).toHtmlEscaped(),
+                          q(r.task).toHtmlEscaped());
+  auto row = [&](const QString& k, const QString& v) {
+    html += "<tr><td style='padding-right:10px'><b>" + k + "</b></td><td>" + v.toHtmlEscaped() + "</td></tr>";
+  };
+  row("Status", q(std::string(runStatusName(r.status))));
+  if (const ModelRecord* m = snapshot.model(r.modelId)) {
+    row("Model folder", q(m->path));
+    row("Model", QString("%1, %2 parameters, %3").arg(q(m->family)).arg(m->parameters).arg(q(m->dtype)));
+    row("Fingerprint", q(m->fingerprint));
+  }
+  row("Task version", q(r.taskVersion));
+  row("Limit", r.limit == 0 ? QString("all examples") : QString::number(r.limit));
+  row("Seed", QString::number(r.seed));
+  row("Device", q(r.device));
+  row("Started", q(r.startedAt));
+  row("Finished", q(r.finishedAt));
+  row("Wall time", QString::number(r.wallSeconds, 'f', 2) + " s");
+  row("Tokens", QString::number(r.tokensProcessed) +
+                    (r.wallSeconds > 0 ? QString(" (%1 tokens/s)").arg(r.tokensProcessed / r.wallSeconds, 0, 'f', 0) : QString()));
+  if (!r.shard.empty()) row("Shard", q(r.shard));
+  html += "</table>";
+  if (!r.errorText.empty()) html += "<p style='color:#b00'><b>Error:</b> " + q(r.errorText).toHtmlEscaped() + "</p>";
+  if (!e->metrics.empty()) {
+    html += "<h4>Metrics</h4><table><tr><th align='left'>metric</th><th>value</th><th>± stderr</th><th>n</th></tr>";
+    for (const auto& m : e->metrics)
+      html += QString("<tr><td>%1%2</td><td align='right'>%3</td><td align='right'>%4</td><td align='right'>%5</td></tr>")
+                  .arg(q(m.name).toHtmlEscaped(), m.higherIsBetter ? QString(" ↑") : QString(" ↓"))
+                  .arg(m.value, 0, 'g', 6)
+                  .arg(m.stdError ? QString::number(*m.stdError, 'g', 4) : QString())
+                  .arg(m.samples ? QString::number(*m.samples) : QString());
+    html += "</table>";
+  }
+  html += "<h4>Quantization config</h4><pre>" + prettyJson(r.quantJson).toHtmlEscaped() + "</pre>";
+  html += "<h4>Software versions</h4><pre>" + prettyJson(r.softwareVersions).toHtmlEscaped() + "</pre>";
+  if (store) {
+    html += "<h4>Log</h4><pre>";
+    try {
+      for (const auto& l : store->logs(r.id))
+        html += (q(l.time) + " " + q(l.level) + " " + q(l.text)).toHtmlEscaped() + "\n";
+    } catch (const Error& err) {
+      html += "cannot read the log: " + q(err.what()).toHtmlEscaped();
+    }
+    html += "</pre>";
+  }
+  return html;
+}
+
+ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
+  auto* layout = new QVBoxLayout(this);
+  filter_ = new QLineEdit(this);
+  filter_->setPlaceholderText("Filter rows (any column, e.g. W4 or arc_easy)…");
+  filter_->setClearButtonEnabled(true);
+  layout->addWidget(filter_);
+  model_ = new ResultsTableModel(this);
+  proxy_ = new ResultsSortProxy(this);
+  proxy_->setSourceModel(model_);
+  proxy_->setSortRole(ResultsTableModel::kSortRole);
+  proxy_->setFilterKeyColumn(-1);
+  proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+  connect(filter_, &QLineEdit::textChanged, proxy_, &QSortFilterProxyModel::setFilterFixedString);
+
+  auto* splitter = new QSplitter(Qt::Vertical, this);
+  table_ = new QTableView(splitter);
+  table_->setModel(proxy_);
+  table_->setSortingEnabled(true);
+  table_->sortByColumn(ResultsTableModel::RunId, Qt::AscendingOrder);
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setAlternatingRowColors(true);
+  table_->verticalHeader()->hide();
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->setContextMenuPolicy(Qt::ActionsContextMenu);
+  auto* copy = new QAction("Copy rows", table_);
+  copy->setShortcut(QKeySequence::Copy);
+  copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+  connect(copy, &QAction::triggered, this, &ResultsView::copySelection);
+  table_->addAction(copy);
+  details_ = new QTextBrowser(splitter);
+  splitter->setStretchFactor(0, 3);
+  splitter->setStretchFactor(1, 2);
+  layout->addWidget(splitter, 1);
+  connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
+    if (current.isValid()) showRun(proxy_->data(current, ResultsTableModel::kRunIdRole).toLongLong());
+  });
+}
+
+void ResultsView::setSource(const ExperimentStore* store, std::shared_ptr<const ExperimentSnapshot> snapshot) {
+  store_ = store;
+  snapshot_ = std::move(snapshot);
+  model_->setSnapshot(snapshot_);
+  if (snapshot_ && shownRun_ >= 0) showRun(shownRun_);
+  else details_->setHtml("<p>Select a row to see the run's config, versions, timings and log.</p>");
+}
+
+void ResultsView::showRun(qint64 runId) {
+  shownRun_ = runId;
+  details_->setHtml(snapshot_ ? runDetailsHtml(store_, *snapshot_, runId) : QString());
+}
+
+QString ResultsView::detailsHtml() const { return details_->toHtml(); }
+
+QString ResultsView::selectionAsTsv() const {
+  QList<int> rows;
+  for (const QModelIndex& index : table_->selectionModel()->selectedRows()) rows << index.row();
+  if (rows.isEmpty())
+    for (int r = 0; r < proxy_->rowCount(); ++r) rows << r;
+  std::sort(rows.begin(), rows.end());
+  QStringList lines, fields;
+  for (int c = 0; c < proxy_->columnCount(); ++c) fields << proxy_->headerData(c, Qt::Horizontal).toString();
+  lines << fields.join('\t');
+  for (int r : rows) {
+    fields.clear();
+    for (int c = 0; c < proxy_->columnCount(); ++c) fields << proxy_->index(r, c).data().toString();
+    lines << fields.join('\t');
+  }
+  return lines.join('\n') + '\n';
+}
+
+void ResultsView::copySelection() const { QApplication::clipboard()->setText(selectionAsTsv()); }
+
+}  // namespace qs
+
+#include "moc_results_view.cpp"  // in this object, not mocs_compilation: see CMakeLists.txt

@@ -1,0 +1,52 @@
+#pragma once
+// The Results tab: the results table (sortable, filterable, copyable) and the details of the
+// selected run: config, versions, timings, error, metrics and its log.
+#include <QWidget>
+#include <memory>
+
+class QLineEdit;
+class QSortFilterProxyModel;
+class QTableView;
+class QTextBrowser;
+
+namespace qs {
+
+class ExperimentStore;
+struct ExperimentSnapshot;
+class ResultsTableModel;
+
+class ResultsView : public QWidget {
+  Q_OBJECT
+ public:
+  explicit ResultsView(QWidget* parent = nullptr);
+
+  void setSource(const ExperimentStore* store, std::shared_ptr<const ExperimentSnapshot> snapshot);
+  ResultsTableModel* model() const { return model_; }
+  // What the table shows (filtered and sorted): export and copy read this.
+  QSortFilterProxyModel* proxy() const { return proxy_; }
+  QTableView* table() const { return table_; }
+  QLineEdit* filterEdit() const { return filter_; }
+  QString detailsHtml() const;
+
+  // The selected rows (or all rows when none is selected) as tab-separated text with a header.
+  QString selectionAsTsv() const;
+
+ public Q_SLOTS:
+  void copySelection() const;
+  void showRun(qint64 runId);
+
+ private:
+  const ExperimentStore* store_ = nullptr;
+  std::shared_ptr<const ExperimentSnapshot> snapshot_;
+  ResultsTableModel* model_ = nullptr;
+  QSortFilterProxyModel* proxy_ = nullptr;
+  QTableView* table_ = nullptr;
+  QLineEdit* filter_ = nullptr;
+  QTextBrowser* details_ = nullptr;
+  qint64 shownRun_ = -1;
+};
+
+// The run's record, metrics and log as HTML (used by the details pane).
+QString runDetailsHtml(const ExperimentStore* store, const ExperimentSnapshot& snapshot, qint64 runId);
+
+}  // namespace qs
