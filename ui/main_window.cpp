@@ -107,7 +107,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(controller_, &SweepController::logMessage, log_, &LogView::append);
   connect(controller_, &SweepController::finished, this, &MainWindow::onSweepFinished);
 
-  resize(1500, 950);
+  resize(1500, 920);
   updateTitle();
   updateRunCount();
   taskPanel_->setTasksDir(tasksDirectory());
@@ -136,7 +136,7 @@ void MainWindow::buildDocks() {
   quant->raise();
   resizeDocks({models, quant}, {420, 520}, Qt::Vertical);
   resizeDocks({models}, {430}, Qt::Horizontal);
-  resizeDocks({queue}, {230}, Qt::Vertical);
+  resizeDocks({queue}, {200}, Qt::Vertical);
   connect(modelPanel_, &ModelPanel::selectionChanged, this, &MainWindow::updateRunCount);
   connect(quantPanel_, &QuantPanel::selectionChanged, this, &MainWindow::updateRunCount);
   connect(taskPanel_, &TaskPanel::selectionChanged, this, &MainWindow::updateRunCount);
