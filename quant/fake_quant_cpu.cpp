@@ -74,9 +74,13 @@ GroupParams groupParams(Range range, const QuantSpec& spec) {
   return p;
 }
 
+namespace {
+
+#define QS_INLINE inline __attribute__((always_inline))
+
 // GCC's vectoriser leaves an `omp simd` min/max reduction scalar; explicit vectors (two AVX2
 // registers per bound, or four SSE ones in the baseline clone) keep the loads the only limit.
-QS_CPU_CLONES Range rangeOf(const float* x, int64_t n) {
+QS_INLINE Range rangeImpl(const float* x, int64_t n) {
   typedef float Vec __attribute__((vector_size(32)));
   constexpr int64_t kLanes = 8;
   Vec mn0 = Vec{} + x[0], mx0 = mn0, mn1 = mn0, mx1 = mn0;
@@ -90,10 +94,12 @@ QS_CPU_CLONES Range rangeOf(const float* x, int64_t n) {
     mn1 = b < mn1 ? b : mn1;
     mx1 = b > mx1 ? b : mx1;
   }
+  mn0 = mn1 < mn0 ? mn1 : mn0;
+  mx0 = mx1 > mx0 ? mx1 : mx0;
   float mn = x[0], mx = x[0];
   for (int64_t l = 0; l < kLanes; ++l) {
-    mn = std::min({mn, mn0[l], mn1[l]});
-    mx = std::max({mx, mx0[l], mx1[l]});
+    mn = std::min(mn, mn0[l]);
+    mx = std::max(mx, mx0[l]);
   }
   for (; i < n; ++i) {
     mn = std::min(mn, x[i]);
@@ -102,28 +108,38 @@ QS_CPU_CLONES Range rangeOf(const float* x, int64_t n) {
   return {mn, mx};
 }
 
-namespace {
-
-QS_CPU_CLONES void quantizeAsym(const float* x, float* out, int64_t n, float scale, float zero, float qmax) {
+QS_INLINE void quantizeImpl(const float* x, float* out, int64_t n, const GroupParams& p) {
+  const float scale = p.scale, zero = p.zero, qmin = p.qmin, qmax = p.qmax;
+  if (p.symmetric) {
 #pragma omp simd
-  for (int64_t i = 0; i < n; ++i) {
-    const float q = clampTo(roundEven(x[i] / scale) + zero, 0.f, qmax);
-    out[i] = (q - zero) * scale;
+    for (int64_t i = 0; i < n; ++i) out[i] = clampTo(roundEven(x[i] / scale), qmin, qmax) * scale;
+  } else {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) {
+      const float q = clampTo(roundEven(x[i] / scale) + zero, 0.f, qmax);
+      out[i] = (q - zero) * scale;
+    }
   }
-}
-
-QS_CPU_CLONES void quantizeSym(const float* x, float* out, int64_t n, float scale, float qmin, float qmax) {
-#pragma omp simd
-  for (int64_t i = 0; i < n; ++i) out[i] = clampTo(roundEven(x[i] / scale), qmin, qmax) * scale;
 }
 
 }  // namespace
 
-void quantizeGroup(const float* x, float* out, int64_t n, const GroupParams& p) {
-  if (p.symmetric)
-    quantizeSym(x, out, n, p.scale, p.qmin, p.qmax);
-  else
-    quantizeAsym(x, out, n, p.scale, p.zero, p.qmax);
+QS_CPU_CLONES Range rangeOf(const float* x, int64_t n) { return rangeImpl(x, n); }
+
+QS_CPU_CLONES void quantizeGroup(const float* x, float* out, int64_t n, const GroupParams& p) {
+  quantizeImpl(x, out, n, p);
+}
+
+// The baseline x86-64 build of the same code, callable on any machine so tests cover it too.
+void quantizeGroupsBaseline(const float* x, float* out, int64_t groups, int64_t len, const QuantSpec& spec) {
+  for (int64_t g = 0; g < groups; ++g)
+    quantizeImpl(x + g * len, out + g * len, len, groupParams(rangeImpl(x + g * len, len), spec));
+}
+
+// Many groups per call: short groups (64-element KV rows) would otherwise pay two indirect calls each.
+QS_CPU_CLONES void quantizeGroups(const float* x, float* out, int64_t groups, int64_t len, const QuantSpec& spec) {
+  for (int64_t g = 0; g < groups; ++g)
+    quantizeImpl(x + g * len, out + g * len, len, groupParams(rangeImpl(x + g * len, len), spec));
 }
 
 }  // namespace qs::fq
@@ -148,21 +164,19 @@ void fromFloat(const float* buf, T* out, int64_t n) {
   for (int64_t i = 0; i < n; ++i) out[i] = static_cast<T>(buf[i]);
 }
 
-// One group per task element: range, parameters, quantize, while the group is in L1/L2.
+// Groups spread over threads; each group: range, parameters, quantize, while it is in L1/L2.
 template <typename T>
 void quantizeGroups(const T* x, T* out, int64_t groups, int64_t len, const QuantSpec& spec) {
   const int64_t grain = std::max<int64_t>(1, (1 << 15) / len);
   at::parallel_for(0, groups, grain, [&](int64_t begin, int64_t end) {
-    std::vector<float> buf(std::is_same_v<T, float> ? 0 : len);
-    for (int64_t g = begin; g < end; ++g) {
-      const T* src = x + g * len;
-      T* dst = out + g * len;
-      if constexpr (std::is_same_v<T, float>) {
-        fq::quantizeGroup(src, dst, len, fq::groupParams(fq::rangeOf(src, len), spec));
-      } else {
-        toFloat(src, buf.data(), len);
+    if constexpr (std::is_same_v<T, float>) {
+      fq::quantizeGroups(x + begin * len, out + begin * len, end - begin, len, spec);
+    } else {
+      std::vector<float> buf(len);
+      for (int64_t g = begin; g < end; ++g) {
+        toFloat(x + g * len, buf.data(), len);
         fq::quantizeGroup(buf.data(), buf.data(), len, fq::groupParams(fq::rangeOf(buf.data(), len), spec));
-        fromFloat(buf.data(), dst, len);
+        fromFloat(buf.data(), out + g * len, len);
       }
     }
   });

@@ -25,6 +25,10 @@ GroupParams groupParams(Range range, const QuantSpec& spec);
 Range rangeOf(const float* x, int64_t n);
 // out may equal x.
 void quantizeGroup(const float* x, float* out, int64_t n, const GroupParams& p);
+// `groups` consecutive groups of `len` floats, each with its own range and parameters.
+void quantizeGroups(const float* x, float* out, int64_t groups, int64_t len, const QuantSpec& spec);
+// The same, always the baseline (SSE2) build, whatever the CPU: lets tests check that clone too.
+void quantizeGroupsBaseline(const float* x, float* out, int64_t groups, int64_t len, const QuantSpec& spec);
 
 // Round half to even under the default rounding mode, like std::nearbyint, for every float.
 float roundHalfEven(float y);

@@ -189,28 +189,28 @@ void StatsCollector::operator()(const HookPoint& point, at::Tensor& x) {
   else
     block.add(x);
   std::lock_guard lock(mutex_);
-  StatsKey key{point.layer, point.role, point.kind, point.expert};
+  TensorStatsKey key{point.layer, point.role, point.kind, point.expert};
   auto [it, inserted] = table_.try_emplace(key, settings_.outlierSigma);
   it->second.merge(block);
 }
 
-StatsTable StatsCollector::table() const {
+TensorStatsTable StatsCollector::table() const {
   std::lock_guard lock(mutex_);
   return table_;
 }
 
-StatsTable collectWeightStats(Model& model, const StatsSettings& settings) {
-  StatsTable table;
+TensorStatsTable collectWeightStats(Model& model, const StatsSettings& settings) {
+  TensorStatsTable table;
   for (const auto& lw : model.linearWeights()) {
     if (!lw.weight || !lw.weight->defined()) continue;
-    StatsKey key{lw.layer, lw.role, TensorKind::Weight, lw.expert};
+    TensorStatsKey key{lw.layer, lw.role, TensorKind::Weight, lw.expert};
     auto [it, inserted] = table.try_emplace(key, settings.outlierSigma);
     it->second.add(*lw.weight);
   }
   return table;
 }
 
-nlohmann::json statsTableToJson(const StatsTable& table, const StatsSettings& settings, bool withProfiles) {
+nlohmann::json statsTableToJson(const TensorStatsTable& table, const StatsSettings& settings, bool withProfiles) {
   nlohmann::json entries = nlohmann::json::array();
   for (const auto& [key, stats] : table) {
     nlohmann::json e = stats.toJson(settings.outlierChannelFactor, withProfiles);

@@ -78,14 +78,14 @@ class TensorStats {
   std::vector<float> channelAbsmax_;
 };
 
-struct StatsKey {
+struct TensorStatsKey {
   int layer = -1;
   TensorRole role = TensorRole::QProj;
   TensorKind kind = TensorKind::Activation;
   int expert = -1;
-  auto operator<=>(const StatsKey&) const = default;
+  auto operator<=>(const TensorStatsKey&) const = default;
 };
-using StatsTable = std::map<StatsKey, TensorStats>;
+using TensorStatsTable = std::map<TensorStatsKey, TensorStats>;
 
 // A read-only hook: gathers activation (linear inputs) and K/V statistics over calibration batches.
 class StatsCollector : public TensorHook {
@@ -94,20 +94,20 @@ class StatsCollector : public TensorHook {
       : settings_(settings), activations_(activations), keyValues_(keyValues) {}
   void operator()(const HookPoint& point, at::Tensor& x) override;
 
-  StatsTable table() const;
+  TensorStatsTable table() const;
   const StatsSettings& settings() const { return settings_; }
 
  private:
   StatsSettings settings_;
   bool activations_, keyValues_;
   mutable std::mutex mutex_;
-  StatsTable table_;
+  TensorStatsTable table_;
 };
 
 // Weight statistics of every linear layer (channel = input feature); needs no data.
-StatsTable collectWeightStats(Model& model, const StatsSettings& settings = {});
+TensorStatsTable collectWeightStats(Model& model, const StatsSettings& settings = {});
 
 // {"kurtosis": "pearson", "settings": {...}, "entries": [{"layer", "role", "kind", "expert", ...stats}]}
-nlohmann::json statsTableToJson(const StatsTable& table, const StatsSettings& settings, bool withProfiles = true);
+nlohmann::json statsTableToJson(const TensorStatsTable& table, const StatsSettings& settings, bool withProfiles = true);
 
 }  // namespace qs

@@ -15,6 +15,16 @@ namespace {
 
 using nlohmann::json;
 
+// Compiled once: building a std::regex costs more than applying it to one short string.
+const std::regex& calculatorAnnotation() {
+  static const std::regex r("<<[^>]*>>");
+  return r;
+}
+const std::regex& bracketed() {
+  static const std::regex r("\\[.*?\\]");
+  return r;
+}
+
 void replaceAll(std::string& s, const std::string& from, const std::string& to) {
   if (from.empty()) return;
   size_t p = 0;
@@ -102,7 +112,7 @@ void gsm8kTarget(json& doc, const TaskConfig&) {
   num.erase(std::remove(num.begin(), num.end(), ','), num.end());
   doc["target_number"] = num;
   // Chain-of-thought text for few-shot use: calculator annotations removed.
-  std::string cot = std::regex_replace(answer.substr(0, p), std::regex("<<[^>]*>>"), "");
+  std::string cot = std::regex_replace(answer.substr(0, p), calculatorAnnotation(), "");
   doc["cot"] = trim(cot) + "\nThe answer is " + num + ".";
 }
 
@@ -407,7 +417,7 @@ std::optional<Sample> numberMatch(const ScoredDoc& d) {
   if (d.outputs.empty()) return std::nullopt;
   const std::string& out = lastOutput(d);
   std::string want = trim(d.target);
-  std::regex num("\\d+");
+  static const std::regex num("\\d+");
   for (auto it = std::sregex_iterator(out.begin(), out.end(), num); it != std::sregex_iterator(); ++it)
     if (it->str() == want) return Sample{1.0};
   return Sample{0.0};
@@ -439,7 +449,7 @@ std::optional<Sample> agreementExact(const ScoredDoc& d) {
 
 std::string lastNumber(const std::string& text) {
   // lm-evaluation-harness's flexible-extract pattern.
-  std::regex num("(-?[$0-9.,]{2,})|(-?[0-9]+)");
+  static const std::regex num("(-?[$0-9.,]{2,})|(-?[0-9]+)");
   std::string last;
   for (auto it = std::sregex_iterator(text.begin(), text.end(), num); it != std::sregex_iterator(); ++it) {
     std::string m = it->str();
@@ -494,7 +504,7 @@ int64_t countWordsLikeRegexSplit(const std::string& text) {
 std::string hellaswagPreprocess(const std::string& text) {
   std::string s = trim(text);
   replaceAll(s, " [title]", ". ");
-  s = std::regex_replace(s, std::regex("\\[.*?\\]"), "");
+  s = std::regex_replace(s, bracketed(), "");
   replaceAll(s, "  ", " ");
   return s;
 }

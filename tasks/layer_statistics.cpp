@@ -9,7 +9,6 @@
 #include "core/experiment_store.h"
 #include "core/model.h"
 #include "quant/quant_config.h"
-#include "quant/tensor_stats.h"
 #include "tasks/lm_backend.h"
 #include "tasks/resource_paths.h"
 
@@ -19,10 +18,12 @@ namespace {
 std::filesystem::path calibrationFile(const CalibrationSpec& spec, const std::filesystem::path& dataDir) {
   if (!spec.text.empty()) return spec.text;
   const auto dir = dataDir.empty() ? defaultDataDir() : dataDir;
-  return dir / "calibration.txt";
+  // Without a calibration text of its own, a data directory's KL text serves.
+  if (std::filesystem::exists(dir / "calibration.txt")) return dir / "calibration.txt";
+  return dir / "kl" / "kl_text.txt";
 }
 
-void appendRecords(const TensorStatsTable& table, const qs::StatsKey& key, std::vector<LayerStatRecord>& stats,
+void appendRecords(const TensorStatsTable& table, const StatsKey& key, std::vector<LayerStatRecord>& stats,
                    std::vector<ChannelProfileRecord>& profiles) {
   for (const auto& [k, s] : table) {
     LayerStatRecord r;
@@ -49,11 +50,43 @@ void appendRecords(const TensorStatsTable& table, const qs::StatsKey& key, std::
   }
 }
 
+// Removes the hook however the calibration loop ends.
+struct ScopedHook {
+  Model& model;
+  std::shared_ptr<TensorHook> hook;
+  ScopedHook(Model& m, std::shared_ptr<TensorHook> h) : model(m), hook(std::move(h)) { model.hooks().add(hook); }
+  ~ScopedHook() { model.hooks().remove(hook.get()); }
+};
+
 }  // namespace
 
-std::string describeCalibration(const CalibrationSpec& spec) {
-  const std::string file = spec.text.empty() ? "calibration.txt" : spec.text.filename().string();
-  return file + " n=" + std::to_string(spec.sequences) + " L=" + std::to_string(spec.length);
+GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::filesystem::path& dataDir,
+                                    const CalibrationSpec& spec, const CancelToken& cancel) {
+  GatheredStatistics out;
+  out.weights = collectWeightStats(model);
+  const auto file = calibrationFile(spec, dataDir);
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Error(file.string() + ": cannot open the calibration text");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const auto ids = lm.encode(text.str());
+  const int64_t L = std::min<int64_t>(spec.length, lm.maxLength());
+  const int64_t n = std::min<int64_t>(spec.sequences, static_cast<int64_t>(ids.size()) / L);
+  if (n == 0)
+    throw Error(file.string() + ": " + std::to_string(ids.size()) + " tokens, too short for one calibration "
+                "sequence of " + std::to_string(L) + " tokens");
+  auto collector = std::make_shared<StatsCollector>();
+  {
+    ScopedHook scoped(model, collector);
+    for (int64_t i = 0; i < n; ++i) {
+      cancel.throwIfCancelled();
+      std::vector<int64_t> seq(ids.begin() + i * L, ids.begin() + (i + 1) * L);
+      model.forward(at::tensor(seq, at::kLong).unsqueeze(0));
+    }
+  }
+  out.activations = collector->table();
+  out.calibration = file.filename().string() + " n=" + std::to_string(n) + " L=" + std::to_string(L);
+  return out;
 }
 
 bool storeLayerStatistics(ExperimentStore& store, int64_t modelId, Model& model, LmBackend& lm,
@@ -61,41 +94,18 @@ bool storeLayerStatistics(ExperimentStore& store, int64_t modelId, Model& model,
                           const std::function<void(const std::string&, const std::string&)>& log,
                           const CalibrationSpec& spec) {
   const std::string baseline = QuantConfig::parse("FP16").name();
-  const qs::StatsKey weightKey{modelId, baseline, ""};
-  const qs::StatsKey actKey{modelId, baseline, describeCalibration(spec)};
   StatsQuery q;
-  q.key = actKey;
+  q.modelId = modelId;
+  q.quantName = baseline;
   if (!store.layerStats(q).empty()) return false;
 
+  const auto gathered = gatherStatistics(model, lm, dataDir, spec, cancel);
   std::vector<LayerStatRecord> stats;
   std::vector<ChannelProfileRecord> profiles;
-  appendRecords(collectWeightStats(model), weightKey, stats, profiles);
-
-  const auto file = calibrationFile(spec, dataDir);
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw Error(file.string() + ": cannot open the calibration text");
-  std::ostringstream text;
-  text << in.rdbuf();
-  auto ids = lm.encode(text.str());
-  const int64_t L = std::min<int64_t>(spec.length, lm.maxLength());
-  const int64_t n = std::min<int64_t>(spec.sequences, static_cast<int64_t>(ids.size()) / L);
-  if (n == 0) throw Error(file.string() + ": too short for one calibration sequence of " + std::to_string(L) + " tokens");
-  auto collector = std::make_shared<StatsCollector>();
-  model.hooks().add(collector);
-  try {
-    for (int64_t i = 0; i < n; ++i) {
-      cancel.throwIfCancelled();
-      std::vector<int64_t> seq(ids.begin() + i * L, ids.begin() + (i + 1) * L);
-      model.forward(at::tensor(seq, at::kLong).unsqueeze(0));
-    }
-  } catch (...) {
-    model.hooks().remove(collector.get());
-    throw;
-  }
-  model.hooks().remove(collector.get());
-  appendRecords(collector->table(), actKey, stats, profiles);
+  appendRecords(gathered.weights, StatsKey{modelId, baseline, ""}, stats, profiles);
+  appendRecords(gathered.activations, StatsKey{modelId, baseline, gathered.calibration}, stats, profiles);
   store.putStats(stats, profiles);
-  if (log) log("info", "stored " + std::to_string(stats.size()) + " tensor statistics (" + describeCalibration(spec) + ")");
+  if (log) log("info", "stored " + std::to_string(stats.size()) + " tensor statistics (" + gathered.calibration + ")");
   return true;
 }
 

@@ -1,12 +1,13 @@
 #pragma once
-// Per-layer tensor statistics of a model stored in the experiment database: weights (no data
-// needed) and activations / K / V gathered through the hook points on calibration text.
+// Per-layer tensor statistics of a model: weights (no data needed) and activations / K / V
+// gathered through the hook points on calibration text; stored in the experiment database.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <string>
 
 #include "core/cancellation.h"
+#include "quant/tensor_stats.h"
 
 namespace qs {
 
@@ -15,16 +16,23 @@ class Model;
 class LmBackend;
 
 struct CalibrationSpec {
-  std::filesystem::path text;  // empty: <dataDir>/calibration.txt, else the bundled sample
+  std::filesystem::path text;  // empty: <dataDir>/calibration.txt, else <dataDir>/kl/kl_text.txt
   int sequences = 8;           // N
   int length = 256;            // L tokens each (capped at the model's context)
 };
 
-// A description stored with the statistics, e.g. "calibration.txt n=8 L=256".
-std::string describeCalibration(const CalibrationSpec& spec);
+struct GatheredStatistics {
+  std::string calibration;  // what was actually used: "kl_text.txt n=4 L=256"
+  TensorStatsTable weights;
+  TensorStatsTable activations;  // activations, keys and values
+};
 
-// Gathers and stores the statistics of the unquantized model under the key (modelId, "FP16",
-// calibration) unless they are already stored. Returns true if it computed them.
+// Throws naming the file when the calibration text is missing or shorter than one window.
+GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::filesystem::path& dataDir,
+                                    const CalibrationSpec& spec, const CancelToken& cancel);
+
+// Gathers and stores the statistics of the unquantized model under (modelId, "FP16", calibration)
+// unless statistics of that model are already stored. Returns true if it computed them.
 bool storeLayerStatistics(ExperimentStore& store, int64_t modelId, Model& model, LmBackend& lm,
                           const std::filesystem::path& dataDir, const CancelToken& cancel,
                           const std::function<void(const std::string&, const std::string&)>& log,

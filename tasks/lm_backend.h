@@ -16,9 +16,10 @@ namespace qs {
 class LmState {
  public:
   virtual ~LmState() = default;
-  // An independent copy: continuing the copy must not change this state. Prefix sharing runs a
-  // context once and continues copies of its state with each candidate continuation.
-  virtual std::unique_ptr<LmState> clone() const = 0;
+  // An independent state holding the given batch rows of this one, in that order (rows may
+  // repeat); continuing it must not change this state. Prefix sharing runs each context once and
+  // continues one selected row per candidate continuation.
+  virtual std::unique_ptr<LmState> selectRows(const std::vector<int64_t>& rows) const = 0;
 };
 
 class LmBackend {

@@ -1,6 +1,6 @@
 #pragma once
-// The real LmBackend: a qs::Model and its qs::Tokenizer. The state is a KvCache (copies share
-// the cached tensors, which append() never modifies in place, so a copy continues independently).
+// The real LmBackend: a qs::Model and its qs::Tokenizer. The state is a KvCache; selecting rows
+// gathers the cached K/V of those rows into a new cache.
 #include <filesystem>
 #include <memory>
 

@@ -114,6 +114,13 @@ bool RequestEngine::addsBos() const {
   return lm_.addsBos();
 }
 
+int64_t RequestEngine::fillLimit(int64_t rows, const std::function<int64_t(int64_t)>& length) const {
+  const double longest = static_cast<double>(length(0));
+  int64_t r = 1;
+  while (r < rows && static_cast<double>(length(r)) >= options_.minRowFill * longest) ++r;
+  return r;
+}
+
 int RequestEngine::prefixToken() const {
   int bos = lm_.bosId();
   if (bos >= 0) return bos;
@@ -263,6 +270,7 @@ void RequestEngine::scoreUnshared(std::vector<ScoreItem*>& items, const std::fun
     const int64_t cols = std::max<int64_t>(1, inputLength(items[start]));
     int64_t rows = std::max<int64_t>(1, std::min<int64_t>(options_.maxBatchSize, options_.maxBatchTokens / cols));
     rows = std::min<int64_t>(rows, static_cast<int64_t>(items.size() - start));
+    rows = fillLimit(rows, [&](int64_t r) { return inputLength(items[start + r]); });
     std::vector<int64_t> ids(rows * cols, 0), mask(rows * cols, 0), targets(rows * cols, 0), score(rows * cols, 0);
     for (int64_t r = 0; r < rows; ++r) {
       const ScoreItem* it = items[start + r];
@@ -294,28 +302,23 @@ void RequestEngine::scoreUnshared(std::vector<ScoreItem*>& items, const std::fun
 
 void RequestEngine::scoreShared(std::vector<std::vector<ScoreItem*>>& groups,
                                 const std::function<void(int64_t)>& advance, const CancelToken* cancel) {
-  auto cost = [](const std::vector<ScoreItem*>& g) {
-    size_t longest = 0;
-    for (auto* it : g) longest = std::max(longest, it->continuation.size());
-    return static_cast<int64_t>(g.front()->context.size() + longest);
-  };
-  std::stable_sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) { return cost(a) > cost(b); });
+  // Longest contexts first.
+  std::stable_sort(groups.begin(), groups.end(), [&](const auto& a, const auto& b) {
+    return a.front()->context.size() > b.front()->context.size();
+  });
   size_t start = 0;
   while (start < groups.size()) {
     checkCancel(cancel);
-    const int64_t width = cost(groups[start]);
+    const int64_t width = static_cast<int64_t>(groups[start].front()->context.size());
     int64_t rows = std::max<int64_t>(1, std::min<int64_t>(options_.maxBatchSize, options_.maxBatchTokens / width));
     rows = std::min<int64_t>(rows, static_cast<int64_t>(groups.size() - start));
+    rows = fillLimit(rows, [&](int64_t r) { return static_cast<int64_t>(groups[start + r].front()->context.size()); });
     std::vector<std::vector<ScoreItem*>*> batch;
     for (int64_t r = 0; r < rows; ++r) batch.push_back(&groups[start + r]);
 
     // 1. Contexts, left-padded so that every row's last context token is in the last column.
     int64_t ctxCols = 0;
-    size_t maxChoices = 0;
-    for (auto* g : batch) {
-      ctxCols = std::max<int64_t>(ctxCols, static_cast<int64_t>(g->front()->context.size()));
-      maxChoices = std::max(maxChoices, g->size());
-    }
+    for (auto* g : batch) ctxCols = std::max<int64_t>(ctxCols, static_cast<int64_t>(g->front()->context.size()));
     std::vector<int64_t> ids(rows * ctxCols, 0), mask(rows * ctxCols, 0);
     for (int64_t r = 0; r < rows; ++r) {
       const auto& ctx = (*batch[r]).front()->context;
@@ -328,38 +331,57 @@ void RequestEngine::scoreShared(std::vector<std::vector<ScoreItem*>>& groups,
       stats_.prefixTokensSaved += static_cast<int64_t>((batch[r]->size() - 1) * ctx.size());
       stats_.sharedGroups += 1;
     }
-    at::Tensor ctxMask = longTensor(mask, rows, ctxCols);
     auto state = lm_.newState();
-    auto logits = lm_.forward(longTensor(ids, rows, ctxCols), ctxMask, state.get());
+    auto logits = lm_.forward(longTensor(ids, rows, ctxCols), longTensor(mask, rows, ctxCols), state.get());
     stats_.forwardCalls += 1;
     stats_.paddedTokens += rows * ctxCols;
-    // Logits predicting each continuation's first token: the last context column.
-    at::Tensor last = logits.select(1, ctxCols - 1).unsqueeze(1);  // [rows, 1, V]
 
-    for (size_t j = 0; j < maxChoices; ++j) {
-      // First token of choice j from the shared context logits.
-      std::vector<int64_t> t1(rows, 0), s1(rows, 0);
-      for (int64_t r = 0; r < rows; ++r) {
-        if (j >= batch[r]->size()) continue;
-        t1[r] = (*batch[r])[j]->continuation.front();
-        s1[r] = 1;
+    // Every (context row, continuation) pair of the batch.
+    struct Pair {
+      int64_t row;
+      ScoreItem* item;
+    };
+    std::vector<Pair> pairs;
+    for (int64_t r = 0; r < rows; ++r)
+      for (auto* it : *batch[r]) pairs.push_back({r, it});
+
+    // First continuation tokens: predicted by the last context column.
+    {
+      std::vector<int64_t> rowIdx, t1, s1(pairs.size(), 1);
+      for (const auto& p : pairs) {
+        rowIdx.push_back(p.row);
+        t1.push_back(p.item->continuation.front());
       }
-      auto first = scoreRows(last, t1, s1, rows, 1);
-      for (int64_t r = 0; r < rows; ++r) {
-        if (j >= batch[r]->size()) continue;
-        (*batch[r])[j]->logprob = first[r].logprob;
-        (*batch[r])[j]->greedy = first[r].greedy;
+      auto idx = at::tensor(rowIdx, at::kLong).to(logits.device());
+      auto last = logits.select(1, ctxCols - 1).index_select(0, idx).unsqueeze(1);  // [P, 1, V]
+      auto first = scoreRows(last, t1, s1, static_cast<int64_t>(pairs.size()), 1);
+      for (size_t i = 0; i < pairs.size(); ++i) {
+        pairs[i].item->logprob = first[i].logprob;
+        pairs[i].item->greedy = first[i].greedy;
       }
-      // The rest of choice j: feed continuation[:-1] after a copy of the context state.
-      int64_t cols = 0;
-      for (int64_t r = 0; r < rows; ++r)
-        if (j < batch[r]->size())
-          cols = std::max<int64_t>(cols, static_cast<int64_t>((*batch[r])[j]->continuation.size()) - 1);
-      if (cols == 0) continue;
-      std::vector<int64_t> cids(rows * cols, 0), cmask(rows * cols, 0), tgt(rows * cols, 0), sc(rows * cols, 0);
-      for (int64_t r = 0; r < rows; ++r) {
-        if (j >= batch[r]->size()) continue;
-        const auto& cont = (*batch[r])[j]->continuation;
+    }
+
+    // The rest of each continuation: continuation[:-1] fed after its context row's state,
+    // longest first, one row per pair (rows selected from the context state, repeats allowed).
+    std::vector<Pair> rest;
+    for (const auto& p : pairs)
+      if (p.item->continuation.size() >= 2) rest.push_back(p);
+    std::stable_sort(rest.begin(), rest.end(), [](const Pair& a, const Pair& b) {
+      return a.item->continuation.size() > b.item->continuation.size();
+    });
+    size_t at = 0;
+    while (at < rest.size()) {
+      checkCancel(cancel);
+      const int64_t cols = static_cast<int64_t>(rest[at].item->continuation.size()) - 1;
+      // New tokens within the token budget; the rows' copied context caches within the cache budget.
+      int64_t n = std::min<int64_t>(options_.maxBatchTokens / cols, options_.maxCacheTokens / (ctxCols + cols));
+      n = std::max<int64_t>(1, std::min<int64_t>(options_.maxBatchSize, n));
+      n = std::min<int64_t>(n, static_cast<int64_t>(rest.size() - at));
+      n = fillLimit(n, [&](int64_t r) { return static_cast<int64_t>(rest[at + r].item->continuation.size()) - 1; });
+      std::vector<int64_t> sel, cids(n * cols, 0), cmask(n * cols, 0), tgt(n * cols, 0), sc(n * cols, 0);
+      for (int64_t r = 0; r < n; ++r) {
+        const auto& cont = rest[at + r].item->continuation;
+        sel.push_back(rest[at + r].row);
         for (size_t c = 0; c + 1 < cont.size(); ++c) {
           cids[r * cols + c] = cont[c];
           cmask[r * cols + c] = 1;
@@ -368,16 +390,16 @@ void RequestEngine::scoreShared(std::vector<std::vector<ScoreItem*>>& groups,
         }
         stats_.forwardTokens += static_cast<int64_t>(cont.size()) - 1;
       }
-      auto copy = state->clone();
-      auto contLogits = lm_.forward(longTensor(cids, rows, cols), longTensor(cmask, rows, cols), copy.get());
+      auto sub = state->selectRows(sel);
+      auto contLogits = lm_.forward(longTensor(cids, n, cols), longTensor(cmask, n, cols), sub.get());
       stats_.forwardCalls += 1;
-      stats_.paddedTokens += rows * cols;
-      auto rest = scoreRows(contLogits, tgt, sc, rows, cols);
-      for (int64_t r = 0; r < rows; ++r) {
-        if (j >= batch[r]->size()) continue;
-        (*batch[r])[j]->logprob += rest[r].logprob;
-        (*batch[r])[j]->greedy = (*batch[r])[j]->greedy && rest[r].greedy;
+      stats_.paddedTokens += n * cols;
+      auto scores = scoreRows(contLogits, tgt, sc, n, cols);
+      for (int64_t r = 0; r < n; ++r) {
+        rest[at + r].item->logprob += scores[r].logprob;
+        rest[at + r].item->greedy = rest[at + r].item->greedy && scores[r].greedy;
       }
+      at += static_cast<size_t>(n);
     }
     int64_t itemsDone = 0;
     for (auto* g : batch) itemsDone += static_cast<int64_t>(g->size());
@@ -401,6 +423,7 @@ void RequestEngine::generate(std::vector<GenItem*>& items, const std::function<v
     const int64_t width = std::min<int64_t>(maxLen, promptCols + maxNew);
     int64_t rows = std::max<int64_t>(1, std::min<int64_t>(options_.maxBatchSize, options_.maxBatchTokens / width));
     rows = std::min<int64_t>(rows, static_cast<int64_t>(items.size() - start));
+    rows = fillLimit(rows, [&](int64_t r) { return static_cast<int64_t>(items[start + r]->prompt.size()); });
     std::vector<GenItem*> batch(items.begin() + start, items.begin() + start + rows);
 
     std::vector<int64_t> ids(rows * promptCols, 0), mask(rows * promptCols, 0);

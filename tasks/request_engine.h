@@ -20,10 +20,14 @@ enum class BosPolicy { Auto, Always, Never };
 
 struct EngineOptions {
   int64_t maxBatchTokens = 4096;  // padded tokens per forward call (at least one row always runs)
+  // Prefix sharing: context tokens held in the per-row cache copies of one continuation batch.
+  int64_t maxCacheTokens = 16384;
   int maxBatchSize = 64;
   bool sharePrefixes = true;
   BosPolicy bos = BosPolicy::Auto;
   int64_t maxLength = 0;  // 0: the backend's maxLength()
+  // A batch stops at a row shorter than this fraction of its longest row: less padding, more calls.
+  double minRowFill = 0.5;
 };
 
 struct EngineStats {
@@ -73,6 +77,8 @@ class RequestEngine {
   void generate(std::vector<GenItem*>& items, const std::function<void(int64_t)>& advance,
                 const CancelToken* cancel);
   int prefixToken() const;
+  // The rows of a batch (sorted longest first) that keep padding within minRowFill.
+  int64_t fillLimit(int64_t rows, const std::function<int64_t(int64_t)>& length) const;
 
   LmBackend& lm_;
   EngineOptions options_;

@@ -165,14 +165,22 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     if (std::filesystem::exists(baselineDir / "generations.json")) baseline = Baseline::load(baselineDir);
 
     std::string currentConfig;
+    std::string configError;
     std::unique_ptr<QuantizedModel> quantized;
     for (const PlannedRun* p : pending) {
       cancel.throwIfCancelled();
       if (p->quantConfig != currentConfig) {
         quantized.reset();  // restore the original weights before applying the next config
-        const QuantConfig qc = QuantConfig::parse(p->quantConfig);
-        if (qc.quantizesAnything()) quantized = std::make_unique<QuantizedModel>(model, qc);
+        configError.clear();
         currentConfig = p->quantConfig;
+        try {
+          const QuantConfig qc = QuantConfig::parse(p->quantConfig);
+          if (qc.quantizesAnything()) quantized = std::make_unique<QuantizedModel>(model, qc);
+        } catch (const Error& e) {
+          // A config that does not fit this model (e.g. a group size that does not divide a
+          // dimension) fails its runs; the rest of the sweep goes on.
+          configError = e.what();
+        }
       }
       const bool isBaseline = !QuantConfig::parse(p->quantConfig).quantizesAnything();
       const TaskConfig tc = findTask(tasksDir, p->task);
@@ -200,6 +208,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
       if (!isBaseline && baseline) eo.baseline = &*baseline;
       const auto runStart = Clock::now();
       try {
+        if (!configError.empty()) throw Error(configError);
         auto results = evaluate(
             *backend, {p->task}, eo,
             [&](const EvalProgress& ep) {
@@ -234,7 +243,6 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
         return summary;
       } catch (const std::exception& e) {
         store.failRun(runId, e.what(), std::chrono::duration<double>(Clock::now() - runStart).count());
-        store.appendLog(runId, LogLevel::Error, e.what());
         log("error", item + ": " + e.what());
         ++summary.runsFailed;
       }

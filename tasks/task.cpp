@@ -548,6 +548,8 @@ std::vector<std::optional<Sample>> ConfigTask::samples(const std::string& metric
       out.push_back(info->fn(scoredDoc(u)));
     } catch (const Error& e) {
       throw Error(u.where + ": metric '" + spec->name + "': " + e.what());
+    } catch (const json::exception& e) {
+      throw Error(u.where + ": metric '" + spec->name + "': " + e.what());
     }
   }
   return out;

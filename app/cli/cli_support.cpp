@@ -1,5 +1,6 @@
 #include "app/cli/cli_support.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -13,6 +14,17 @@ std::unique_ptr<Model> loadModel(const std::string& dir, const Args& args) {
   options.device = args.value("device", "cpu");
   options.dtype = args.value("dtype", "auto");
   return Model::load(dir, options);
+}
+
+std::unique_ptr<QuantizedModel> applyQuantOption(Model& model, const Args& args) {
+  auto name = args.value("quant");
+  if (!name) return nullptr;
+  const auto& presets = QuantConfig::presetNames();
+  QuantConfig config = std::find(presets.begin(), presets.end(), *name) != presets.end()
+                           ? QuantConfig::preset(*name)
+                           : QuantConfig::parse(*name);
+  config.validate();
+  return std::make_unique<QuantizedModel>(model, config);
 }
 
 std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir) { return Tokenizer::load(dir); }

@@ -112,11 +112,17 @@ int runEval(const std::vector<std::string>& argv) {
   }
 
   std::signal(SIGINT, onInterrupt);
-  std::string lastStage;
-  auto results = evaluate(*lm, tasks, o, [&](const EvalProgress& p) {
-    std::fprintf(stderr, "\r%-10s %-24s %lld/%lld   ", p.stage.c_str(), p.detail.c_str(),
-                 static_cast<long long>(p.done), static_cast<long long>(p.total));
-  }, &gCancel);
+  EvalResults results;
+  try {
+    results = evaluate(*lm, tasks, o, [&](const EvalProgress& p) {
+      std::fprintf(stderr, "\r%-10s %-24s %lld/%lld   ", p.stage.c_str(), p.detail.c_str(),
+                   static_cast<long long>(p.done), static_cast<long long>(p.total));
+    }, &gCancel);
+  } catch (...) {
+    std::signal(SIGINT, SIG_DFL);
+    std::fprintf(stderr, "\n");  // end the progress line before the error is printed
+    throw;
+  }
   std::signal(SIGINT, SIG_DFL);
   std::fprintf(stderr, "\n");
   std::printf("model: %s\n", results.model.c_str());

@@ -56,8 +56,8 @@ int runForward(const std::vector<std::string>& argv) {
     if (mask.sizes() != ids.sizes()) throw Error(*maskPath + ": shape differs from the input ids");
     if (((mask != 0) & (mask != 1)).any().item<bool>()) throw Error(*maskPath + ": values must be 0 or 1");
   }
-  if (args.has("quant")) throw UsageError("--quant is not available in this build yet");
   auto model = loadModel(args.positional()[0], args);
+  auto quantized = applyQuantOption(*model, args);
   at::Tensor logits = model->forward(ids, mask).cpu().contiguous();
   writeSafetensors(*outPath, {{"logits", logits}});
   std::cout << "wrote logits [" << logits.size(0) << ", " << logits.size(1) << ", " << logits.size(2) << "] to "

@@ -1,6 +1,8 @@
 // The whole window: opening a database fills the views; the panels' selection gives the run
 // count; a sweep started from the window lands in the database and the views reload.
 #include <QtTest/QtTest>
+#include <QCheckBox>
+#include <QSpinBox>
 
 #include <QAction>
 #include <QCheckBox>

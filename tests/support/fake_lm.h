@@ -24,10 +24,11 @@ class FakeLm : public LmBackend {
   struct State : LmState {
     at::Tensor hash;   // [B] double
     at::Tensor count;  // [B] double
-    std::unique_ptr<LmState> clone() const override {
+    std::unique_ptr<LmState> selectRows(const std::vector<int64_t>& rows) const override {
       auto s = std::make_unique<State>();
-      s->hash = hash.defined() ? hash.clone() : hash;
-      s->count = count.defined() ? count.clone() : count;
+      auto idx = at::tensor(rows, at::kLong);
+      if (hash.defined()) s->hash = hash.index_select(0, idx);
+      if (count.defined()) s->count = count.index_select(0, idx);
       return s;
     }
   };

@@ -14,7 +14,9 @@ class ScriptedLm : public qs::test::FakeLm {
   explicit ScriptedLm(std::string script) : FakeLm(8192), script_(std::move(script)) {}
   struct State : qs::LmState {
     int64_t produced = -1;
-    std::unique_ptr<qs::LmState> clone() const override { return std::make_unique<State>(*this); }
+    std::unique_ptr<qs::LmState> selectRows(const std::vector<int64_t>&) const override {
+      return std::make_unique<State>(*this);
+    }
   };
   std::unique_ptr<qs::LmState> newState() const override { return std::make_unique<State>(); }
   at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask, qs::LmState* state) override {

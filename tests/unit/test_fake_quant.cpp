@@ -151,6 +151,23 @@ class TestFakeQuant : public QObject {
     QCOMPARE(cases, 360);
   }
 
+  // The dispatcher runs the AVX2 build on this CPU; the baseline build must give the same bits.
+  void baselineBuildMatchesReference() {
+    int cases = 0;
+    for (int64_t len : {4, 8, 13, 64, 128, 4096})
+      for (int bits : {2, 3, 4, 8})
+        for (bool sym : {false, true}) {
+          at::Tensor x = at::randn({37, len}) * (cases % 2 ? 0.01 : 30.0);
+          if (cases % 3 == 0) x = x.abs();
+          at::Tensor out = at::empty_like(x);
+          const auto spec = qs::QuantSpec::channel(bits, sym);
+          qs::fq::quantizeGroupsBaseline(x.data_ptr<float>(), out.data_ptr<float>(), 37, len, spec);
+          QVERIFY2(bitDifference(out, qs::fakeQuantizeReference(x, spec)).isEmpty(), qPrintable(QString::number(cases)));
+          ++cases;
+        }
+    QCOMPARE(cases, 48);
+  }
+
   void perTensorLargeMatchesReference() {
     // Spans many parallel chunks, so the chunked range reduction is exercised.
     at::Tensor x = at::randn({1000, 333});

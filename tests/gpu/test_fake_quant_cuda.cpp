@@ -1,0 +1,70 @@
+// The CUDA fake-quantization kernels against the CPU reference, bit for bit.
+#include <ATen/ATen.h>
+#include <QtTest/QtTest>
+
+#include <cstring>
+
+#include "quant/fake_quant.h"
+
+namespace {
+
+bool bitEqual(const at::Tensor& a, const at::Tensor& b) {
+  at::Tensor x = a.cpu().contiguous(), y = b.cpu().contiguous();
+  return x.sizes().equals(y.sizes()) && x.scalar_type() == y.scalar_type() &&
+         std::memcmp(x.data_ptr(), y.data_ptr(), x.numel() * x.element_size()) == 0;
+}
+
+}  // namespace
+
+class TestFakeQuantCuda : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() {
+    if (!at::hasCUDA()) QSKIP("the linked libtorch has no CUDA device");
+    if (!qs::fakeQuantCudaAvailable()) QSKIP("built without the CUDA kernels or no CUDA device");
+    at::manual_seed(99);
+  }
+
+  void matchesCpuReference() {
+    struct Shape {
+      std::vector<int64_t> dims;
+      qs::QuantSpec spec;
+    };
+    // Warp per group (16..1024), block per group (> 1024), and the whole-tensor path (> 4096).
+    const std::vector<Shape> shapes{
+        {{64, 128}, qs::QuantSpec::group(4, 128)},      {{2, 8, 33, 16}, qs::QuantSpec::channel(4)},
+        {{300, 64}, qs::QuantSpec::group(3, 64, true)}, {{16, 4096}, qs::QuantSpec::token(8)},
+        {{4, 8192}, qs::QuantSpec::token(4, false)},    {{512, 300}, qs::QuantSpec::tensor(4)},
+        {{1000, 333}, qs::QuantSpec::tensor(8, true)},  {{7, 12}, qs::QuantSpec::group(2, 4)},
+        {{3, 50}, qs::QuantSpec::tensor(2)},
+    };
+    int cases = 0;
+    for (const auto& [dims, base] : shapes)
+      for (auto dtype : {at::kFloat, at::kHalf, at::kBFloat16})
+        for (int variant = 0; variant < 3; ++variant) {
+          qs::QuantSpec spec = base;
+          if (variant == 2 && !spec.symmetric) spec.zeroPoint = qs::ZeroPoint::GptqRangeIncludesZero;
+          at::Tensor x = at::randn(dims) * (variant == 1 ? 0.01 : 5.0);
+          if (variant == 1) x = x.abs();  // single-sign groups: the clipped case
+          x = x.to(dtype);
+          const at::Tensor expected = qs::fakeQuantizeReference(x, spec);
+          const at::Tensor got = qs::fakeQuantize(x.cuda(), spec);
+          QVERIFY(got.is_cuda());
+          QVERIFY2(bitEqual(got, expected), qPrintable(QString("case %1 dtype %2").arg(cases).arg(c10::toString(dtype))));
+          ++cases;
+        }
+    QCOMPARE(cases, 81);
+  }
+
+  void transposedAndInPlace() {
+    at::Tensor x = at::randn({128, 64}, at::kFloat).cuda().t();  // not contiguous
+    const auto spec = qs::QuantSpec::group(4, 32);
+    QVERIFY(bitEqual(qs::fakeQuantize(x, spec), qs::fakeQuantizeReference(x.cpu(), spec)));
+    at::Tensor y = x.contiguous();
+    qs::fakeQuantizeInto(y, spec, y);
+    QVERIFY(bitEqual(y, qs::fakeQuantizeReference(x.cpu(), spec)));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestFakeQuantCuda)
+#include "test_fake_quant_cuda.moc"
