@@ -34,7 +34,6 @@
 #include "ui/run_queue_model.h"
 #include "ui/run_queue_panel.h"
 #include "ui/sweep_controller.h"
-#include "ui/table_export.h"
 #include "ui/task_panel.h"
 
 namespace qs {
@@ -434,11 +433,12 @@ void MainWindow::exportChannelHeatmap() {
 void MainWindow::exportResultsTable() {
   QString filter;
   QString file = QFileDialog::getSaveFileName(this, "Export results table", "results.csv",
-                                              "CSV (*.csv);;LaTeX booktabs (*.tex);;Markdown (*.md)", &filter);
+                                              "CSV (*.csv);;LaTeX booktabs (*.tex);;Markdown (*.md);;JSON, paper layout (*.json)",
+                                              &filter);
   file = withSuffix(file, filter);
   if (file.isEmpty()) return;
   try {
-    exportTable(*results_->proxy(), file);
+    results_->exportShown(file);
     message("info", QString("Results table (%1 rows as shown) written to %2").arg(results_->proxy()->rowCount()).arg(file));
   } catch (const Error& e) {
     QMessageBox::warning(this, "Export table", q(e.what()));
