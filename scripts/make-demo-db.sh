@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates resources/demo/demo.qsdb: a small sweep of the bundled demo model over the paper's
+# grid on the demo task data, with per-layer statistics, so the workbench opens with results.
+# Usage: bash scripts/make-demo-db.sh [LIMIT]   (LIMIT items per task, default 40)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+LIMIT=${1:-40}
+GROUP=32  # the demo model's dimensions are multiples of 32, not of 128
+CLI=./build/app/quantscope-cli
+[ -x "$CLI" ] || { cmake --preset release >/dev/null && cmake --build --preset release --target quantscope-cli; }
+CONFIGS="W8A16KV16-g$GROUP,W4A16KV16-g$GROUP,W3A16KV16-g$GROUP,W2A16KV16-g$GROUP"
+CONFIGS+=",W8A8KV16-g$GROUP,W4A8KV16-g$GROUP,W4A4KV16-g$GROUP"
+CONFIGS+=",W16A16KV8-g$GROUP,W16A16KV4-g$GROUP,W16A16KV2-g$GROUP"
+TASKS=${TASKS:-wikitext2_concatenated,lambada_openai,arc_easy,gsm8k_cot,longeval_lines}
+out=resources/demo/demo.qsdb
+rm -rf "$out" "$out-wal" "$out-shm" "$out.baselines"
+"$CLI" sweep --model resources/demo-model --configs "$CONFIGS" --tasks "$TASKS" --limit "$LIMIT" \
+  --data-dir resources/demo-data --db "$out"
+# The database ships as one file: fold the WAL in.
+sqlite3 "$out" "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;" >/dev/null
+"$CLI" export "$out" --format markdown --relative
