@@ -68,6 +68,7 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
   tensorMap_ = new HeatmapWidget(splitter);
   auto* lower = new QSplitter(Qt::Horizontal, splitter);
   channelMap_ = new HeatmapWidget(lower);
+  channelMap_->setPlaceholder("Click a cell above to see that tensor's absmax per channel and layer");
   details_ = new QLabel(lower);
   details_->setWordWrap(true);
   details_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
@@ -166,6 +167,12 @@ void HeatmapView::rebuild() {
   channelMap_->setMatrix({});
   details_->setText(problem.isEmpty() ? "Click a cell to see that tensor's numbers and its per-channel absmax."
                                       : "<span style='color:#b00'>" + problem.toHtmlEscaped() + "</span>");
+  // Start on the most extreme tensor: usually the one worth a look.
+  int bestRow = -1, bestColumn = -1;
+  for (int r = 0; r < m.rows(); ++r)
+    for (int c = 0; c < m.columns(); ++c)
+      if (std::isfinite(m.at(r, c)) && (bestRow < 0 || m.at(r, c) > m.at(bestRow, bestColumn))) bestRow = r, bestColumn = c;
+  if (problem.isEmpty() && bestRow >= 0) selectCell(bestRow, bestColumn);
 }
 
 void HeatmapView::selectCell(int row, int column) {

@@ -54,6 +54,11 @@ void HeatmapWidget::setLogScale(bool on) {
   update();
 }
 
+void HeatmapWidget::setPlaceholder(const QString& text) {
+  placeholder_ = text;
+  update();
+}
+
 void HeatmapWidget::setSelectedCell(int row, int column) {
   selectedRow_ = row;
   selectedColumn_ = column;
@@ -109,7 +114,7 @@ void HeatmapWidget::paintHeatmap(QPainter& p, const QRectF& rect, const QFont& f
   p.setPen(Qt::black);
   if (!matrix_.title.empty()) p.drawText(g.title, Qt::AlignCenter, q(matrix_.title));
   if (matrix_.empty() || g.cells.isEmpty()) {
-    p.drawText(rect, Qt::AlignCenter, "No statistics to show");
+    p.drawText(rect, Qt::AlignCenter | Qt::TextWordWrap, placeholder_);
     p.restore();
     return;
   }

@@ -17,6 +17,8 @@ class HeatmapWidget : public QWidget {
   const HeatmapMatrix& matrix() const { return matrix_; }
   void setLogScale(bool on);
   bool logScale() const { return logScale_; }
+  // What an empty heatmap says ("No statistics to show" by default).
+  void setPlaceholder(const QString& text);
   // Highlights one cell (-1 = none).
   void setSelectedCell(int row, int column);
 
@@ -50,6 +52,7 @@ class HeatmapWidget : public QWidget {
   double scaled(double value) const;  // NaN when not drawable
 
   HeatmapMatrix matrix_;
+  QString placeholder_ = "No statistics to show";
   bool logScale_ = false;
   double lo_ = 0, hi_ = 1;
   int selectedRow_ = -1, selectedColumn_ = -1;

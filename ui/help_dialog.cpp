@@ -57,9 +57,11 @@ deviations) for weights (W), activations (A), keys (K) and values (V). Activatio
 calibration text (chosen in the second box). Click a cell for that tensor's numbers and its layer &times; channel
 absmax profile, where outlier channels show as bright columns.</li>
 <li><b>Results table</b>: every metric of every run with &plusmn; standard error, sample count and the change
-against the baseline. Click a header to sort; type in the filter box to keep matching rows; Ctrl+C copies the
-selected rows (tab separated). Selecting a row shows the run's details: config, software versions, device,
-timings, error and log.</li>
+against the baseline (signed so that negative is worse). Click a header to sort; type in the filter box to keep
+matching rows; Ctrl+C copies the selected rows (tab separated). Selecting a row shows the run's details: config,
+software versions, device, timings, error and log. The <i>paper layout</i> shows one row per model and
+configuration and one column per task and metric, absolute or as % change against FP16 (red: more than the
+paper's 2% loss); it is the table <code>quantscope-cli export</code> writes.</li>
 <li><b>Log</b>: messages of the workbench and of the running sweep.</li>
 </ul>
 
@@ -67,15 +69,19 @@ timings, error and log.</li>
 <p><b>File &gt; Export</b> writes the current chart or heatmap as PDF, SVG or PNG (at the DPI set in
 Preferences), laid out at a fixed 160 &times; 100 mm with fixed fonts, not a screen grab; the results table (as
 filtered and sorted) as CSV, LaTeX (booktabs) or Markdown; and the <b>figure set</b>: every curves chart
-(absolute and relative), every heatmap and the results table of the database into one folder.</p>
+(absolute and relative), every heatmap, the paper-layout tables and the results table of the database into one
+folder.</p>
 
 <h3>Preferences</h3>
 <p>Device (CPU, or a CUDA GPU when this build's libtorch can use one), compute threads, the data and tasks
 directories, and the PNG export resolution.</p>
 
 <h3>Command line</h3>
-<p><code>quantscope [DATABASE.qsdb] [--model DIR]</code> opens the window with that database and model.
-The same engine runs headless as <code>quantscope-cli</code>.</p>
+<p><code>quantscope [DATABASE.qsdb] [--model DIR]</code> opens the window with that database (created when
+missing) and model. For demos and scripted screenshots: <code>--task NAME</code>, <code>--preset NAME</code>,
+<code>--granularity per-channel</code>, <code>--limit N</code> set the panels, <code>--start</code> starts the
+sweep, <code>--screenshot FILE.png --screenshot-tab heatmaps</code> saves the window and quits. The same engine
+runs headless as <code>quantscope-cli</code>.</p>
 )";
 }
 

@@ -34,7 +34,6 @@
 #include "ui/run_queue_model.h"
 #include "ui/run_queue_panel.h"
 #include "ui/sweep_controller.h"
-#include "ui/table_export.h"
 #include "ui/task_panel.h"
 
 namespace qs {
@@ -107,7 +106,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(controller_, &SweepController::logMessage, log_, &LogView::append);
   connect(controller_, &SweepController::finished, this, &MainWindow::onSweepFinished);
 
-  resize(1500, 950);
+  resize(1500, 920);
   updateTitle();
   updateRunCount();
   taskPanel_->setTasksDir(tasksDirectory());
@@ -136,7 +135,7 @@ void MainWindow::buildDocks() {
   quant->raise();
   resizeDocks({models, quant}, {420, 520}, Qt::Vertical);
   resizeDocks({models}, {430}, Qt::Horizontal);
-  resizeDocks({queue}, {230}, Qt::Vertical);
+  resizeDocks({queue}, {200}, Qt::Vertical);
   connect(modelPanel_, &ModelPanel::selectionChanged, this, &MainWindow::updateRunCount);
   connect(quantPanel_, &QuantPanel::selectionChanged, this, &MainWindow::updateRunCount);
   connect(taskPanel_, &TaskPanel::selectionChanged, this, &MainWindow::updateRunCount);
@@ -434,11 +433,12 @@ void MainWindow::exportChannelHeatmap() {
 void MainWindow::exportResultsTable() {
   QString filter;
   QString file = QFileDialog::getSaveFileName(this, "Export results table", "results.csv",
-                                              "CSV (*.csv);;LaTeX booktabs (*.tex);;Markdown (*.md)", &filter);
+                                              "CSV (*.csv);;LaTeX booktabs (*.tex);;Markdown (*.md);;JSON, paper layout (*.json)",
+                                              &filter);
   file = withSuffix(file, filter);
   if (file.isEmpty()) return;
   try {
-    exportTable(*results_->proxy(), file);
+    results_->exportShown(file);
     message("info", QString("Results table (%1 rows as shown) written to %2").arg(results_->proxy()->rowCount()).arg(file));
   } catch (const Error& e) {
     QMessageBox::warning(this, "Export table", q(e.what()));

@@ -11,6 +11,7 @@
 #include <QListWidget>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QVBoxLayout>
 
 #include "core/error.h"
@@ -76,6 +77,7 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
 
   list_ = new QListWidget(this);
   list_->setToolTip("Checked models are included in the sweep");
+  list_->setMaximumHeight(110);
   layout->addWidget(list_);
   connect(list_, &QListWidget::currentItemChanged, this, [this](QListWidgetItem* item) {
     if (item) showCard(item->data(Qt::UserRole).toString());
@@ -87,7 +89,11 @@ ModelPanel::ModelPanel(QWidget* parent) : QWidget(parent) {
   card_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   card_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
   card_->setText("No model open. Open a Hugging Face folder or drop one here.");
-  layout->addWidget(card_, 1);
+  auto* scroll = new QScrollArea(this);  // the card may be taller than the dock
+  scroll->setWidget(card_);
+  scroll->setWidgetResizable(true);
+  scroll->setFrameShape(QFrame::NoFrame);
+  layout->addWidget(scroll, 1);
   refreshRecent();
 }
 

@@ -47,6 +47,7 @@ QuantPanel::QuantPanel(QWidget* parent) : QWidget(parent) {
   list->setModel(configModel_);
   list->setEditTriggers(QAbstractItemView::NoEditTriggers);
   list->setToolTip("The configurations the sweep will run on every model and task");
+  list->setMinimumHeight(40);
   layout->addWidget(list, 1);
   onChanged();
 }

@@ -4,6 +4,8 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QJsonDocument>
@@ -21,6 +23,7 @@
 #include "ui/experiment_snapshot.h"
 #include "ui/paper_table_model.h"
 #include "ui/results_table_model.h"
+#include "ui/table_export.h"
 
 namespace qs {
 namespace {
@@ -201,6 +204,20 @@ QString ResultsView::selectionAsTsv() const {
     lines << fields.join('\t');
   }
   return lines.join('\n') + '\n';
+}
+
+void ResultsView::exportShown(const QString& file) const {
+  const QString suffix = QFileInfo(file).suffix().toLower();
+  if (proxy_->sourceModel() == paper_ && filter_->text().isEmpty()) {
+    const auto format = tableFormatFromName(suffix == "tex" ? "latex" : suffix == "md" ? "markdown" : suffix.toStdString());
+    if (!format) throw Error((file + ": unknown table format (use .csv, .tex, .md or .json)").toStdString());
+    const std::string text = renderTable(paper_->table(), *format);
+    QFile out(file);
+    if (!out.open(QIODevice::WriteOnly | QIODevice::Truncate) || out.write(text.data(), qint64(text.size())) != qint64(text.size()))
+      throw Error((file + ": cannot write: " + out.errorString()).toStdString());
+    return;
+  }
+  exportTable(*proxy_, file);
 }
 
 void ResultsView::copySelection() const { QApplication::clipboard()->setText(selectionAsTsv()); }

@@ -33,6 +33,11 @@ class ResultsView : public QWidget {
   QLineEdit* filterEdit() const { return filter_; }
   QString detailsHtml() const;
 
+  // Writes the table as shown (.csv, .tex, .md). The paper layout, unfiltered, is written by
+  // core/results_table's renderers (also .json): the same file `quantscope-cli export` writes.
+  // Throws qs::Error naming the file.
+  void exportShown(const QString& file) const;
+
   // The selected rows (or all rows when none is selected) as tab-separated text with a header.
   QString selectionAsTsv() const;
 

@@ -113,7 +113,8 @@ void RunQueueModel::markStarted(int i) {
 
 void RunQueueModel::updateProgress(int i, const SweepProgress& p) {
   if (i < 0 || i >= rows_.size()) return;
-  rows_[i].progress = std::clamp(p.fraction, 0.0, 1.0);
+  // Never backwards: the engine restarts its count for each phase of a run (rounds, judging).
+  rows_[i].progress = std::max(rows_[i].progress, std::clamp(p.fraction, 0.0, 1.0));
   rows_[i].etaSeconds = p.etaSeconds;
   rows_[i].tokensPerSecond = p.tokensPerSecond;
   changed(i);

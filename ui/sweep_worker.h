@@ -15,8 +15,8 @@
 
 namespace qs {
 
-// Shared by the GUI thread (which cancels) and the worker (which checks). Sized once before the
-// sweep starts, never resized while it runs.
+// Shared by the GUI thread (which cancels) and the worker (which checks). The worker fills
+// `points` once the sweep is planned and then publishes pointCount; the vector never changes after.
 struct SweepControl {
   CancelToken all;
   std::vector<std::unique_ptr<CancelToken>> points;  // one per planned point, filled by the worker

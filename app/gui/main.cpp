@@ -1,29 +1,67 @@
-// quantscope: the QuantScope workbench. quantscope [DATABASE.qsdb] [--model DIR] [--screenshot FILE.png]
+// quantscope: the QuantScope workbench.
+//   quantscope [DATABASE.qsdb] [--model DIR]...
+// Scripting options (README screenshots, demos): --task NAME, --preset NAME, --granularity G,
+// --limit N, --start (run the sweep the panels then describe), --screenshot FILE.png (grab the
+// window once loaded, or once the started sweep has finished, and quit).
+#include <QAbstractButton>
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QComboBox>
 #include <QFileInfo>
-#include <QScreen>
+#include <QSpinBox>
+#include <QTabWidget>
 #include <QTimer>
+#include <cstdio>
 
 #include "core/runtime.h"
 #include "ui/app_settings.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"
+#include "ui/quant_panel.h"
+#include "ui/sweep_controller.h"
+#include "ui/task_panel.h"
 
 namespace {
 
-// Grabs the window once it has laid out and painted, writes the PNG and quits (for README
-// screenshots and for looking at the window under Xvfb).
-void scheduleScreenshot(qs::MainWindow& window, const QString& file, int delayMs, const QString& tab) {
+void showTab(qs::MainWindow& window, const QString& tab) {
+  for (int i = 0; i < window.tabs()->count(); ++i)
+    if (window.tabs()->tabText(i).startsWith(tab, Qt::CaseInsensitive)) window.tabs()->setCurrentIndex(i);
+}
+
+// Grabs the window after `delayMs` (time to lay out and paint), writes the PNG and quits.
+void screenshotAfter(qs::MainWindow& window, const QString& file, int delayMs, const QString& tab) {
   QTimer::singleShot(delayMs, &window, [&window, file, tab] {
-    if (!tab.isEmpty())
-      for (int i = 0; i < window.tabs()->count(); ++i)
-        if (window.tabs()->tabText(i).startsWith(tab, Qt::CaseInsensitive)) window.tabs()->setCurrentIndex(i);
+    if (!tab.isEmpty()) showTab(window, tab);
     QTimer::singleShot(300, &window, [&window, file] {
       const bool ok = window.grab().save(file);
+      if (!ok) std::fprintf(stderr, "quantscope: cannot write %s\n", qPrintable(file));
       QApplication::exit(ok ? 0 : 1);
     });
   });
+}
+
+// Applies the scripting options to the panels; false (with a message) when one does not apply.
+bool applyScript(qs::MainWindow& window, const QCommandLineParser& parser) {
+  bool ok = true;
+  auto complain = [&ok](const QString& what) {
+    std::fprintf(stderr, "quantscope: %s\n", qPrintable(what));
+    ok = false;
+  };
+  if (parser.isSet("granularity")) {
+    QComboBox* box = window.quantPanel()->granularityBox();
+    const int index = box->findData(parser.value("granularity"));
+    if (index < 0) complain("--granularity expects per-group, per-channel or per-tensor");
+    else box->setCurrentIndex(index);
+  }
+  for (const QString& preset : parser.values("preset")) {
+    QAbstractButton* button = window.quantPanel()->presetButton(preset);
+    if (!button) complain("unknown preset '" + preset + "' (W8 W4 W3 W2 W8A8 W4A8 W4A4 KV8 KV4 KV3 KV2)");
+    else button->setChecked(true);
+  }
+  for (const QString& task : parser.values("task"))
+    if (!window.taskPanel()->setTaskChecked(task, true)) complain("no task '" + task + "' in " + window.taskPanel()->tasksDir());
+  if (parser.isSet("limit")) window.taskPanel()->limitBox()->setValue(parser.value("limit").toInt());
+  return ok;
 }
 
 }  // namespace
@@ -39,23 +77,41 @@ int main(int argc, char** argv) {
   parser.setApplicationDescription("QuantScope workbench: evaluate quantized LLMs (weights, activations, KV cache).");
   parser.addHelpOption();
   parser.addVersionOption();
-  parser.addPositionalArgument("database", "Experiment database (.qsdb) to open.", "[DATABASE.qsdb]");
-  QCommandLineOption model("model", "Hugging Face model folder to open.", "DIR");
-  QCommandLineOption screenshot("screenshot", "Save a PNG of the window once loaded, then quit.", "FILE");
-  QCommandLineOption screenshotTab("screenshot-tab", "Tab to show in the screenshot (curves, heatmaps, results, log).", "TAB");
-  QCommandLineOption screenshotDelay("screenshot-delay", "Milliseconds before the screenshot (default 1500).", "MS", "1500");
-  parser.addOptions({model, screenshot, screenshotTab, screenshotDelay});
+  parser.addPositionalArgument("database", "Experiment database (.qsdb) to open (created when missing).", "[DATABASE.qsdb]");
+  parser.addOptions({
+      {"model", "Hugging Face model folder to open (repeatable).", "DIR"},
+      {"task", "Check a task in the Tasks panel (repeatable).", "NAME"},
+      {"preset", "Check a quantization preset, e.g. W4 or KV4 (repeatable).", "NAME"},
+      {"granularity", "Weight and KV grouping: per-group, per-channel or per-tensor.", "G"},
+      {"limit", "Examples per task.", "N"},
+      {"start", "Start the sweep the panels describe once loaded."},
+      {"screenshot", "Save a PNG of the window once loaded (after the sweep with --start), then quit.", "FILE"},
+      {"screenshot-tab", "Tab to show in the screenshot: curves, heatmaps, results or log.", "TAB"},
+      {"screenshot-delay", "Milliseconds to wait before the screenshot (default 1500).", "MS", "1500"},
+  });
   parser.process(app);
+  if (parser.positionalArguments().size() > 1) parser.showHelp(2);
 
   qs::configureThreads(qs::AppSettings::threads());
 
   qs::MainWindow window;
   window.show();
   const QStringList positional = parser.positionalArguments();
-  if (positional.size() > 1) parser.showHelp(2);
   if (!positional.isEmpty()) window.openDatabaseInteractive(positional.first(), !QFileInfo::exists(positional.first()));
-  for (const QString& dir : parser.values(model)) window.modelPanel()->openModel(dir);
-  if (parser.isSet(screenshot))
-    scheduleScreenshot(window, parser.value(screenshot), parser.value(screenshotDelay).toInt(), parser.value(screenshotTab));
+  for (const QString& dir : parser.values("model")) window.modelPanel()->openModel(dir);
+  if (!applyScript(window, parser)) return 2;
+
+  const QString screenshot = parser.value("screenshot");
+  const int delay = parser.value("screenshot-delay").toInt();
+  if (parser.isSet("start")) {
+    QObject::connect(window.sweepController(), &qs::SweepController::finished, &window, [&](bool) {
+      if (!screenshot.isEmpty()) screenshotAfter(window, screenshot, delay, parser.value("screenshot-tab"));
+    });
+    QTimer::singleShot(0, &window, [&] {
+      if (!window.startSweep() && !screenshot.isEmpty()) QApplication::exit(1);
+    });
+  } else if (!screenshot.isEmpty()) {
+    screenshotAfter(window, screenshot, delay, parser.value("screenshot-tab"));
+  }
   return app.exec();
 }

@@ -12,6 +12,8 @@
 #include <cmath>
 
 #include "core/experiment_store.h"
+#include "core/result_points.h"
+#include "core/results_table.h"
 #include "tests/gui/gui_test_data.h"
 #include "tests/support/test_support.h"
 #include "ui/curve_chart.h"
@@ -216,6 +218,15 @@ class TestExperimentViews : public QObject {
     const double rel = shown->index(w4, 2).data(Qt::UserRole).toDouble();
     QVERIFY(std::abs(rel - 100.0 * (0.58 - 0.60) / 0.60) < 0.006);  // rounded to 2 decimals
     QCOMPARE(shown->index(fp16, 2).data(Qt::UserRole).toDouble(), 0.6);  // the baseline stays absolute
+    // Exported unfiltered, the paper layout is core's rendering of the store's points: the same
+    // file `quantscope-cli export` writes.
+    TableOptions options;
+    options.relative = true;
+    options.withStdError = true;
+    const std::string expected = renderTable(buildResultsTable(collectResultPoints(*store_), options), TableFormat::Latex);
+    const auto out = test::freshTempDir("gui_views_export") / "paper.tex";
+    view.exportShown(QString::fromStdString(out.string()));
+    QCOMPARE(test::readFile(out), expected);
     view.setLayoutIndex(0);
     QCOMPARE(shown->columnCount(), int(ResultsTableModel::ColumnCount));
   }

@@ -6,6 +6,7 @@
 #include <QFile>
 #include <QImage>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QXmlStreamReader>
@@ -146,8 +147,23 @@ class TestFigureExport : public QObject {
     QVERIFY(p.waitForFinished(20000));
     QCOMPARE(p.exitCode(), 0);
     const QString out = QString::fromUtf8(p.readAllStandardOutput());
-    QVERIFY2(out.contains("Pages:") && out.contains("1"), qPrintable(out));
-    QVERIFY2(out.contains("453.5") || out.contains("453.54"), qPrintable(out));  // 160 mm in pt
+    QVERIFY2(QRegularExpression("Pages:\\s+1\\b").match(out).hasMatch(), qPrintable(out));
+    // 160 x 100 mm = 453.5 x 283.5 pt (Qt writes whole points).
+    const auto size = QRegularExpression("Page size:\\s+([0-9.]+) x ([0-9.]+) pts").match(out);
+    QVERIFY2(size.hasMatch(), qPrintable(out));
+    QVERIFY(std::abs(size.captured(1).toDouble() - 453.5) <= 1.0);
+    QVERIFY(std::abs(size.captured(2).toDouble() - 283.5) <= 1.0);
+    // And poppler can draw it: something is on the page.
+    const QString pdftoppm = QStandardPaths::findExecutable("pdftoppm");
+    if (pdftoppm.isEmpty()) return;
+    const QString prefix = dir_ + "/chart_pdf_page";
+    QProcess render;
+    render.start(pdftoppm, {"-r", "72", "-png", "-singlefile", file, prefix});
+    QVERIFY(render.waitForFinished(20000));
+    QCOMPARE(render.exitCode(), 0);
+    QImage page(prefix + ".png");
+    QVERIFY(!page.isNull());
+    QVERIFY2(colourCount(page) > 20, "the PDF page is blank");
   }
 
   void heatmapExports() {

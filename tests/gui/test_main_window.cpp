@@ -1,17 +1,15 @@
 // The whole window: opening a database fills the views; the panels' selection gives the run
 // count; a sweep started from the window lands in the database and the views reload.
 #include <QtTest/QtTest>
-#include <QCheckBox>
-#include <QSpinBox>
 
 #include <QAction>
 #include <QCheckBox>
-#include <QSpinBox>
 #include <QComboBox>
 #include <QMenuBar>
+#include <QMessageBox>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
-#include <QMessageBox>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <fstream>
 
