@@ -14,7 +14,8 @@ if [ ! -f build/demo/demo.qsdb ]; then
   cp resources/demo/demo.qsdb build/demo/demo.qsdb
   [ -d resources/demo/demo.qsdb.baselines ] && cp -r resources/demo/demo.qsdb.baselines build/demo/
 fi
-args=(build/demo/demo.qsdb --model resources/demo-model "$@")
+# The demo model is evaluated on the data generated with it (resources/demo-data), as in the demo database.
+args=(build/demo/demo.qsdb --model resources/demo-model --data-dir resources/demo-data "$@")
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec ./build/app/quantscope "${args[@]}"
 fi

@@ -3,9 +3,6 @@
 #include <ATen/ATen.h>
 
 #include <chrono>
-#include <fstream>
-#include <set>
-#include <sstream>
 
 #include "core/checkpoint.h"
 #include "core/error.h"
@@ -19,55 +16,25 @@
 #include "tasks/model_backend.h"
 #include "tasks/resource_paths.h"
 #include "tasks/run_provenance.h"
+#include "tasks/run_recording.h"
 
 namespace qs {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string readText(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw Error(p.string() + ": cannot open");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // The canonical names of the sweep's configurations, the unquantized baseline first, each once.
+// parse() reads presets ("W4", "KV2") as the shorthand names they are.
 std::vector<std::string> canonicalConfigs(const std::vector<std::string>& requested) {
   std::vector<std::string> out{QuantConfig::parse("FP16").name()};
   for (const auto& name : requested) {
-    const auto presets = QuantConfig::presetNames();
-    const bool isPreset = std::find(presets.begin(), presets.end(), name) != presets.end();
-    QuantConfig c = isPreset ? QuantConfig::preset(name) : QuantConfig::parse(name);
+    const QuantConfig c = QuantConfig::parse(name);
     c.validate();
     std::string canonical = c.name();
     if (std::find(out.begin(), out.end(), canonical) == out.end()) out.push_back(canonical);
   }
   return out;
 }
-
-// Metric rows of a task result; breakdowns ("subject=anatomy") become "acc[subject=anatomy]".
-std::vector<MetricRecord> toMetricRecords(const TaskResult& result) {
-  std::vector<MetricRecord> out;
-  std::set<std::string> seen;
-  for (const auto& m : result.metrics) {
-    MetricRecord r;
-    r.name = m.breakdown.empty() ? m.metric : m.metric + "[" + m.breakdown + "]";
-    if (!seen.insert(r.name).second) continue;
-    r.value = m.value;
-    r.stdError = m.stderr;
-    r.samples = m.n;
-    r.higherIsBetter = m.higherIsBetter;
-    out.push_back(std::move(r));
-  }
-  return out;
-}
-
-struct PlannedModel {
-  std::filesystem::path dir;
-  ModelRecord record;
-};
 
 }  // namespace
 
@@ -146,13 +113,8 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     log("info", "loading " + modelDir.string());
     auto backend = ModelBackend::load(modelDir, load);
     Model& model = backend->model();
-    ModelRecord mr;
-    mr.path = std::filesystem::absolute(modelDir).string();
-    mr.family = std::string(familyName(model.family()));
-    mr.parameters = model.parameterCount();
-    mr.dtype = model.storedDtype();
-    mr.fingerprint = fingerprintModel(modelDir);
-    const int64_t modelId = store.upsertModel(mr);
+    const int64_t modelId = recordModel(store, modelDir, model);
+    const std::string fingerprint = fingerprintModel(modelDir);
 
     if (spec_.layerStatistics) {
       report(0, modelDir.filename().string() + " / statistics", -1);
@@ -160,45 +122,49 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     }
 
     // The baseline's logits and answers, for KL divergence and answer agreement of quantized runs.
-    const auto baselineDir = baselineCacheDir(database_, mr.fingerprint);
+    const auto baselineDir = baselineCacheDir(database_, fingerprint);
     std::optional<Baseline> baseline;
     if (std::filesystem::exists(baselineDir / "generations.json")) baseline = Baseline::load(baselineDir);
 
-    std::string currentConfig;
-    std::string configError;
-    std::unique_ptr<QuantizedModel> quantized;
-    for (const PlannedRun* p : pending) {
+    // The pending runs of one configuration are evaluated together: their requests are batched
+    // across tasks and the KL comparison runs once. Each task is still its own run.
+    for (size_t first = 0; first < pending.size();) {
+      size_t last = first;
+      while (last < pending.size() && pending[last]->quantConfig == pending[first]->quantConfig) ++last;
+      const std::string config = pending[first]->quantConfig;
       cancel.throwIfCancelled();
-      if (p->quantConfig != currentConfig) {
-        quantized.reset();  // restore the original weights before applying the next config
-        configError.clear();
-        currentConfig = p->quantConfig;
-        try {
-          const QuantConfig qc = QuantConfig::parse(p->quantConfig);
-          if (qc.quantizesAnything()) quantized = std::make_unique<QuantizedModel>(model, qc);
-        } catch (const Error& e) {
-          // A config that does not fit this model (e.g. a group size that does not divide a
-          // dimension) fails its runs; the rest of the sweep goes on.
-          configError = e.what();
-        }
+
+      std::unique_ptr<QuantizedModel> quantized;  // restores the original weights when destroyed
+      std::string configError;
+      bool isBaseline = false;
+      try {
+        const QuantConfig qc = QuantConfig::parse(config);
+        isBaseline = !qc.quantizesAnything();
+        if (!isBaseline) quantized = std::make_unique<QuantizedModel>(model, qc);
+      } catch (const Error& e) {
+        // A config that does not fit this model (e.g. a group size that does not divide a
+        // dimension) fails its runs; the rest of the sweep goes on.
+        configError = e.what();
       }
-      const bool isBaseline = !QuantConfig::parse(p->quantConfig).quantizesAnything();
-      const TaskConfig tc = findTask(tasksDir, p->task);
-      RunRecord rr;
-      rr.modelId = modelId;
-      rr.quantName = p->quantConfig;
-      rr.quantJson = quantConfigJson(p->quantConfig);
-      rr.task = p->task;
-      rr.taskVersion = std::to_string(tc.version);
-      rr.limit = spec_.limit;
-      rr.seed = static_cast<int64_t>(spec_.seed);
-      rr.device = describeDevice(model);
-      rr.softwareVersions = softwareVersionsJson();
-      if (spec_.shardCount > 1) rr.shard = std::to_string(spec_.shardIndex) + "/" + std::to_string(spec_.shardCount);
-      const int64_t runId = store.beginRun(rr);
-      const std::string item = modelDir.filename().string() + " / " + p->quantConfig + " / " + p->task;
-      store.appendLog(runId, LogLevel::Info, "started " + item + " on " + rr.device);
-      report(0, item, runId);
+
+      const int batch = static_cast<int>(last - first);
+      const std::string shard =
+          spec_.shardCount > 1 ? std::to_string(spec_.shardIndex) + "/" + std::to_string(spec_.shardCount) : "";
+      std::vector<std::string> taskNames;
+      std::vector<int64_t> runIds;
+      for (size_t i = first; i < last; ++i) {
+        const TaskConfig tc = findTask(tasksDir, pending[i]->task);
+        const int64_t runId = store.beginRun(newRunRecord(modelId, model, config, tc, spec_.limit, spec_.seed, shard));
+        std::string note = "started " + modelDir.filename().string() + " / " + config + " / " + tc.name + " on " +
+                           describeDevice(model);
+        if (batch > 1) note += " (batched with the other " + std::to_string(batch - 1) + " task(s) of this config)";
+        store.appendLog(runId, LogLevel::Info, note);
+        taskNames.push_back(tc.name);
+        runIds.push_back(runId);
+      }
+      std::string item = modelDir.filename().string() + " / " + config + " / " + taskNames.front();
+      for (size_t i = 1; i < taskNames.size(); ++i) item += "," + taskNames[i];
+      report(0, item, runIds.front());
 
       EvalOptions eo;
       eo.tasksDir = tasksDir;
@@ -206,25 +172,42 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
       if (spec_.limit > 0) eo.limit = spec_.limit;
       eo.seed = spec_.seed;
       if (!isBaseline && baseline) eo.baseline = &*baseline;
-      const auto runStart = Clock::now();
+      const auto start = Clock::now();
+      auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
       try {
         if (!configError.empty()) throw Error(configError);
         auto results = evaluate(
-            *backend, {p->task}, eo,
+            *backend, taskNames, eo,
             [&](const EvalProgress& ep) {
-              report(ep.total > 0 ? std::min(1.0, static_cast<double>(ep.done) / ep.total) : 0.0, item, runId);
+              const double within = ep.total > 0 ? std::min(1.0, static_cast<double>(ep.done) / ep.total) : 0.0;
+              report(within * batch, item, runIds.front());
             },
             &cancel);
-        RunResults out;
-        for (const auto& t : results.tasks) {
-          auto m = toMetricRecords(t);
-          out.metrics.insert(out.metrics.end(), m.begin(), m.end());
+        // Metrics of the configuration rather than of a task (KL divergence against the baseline)
+        // are stored with every run of the batch, as a one-task run stores them.
+        std::vector<MetricRecord> shared;
+        for (const auto& t : results.tasks)
+          if (std::find(taskNames.begin(), taskNames.end(), t.task) == taskNames.end()) {
+            auto m = metricRecords(t);
+            shared.insert(shared.end(), m.begin(), m.end());
+          }
+        const double seconds = elapsed();
+        const int64_t tokens = results.stats.forwardTokens + results.stats.generatedTokens;
+        lastTokensPerSecond = seconds > 0 ? tokens / seconds : 0;
+        for (int i = 0; i < batch; ++i) {
+          RunResults out;
+          for (const auto& t : results.tasks)
+            if (t.task == taskNames[i]) out.metrics = metricRecords(t);
+          out.metrics.insert(out.metrics.end(), shared.begin(), shared.end());
+          // Batched tasks share their forward passes: each run records the batch's time and tokens.
+          out.wallSeconds = seconds;
+          out.tokensProcessed = tokens;
+          store.finishRun(runIds[i], out);
+          store.appendLog(runIds[i], LogLevel::Info, "done in " + std::to_string(seconds) + " s");
+          ++summary.runsCompleted;
+          ++done;
+          if (cb.runFinished) cb.runFinished(runIds[i]);
         }
-        out.wallSeconds = std::chrono::duration<double>(Clock::now() - runStart).count();
-        out.tokensProcessed = results.stats.forwardTokens + results.stats.generatedTokens;
-        lastTokensPerSecond = out.wallSeconds > 0 ? out.tokensProcessed / out.wallSeconds : 0;
-        store.finishRun(runId, out);
-        store.appendLog(runId, LogLevel::Info, "done in " + std::to_string(out.wallSeconds) + " s");
         if (isBaseline) {
           Baseline fresh = Baseline::fromResults(results);
           if (baseline) {
@@ -235,20 +218,22 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
           }
           baseline->save(baselineDir);
         }
-        ++summary.runsCompleted;
       } catch (const Cancelled&) {
-        store.markInterrupted(runId, "cancelled by the user");
+        for (int64_t id : runIds) store.markInterrupted(id, "cancelled by the user");
         summary.cancelled = true;
         log("warning", item + ": cancelled");
         return summary;
       } catch (const std::exception& e) {
-        store.failRun(runId, e.what(), std::chrono::duration<double>(Clock::now() - runStart).count());
+        for (int i = 0; i < batch; ++i) {
+          store.failRun(runIds[i], e.what(), elapsed());
+          ++summary.runsFailed;
+          ++done;
+          if (cb.runFinished) cb.runFinished(runIds[i]);
+        }
         log("error", item + ": " + e.what());
-        ++summary.runsFailed;
       }
-      ++done;
-      if (cb.runFinished) cb.runFinished(runId);
-      report(0, item, runId);
+      report(0, item, runIds.back());
+      first = last;
     }
   }
   return summary;

@@ -14,13 +14,23 @@ QStringList pushRecent(QStringList list, const QString& path) {
   return list;
 }
 
+// Set by the workbench's --data-dir for one session; never written to the preferences.
+QString& sessionDataDir() {
+  static QString dir;
+  return dir;
+}
+
 }  // namespace
 
 QString AppSettings::device() { return QSettings().value("run/device", "cpu").toString(); }
 void AppSettings::setDevice(const QString& device) { QSettings().setValue("run/device", device); }
 int AppSettings::threads() { return QSettings().value("run/threads", 0).toInt(); }
 void AppSettings::setThreads(int threads) { QSettings().setValue("run/threads", threads); }
-QString AppSettings::dataDir() { return QSettings().value("paths/data", "").toString(); }
+QString AppSettings::dataDir() {
+  if (!sessionDataDir().isEmpty()) return sessionDataDir();
+  return QSettings().value("paths/data", "").toString();
+}
+void AppSettings::setSessionDataDir(const QString& dir) { sessionDataDir() = dir; }
 void AppSettings::setDataDir(const QString& dir) { QSettings().setValue("paths/data", dir); }
 QString AppSettings::tasksDir() { return QSettings().value("paths/tasks", "").toString(); }
 void AppSettings::setTasksDir(const QString& dir) { QSettings().setValue("paths/tasks", dir); }

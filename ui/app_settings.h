@@ -14,6 +14,8 @@ class AppSettings {
   static void setThreads(int threads);
   static QString dataDir();  // "" = the bundled resources/data
   static void setDataDir(const QString& dir);
+  // Overrides dataDir() for this process only (the workbench's --data-dir); "" clears it.
+  static void setSessionDataDir(const QString& dir);
   static QString tasksDir();  // "" = the bundled resources/tasks
   static void setTasksDir(const QString& dir);
   static int exportDpi();

@@ -1,6 +1,5 @@
 #include "app/cli/cli_support.h"
 
-#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -19,11 +18,9 @@ std::unique_ptr<Model> loadModel(const std::string& dir, const Args& args) {
 std::unique_ptr<QuantizedModel> applyQuantOption(Model& model, const Args& args) {
   auto name = args.value("quant");
   if (!name) return nullptr;
-  const auto& presets = QuantConfig::presetNames();
-  QuantConfig config = std::find(presets.begin(), presets.end(), *name) != presets.end()
-                           ? QuantConfig::preset(*name)
-                           : QuantConfig::parse(*name);
+  const QuantConfig config = QuantConfig::parse(*name);  // presets are shorthand names
   config.validate();
+  if (!config.quantizesAnything()) return nullptr;
   return std::make_unique<QuantizedModel>(model, config);
 }
 

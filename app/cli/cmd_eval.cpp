@@ -1,4 +1,6 @@
 // quantscope-cli eval: run benchmark tasks on a model.
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
@@ -8,9 +10,13 @@
 #include "app/cli/cli_support.h"
 #include "core/cancellation.h"
 #include "core/error.h"
+#include "core/experiment_store.h"
+#include "quant/quant_config.h"
 #include "tasks/evaluator.h"
 #include "tasks/model_backend.h"
 #include "tasks/resource_paths.h"
+#include "tasks/run_provenance.h"
+#include "tasks/run_recording.h"
 
 namespace qs::cli {
 namespace {
@@ -69,7 +75,7 @@ int runEval(const std::vector<std::string>& argv) {
   Args args(argv,
             {"tasks", "limit", "data-dir", "tasks-dir", "seed", "json", "device", "dtype", "tokenizer",
              "batch-tokens", "batch-size", "bos", "judge", "judge-tokenizer", "baseline", "save-baseline",
-             "kl-text", "kl-tokens", "bootstrap"},
+             "kl-text", "kl-tokens", "bootstrap", "quant", "db"},
             {"list", "no-prefix-sharing", "no-kl"});
   if (printHelpIfAsked(args, "eval")) return kOk;
   if (args.has("list")) return listTaskFiles(args);
@@ -101,7 +107,10 @@ int runEval(const std::vector<std::string>& argv) {
   LoadOptions load;
   load.device = args.value("device", "cpu");
   load.dtype = args.value("dtype", "auto");
-  auto lm = ModelBackend::load(args.positional()[0], load, args.value("tokenizer", ""));
+  const std::filesystem::path modelDir = args.positional()[0];
+  auto lm = ModelBackend::load(modelDir, load, args.value("tokenizer", ""));
+  const std::string quantName = QuantConfig::parse(args.value("quant", "FP16")).name();
+  auto quantized = applyQuantOption(lm->model(), args);
   std::unique_ptr<ModelBackend> judge;
   if (auto j = args.value("judge")) judge = ModelBackend::load(*j, load, args.value("judge-tokenizer", ""));
   o.judge = judge.get();
@@ -111,22 +120,65 @@ int runEval(const std::vector<std::string>& argv) {
     o.baseline = &*baseline;
   }
 
+  // --db: one run per task, begun before the evaluation so that a crash leaves them `running`
+  // (marked interrupted when the database is next opened) rather than lost.
+  std::optional<ExperimentStore> store;
+  std::vector<int64_t> runIds;
+  if (auto db = args.value("db")) {
+    store.emplace(*db);
+    const int64_t modelId = recordModel(*store, modelDir, lm->model());
+    const auto tasksDir = o.tasksDir.empty() ? defaultTasksDir() : o.tasksDir;
+    for (const auto& t : tasks) {
+      const TaskConfig tc = findTask(tasksDir, t);
+      const int64_t id = store->beginRun(newRunRecord(modelId, lm->model(), quantName, tc, o.limit.value_or(0), o.seed));
+      store->appendLog(id, LogLevel::Info, "started by quantscope-cli eval on " + describeDevice(lm->model()));
+      runIds.push_back(id);
+    }
+  }
+
   std::signal(SIGINT, onInterrupt);
   EvalResults results;
+  const auto start = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(); };
   try {
     results = evaluate(*lm, tasks, o, [&](const EvalProgress& p) {
       std::fprintf(stderr, "\r%-10s %-24s %lld/%lld   ", p.stage.c_str(), p.detail.c_str(),
                    static_cast<long long>(p.done), static_cast<long long>(p.total));
     }, &gCancel);
-  } catch (...) {
+  } catch (const Cancelled&) {
+    std::signal(SIGINT, SIG_DFL);
+    std::fprintf(stderr, "\n");
+    for (int64_t id : runIds) store->markInterrupted(id, "cancelled by the user");
+    throw;
+  } catch (const std::exception& e) {
     std::signal(SIGINT, SIG_DFL);
     std::fprintf(stderr, "\n");  // end the progress line before the error is printed
+    for (int64_t id : runIds) store->failRun(id, e.what(), elapsed());
     throw;
   }
   std::signal(SIGINT, SIG_DFL);
   std::fprintf(stderr, "\n");
-  std::printf("model: %s\n", results.model.c_str());
+  std::printf("model: %s (%s)\n", results.model.c_str(), quantName.c_str());
   printResults(results);
+
+  if (store) {
+    std::vector<MetricRecord> shared;  // KL divergence: a property of the config, stored with each run
+    for (const auto& t : results.tasks)
+      if (std::find(tasks.begin(), tasks.end(), t.task) == tasks.end()) {
+        auto m = metricRecords(t);
+        shared.insert(shared.end(), m.begin(), m.end());
+      }
+    for (size_t i = 0; i < tasks.size(); ++i) {
+      RunResults out;
+      for (const auto& t : results.tasks)
+        if (t.task == tasks[i]) out.metrics = metricRecords(t);
+      out.metrics.insert(out.metrics.end(), shared.begin(), shared.end());
+      out.wallSeconds = elapsed();
+      out.tokensProcessed = results.stats.forwardTokens + results.stats.generatedTokens;
+      store->finishRun(runIds[i], out);
+    }
+    std::printf("%zu run(s) stored in %s\n", runIds.size(), args.value("db")->c_str());
+  }
 
   if (auto save = args.value("save-baseline")) {
     Baseline::fromResults(results).save(*save);
@@ -149,6 +201,7 @@ const CommandRegistrar kRegister{{
     "                             [--batch-tokens N] [--batch-size N] [--no-prefix-sharing]\n"
     "                             [--bos auto|always|never] [--judge MODEL] [--baseline DIR]\n"
     "                             [--save-baseline DIR] [--kl-text FILE] [--kl-tokens N] [--no-kl]\n"
+    "                             [--quant CONFIG] [--db OUT.qsdb]\n"
     "       quantscope-cli eval --list [--tasks-dir D]\n\n"
     "Runs the named tasks (task files in --tasks-dir, default the bundled resources/tasks) on data in\n"
     "--data-dir (default the bundled samples in resources/data; point it at the real benchmark files).\n"
@@ -156,6 +209,10 @@ const CommandRegistrar kRegister{{
     "tokens per forward pass; multiple-choice questions run their shared context once.\n"
     "--limit N evaluates a seeded subsample of N items per task (--seed). Each metric is printed with\n"
     "its standard error and the number of items; --json writes everything (with generations).\n\n"
+    "--quant CONFIG evaluates the model fake-quantized (a canonical name such as W4A8KV4-g128 or a\n"
+    "preset: W8 W4 W3 W2 W8A8 W4A8 W4A4 KV8 KV4 KV3 KV2). --db OUT.qsdb stores one run per task in an\n"
+    "experiment database (created if missing), as the sweep command does; a task that fails or is\n"
+    "interrupted is recorded so.\n\n"
     "Baselines: --save-baseline DIR stores this run's logits on the KL text (--kl-text, default\n"
     "resources/data/kl/kl_text.txt, first --kl-tokens tokens) and its generations. A later run with\n"
     "--baseline DIR (e.g. a quantized model) reports KL divergence and same-top-token rate against\n"

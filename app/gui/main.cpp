@@ -1,7 +1,7 @@
 // quantscope: the QuantScope workbench.
 //   quantscope [DATABASE.qsdb] [--model DIR]...
 // Scripting options (README screenshots, demos): --task NAME, --preset NAME, --granularity G,
-// --limit N, --start (run the sweep the panels then describe), --screenshot FILE.png (grab the
+// --limit N, --data-dir DIR, --start (run the sweep the panels then describe), --screenshot FILE.png (grab the
 // window once loaded, or once the started sweep has finished, and quit).
 #include <QAbstractButton>
 #include <QApplication>
@@ -84,6 +84,8 @@ int main(int argc, char** argv) {
       {"preset", "Check a quantization preset, e.g. W4 or KV4 (repeatable).", "NAME"},
       {"granularity", "Weight and KV grouping: per-group, per-channel or per-tensor.", "G"},
       {"limit", "Examples per task.", "N"},
+      {"data-dir", "Benchmark data directory for this session (default: the preference, else the bundled samples).",
+       "DIR"},
       {"start", "Start the sweep the panels describe once loaded."},
       {"screenshot", "Save a PNG of the window once loaded (after the sweep with --start), then quit.", "FILE"},
       {"screenshot-tab", "Tab to show in the screenshot: curves, heatmaps, results or log.", "TAB"},
@@ -93,6 +95,14 @@ int main(int argc, char** argv) {
   if (parser.positionalArguments().size() > 1) parser.showHelp(2);
 
   qs::configureThreads(qs::AppSettings::threads());
+  if (parser.isSet("data-dir")) {
+    const QFileInfo dataDir(parser.value("data-dir"));
+    if (!dataDir.isDir()) {
+      std::fprintf(stderr, "quantscope: --data-dir %s is not a directory\n", qPrintable(parser.value("data-dir")));
+      return 2;
+    }
+    qs::AppSettings::setSessionDataDir(dataDir.absoluteFilePath());
+  }
 
   qs::MainWindow window;
   window.show();

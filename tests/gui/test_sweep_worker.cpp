@@ -2,6 +2,9 @@
 // arrive by queued signals, the GUI event loop stays responsive, cancel stops within a second.
 #include <QtTest/QtTest>
 
+#include <algorithm>
+#include <vector>
+
 #include <QElapsedTimer>
 #include <QTimer>
 
@@ -28,23 +31,33 @@ SweepSpec spec(int64_t limit, std::vector<std::string> configs = {"W4A16KV16-pc"
   return s;
 }
 
-// The longest time the GUI thread's event loop went without running a 5 ms timer.
+// How late the GUI thread's event loop ran a 5 ms timer: each gap between two timeouts beyond the
+// interval is the time an event waited.
 class LatencyProbe : public QObject {
  public:
   LatencyProbe() {
-    timer_.setInterval(5);
+    timer_.setTimerType(Qt::PreciseTimer);
+    timer_.setInterval(kIntervalMs);
     connect(&timer_, &QTimer::timeout, this, [this] {
-      if (clock_.isValid()) worst_ = std::max(worst_, clock_.nsecsElapsed() / 1e6);
+      if (clock_.isValid()) delaysMs_.push_back(std::max(0.0, clock_.nsecsElapsed() / 1e6 - kIntervalMs));
       clock_.restart();
     });
     timer_.start();
   }
-  double worstMs() const { return worst_; }
+  double worstMs() const { return delaysMs_.empty() ? 0 : *std::max_element(delaysMs_.begin(), delaysMs_.end()); }
+  double percentileMs(double p) const {
+    if (delaysMs_.empty()) return 0;
+    std::vector<double> sorted = delaysMs_;
+    std::sort(sorted.begin(), sorted.end());
+    return sorted[std::min(sorted.size() - 1, static_cast<size_t>(p * sorted.size()))];
+  }
+  size_t samples() const { return delaysMs_.size(); }
 
  private:
+  static constexpr int kIntervalMs = 5;
   QTimer timer_;
   QElapsedTimer clock_;
-  double worst_ = 0;
+  std::vector<double> delaysMs_;
 };
 
 struct Recorder {
@@ -101,8 +114,10 @@ class TestSweepWorker : public QObject {
     QVERIFY2(r.outcomes.value(1) == PointOutcome::Done, qPrintable(r.messages.value(1)));
     QCOMPARE(r.stored.size(), 2);
     QVERIFY(r.progressSignals > 0);
-    qInfo("GUI event loop: worst gap %.1f ms while the sweep ran (limit 100 ms)", probe.worstMs());
-    QVERIFY(probe.worstMs() < 100);
+    qInfo("GUI event-loop latency while the sweep ran: p99 %.1f ms (target < 50 ms), worst %.1f ms, %zu samples",
+          probe.percentileMs(0.99), probe.worstMs(), probe.samples());
+    QVERIFY(probe.samples() > 20);
+    QVERIFY(probe.percentileMs(0.99) < 50);
 
     ExperimentStore store(db, ExperimentStore::Mode::ReadOnly);
     const auto runs = store.listRuns();
@@ -129,7 +144,11 @@ class TestSweepWorker : public QObject {
     r.attach(controller);
     int started = -1;
     QObject::connect(&controller, &SweepController::pointStarted, [&](int i) { started = i; });
-    QVERIFY(controller.start(QString::fromStdString(db.string()), spec(0)));  // every ARC-Easy item: long
+    // Every item of the real ARC-Easy test set: a run far longer than the wait for its progress,
+    // so the cancel lands inside it (the bundled sample can finish between the two).
+    SweepSpec longSpec = spec(0);
+    longSpec.dataDir = test::sharedDir() / "data";
+    QVERIFY(controller.start(QString::fromStdString(db.string()), longSpec));
     QTRY_VERIFY_WITH_TIMEOUT(started >= 0 && r.progressSignals > 2, 120000);
     const qint64 cancelAt = r.clock.elapsed();
     controller.cancelAll();

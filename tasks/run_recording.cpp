@@ -1,0 +1,56 @@
+#include "tasks/run_recording.h"
+
+#include <set>
+
+#include "core/experiment_store.h"
+#include "core/family.h"
+#include "core/model.h"
+#include "tasks/evaluator.h"
+#include "tasks/run_provenance.h"
+#include "tasks/task_config.h"
+
+namespace qs {
+
+int64_t recordModel(ExperimentStore& store, const std::filesystem::path& dir, const Model& model) {
+  ModelRecord mr;
+  mr.path = std::filesystem::absolute(dir).string();
+  mr.family = std::string(familyName(model.family()));
+  mr.parameters = model.parameterCount();
+  mr.dtype = model.storedDtype();
+  mr.fingerprint = fingerprintModel(dir);
+  return store.upsertModel(mr);
+}
+
+RunRecord newRunRecord(int64_t modelId, const Model& model, const std::string& quantConfig, const TaskConfig& task,
+                       int64_t limit, uint64_t seed, const std::string& shard) {
+  RunRecord rr;
+  rr.modelId = modelId;
+  rr.quantName = quantConfig;
+  rr.quantJson = quantConfigJson(quantConfig);
+  rr.task = task.name;
+  rr.taskVersion = std::to_string(task.version);
+  rr.limit = limit;
+  rr.seed = static_cast<int64_t>(seed);
+  rr.device = describeDevice(model);
+  rr.softwareVersions = softwareVersionsJson();
+  rr.shard = shard;
+  return rr;
+}
+
+std::vector<MetricRecord> metricRecords(const TaskResult& result) {
+  std::vector<MetricRecord> out;
+  std::set<std::string> seen;
+  for (const auto& m : result.metrics) {
+    MetricRecord r;
+    r.name = m.breakdown.empty() ? m.metric : m.metric + "[" + m.breakdown + "]";
+    if (!seen.insert(r.name).second) continue;
+    r.value = m.value;
+    r.stdError = m.stderr;
+    r.samples = m.n;
+    r.higherIsBetter = m.higherIsBetter;
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+}  // namespace qs

@@ -1,0 +1,30 @@
+#pragma once
+// Evaluation results as experiment-database records: the one mapping from a loaded model, a
+// quantization config and a task's results onto the store's rows. The sweep runner and the CLI's
+// `eval --db` both write through it, so a run means the same whichever command made it.
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "core/store_records.h"
+
+namespace qs {
+
+class ExperimentStore;
+class Model;
+struct TaskConfig;
+struct TaskResult;
+
+// The model's row (path, family, parameters, stored dtype, fingerprint), inserted or found.
+int64_t recordModel(ExperimentStore& store, const std::filesystem::path& dir, const Model& model);
+
+// A run about to start: config (canonical name and full JSON), task and version, limit, seed,
+// device and software versions. `shard` is "i/N" for a sharded sweep, else "".
+RunRecord newRunRecord(int64_t modelId, const Model& model, const std::string& quantConfig, const TaskConfig& task,
+                       int64_t limit, uint64_t seed, const std::string& shard = "");
+
+// A task's metrics as stored rows; breakdowns ("subject=anatomy") become "acc[subject=anatomy]".
+std::vector<MetricRecord> metricRecords(const TaskResult& result);
+
+}  // namespace qs
