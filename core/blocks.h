@@ -39,7 +39,8 @@ at::Tensor splitHeads(const at::Tensor& x, int64_t heads, int64_t headDim);
 at::Tensor mergeHeads(const at::Tensor& x);
 
 // Scaled dot-product attention with grouped K/V: q [B,H,S,D], k/v [B,G,T,D], bias [B,1,S,T].
-// scale multiplies q k^T. Softmax in float32.
+// scale multiplies q k^T. Softmax in float32. The bias must be causal (causalBias: query i never
+// sees a key after absolute position T-S+i): long prompts skip the keys it masks.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& bias,
                      double scale);
 
