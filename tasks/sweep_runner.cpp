@@ -85,26 +85,35 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
   const auto sweepStart = Clock::now();
   double lastTokensPerSecond = 0;
 
-  auto report = [&](double withinRun, const std::string& item, int64_t runId) {
+  auto report = [&](double withinBatch, int batchSize, const std::string& item, int planIndex, int64_t runId) {
     if (!cb.progress) return;
     SweepProgress pr;
     pr.runsDone = done;
     pr.runsTotal = total;
-    pr.fraction = total ? (done + withinRun) / total : 1.0;
+    pr.fraction = total ? (done + withinBatch * batchSize) / total : 1.0;
+    pr.runFraction = withinBatch;
+    pr.planIndex = planIndex;
     pr.currentItem = item;
     pr.currentRunId = runId;
     pr.tokensPerSecond = lastTokensPerSecond;
-    const double workDone = done - skippedAtStart + withinRun;
+    const double workDone = done - skippedAtStart + withinBatch * batchSize;
     const double elapsed = std::chrono::duration<double>(Clock::now() - sweepStart).count();
-    if (workDone > 0.05) pr.etaSeconds = elapsed / workDone * (total - done - withinRun);
+    if (workDone > 0.05) pr.etaSeconds = elapsed / workDone * (total - workDone - skippedAtStart);
     cb.progress(pr);
   };
-  report(0, "starting", -1);
+  auto runToken = [&](int planIndex) -> const CancelToken* {
+    const CancelToken* own = cb.runCancel ? cb.runCancel(planIndex) : nullptr;
+    return own ? own : &cancel;
+  };
+  auto ended = [&](int planIndex, RunOutcome outcome, const std::string& message) {
+    if (cb.runEnded) cb.runEnded(planIndex, outcome, message);
+  };
+  report(0, 1, "starting", -1, -1);
 
   for (const auto& modelDir : spec_.models) {
-    std::vector<const PlannedRun*> pending;
-    for (const auto& p : planned)
-      if (p.model == modelDir && !p.alreadyDone) pending.push_back(&p);
+    std::vector<int> pending;  // indices into planned
+    for (int i = 0; i < total; ++i)
+      if (planned[i].model == modelDir && !planned[i].alreadyDone) pending.push_back(i);
     if (pending.empty()) continue;
     cancel.throwIfCancelled();
 
@@ -117,7 +126,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     const std::string fingerprint = fingerprintModel(modelDir);
 
     if (spec_.layerStatistics) {
-      report(0, modelDir.filename().string() + " / statistics", -1);
+      report(0, 1, modelDir.filename().string() + " / statistics", -1, -1);
       storeLayerStatistics(store, modelId, model, *backend, spec_.dataDir, cancel, log);
     }
 
@@ -126,13 +135,31 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     std::optional<Baseline> baseline;
     if (std::filesystem::exists(baselineDir / "generations.json")) baseline = Baseline::load(baselineDir);
 
-    // The pending runs of one configuration are evaluated together: their requests are batched
-    // across tasks and the KL comparison runs once. Each task is still its own run.
+    // The pending runs of one configuration are evaluated together (batchTasks): their requests
+    // are batched across tasks and the KL comparison runs once. Each task is still its own run.
     for (size_t first = 0; first < pending.size();) {
-      size_t last = first;
-      while (last < pending.size() && pending[last]->quantConfig == pending[first]->quantConfig) ++last;
-      const std::string config = pending[first]->quantConfig;
-      cancel.throwIfCancelled();
+      size_t last = first + 1;
+      if (spec_.batchTasks)
+        while (last < pending.size() && planned[pending[last]].quantConfig == planned[pending[first]].quantConfig)
+          ++last;
+      const std::string config = planned[pending[first]].quantConfig;
+      if (cancel.cancelled()) {
+        summary.cancelled = true;
+        return summary;
+      }
+      std::vector<int> batchRuns;  // plan indices; runs cancelled before they start are skipped
+      for (size_t i = first; i < last; ++i) {
+        if (runToken(pending[i])->cancelled()) {
+          ended(pending[i], RunOutcome::Cancelled, "cancelled before it started");
+          ++done;
+        } else {
+          batchRuns.push_back(pending[i]);
+        }
+      }
+      first = last;
+      if (batchRuns.empty()) continue;
+      // One run alone can be stopped by its own token; a batch stops with the sweep.
+      const CancelToken& batchCancel = batchRuns.size() == 1 ? *runToken(batchRuns.front()) : cancel;
 
       std::unique_ptr<QuantizedModel> quantized;  // restores the original weights when destroyed
       std::string configError;
@@ -147,13 +174,13 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
         configError = e.what();
       }
 
-      const int batch = static_cast<int>(last - first);
+      const int batch = static_cast<int>(batchRuns.size());
       const std::string shard =
           spec_.shardCount > 1 ? std::to_string(spec_.shardIndex) + "/" + std::to_string(spec_.shardCount) : "";
       std::vector<std::string> taskNames;
       std::vector<int64_t> runIds;
-      for (size_t i = first; i < last; ++i) {
-        const TaskConfig tc = findTask(tasksDir, pending[i]->task);
+      for (int planIndex : batchRuns) {
+        const TaskConfig tc = findTask(tasksDir, planned[planIndex].task);
         const int64_t runId = store.beginRun(newRunRecord(modelId, model, config, tc, spec_.limit, spec_.seed, shard));
         std::string note = "started " + modelDir.filename().string() + " / " + config + " / " + tc.name + " on " +
                            describeDevice(model);
@@ -161,10 +188,11 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
         store.appendLog(runId, LogLevel::Info, note);
         taskNames.push_back(tc.name);
         runIds.push_back(runId);
+        if (cb.runStarted) cb.runStarted(planIndex);
       }
       std::string item = modelDir.filename().string() + " / " + config + " / " + taskNames.front();
       for (size_t i = 1; i < taskNames.size(); ++i) item += "," + taskNames[i];
-      report(0, item, runIds.front());
+      report(0, batch, item, batchRuns.front(), runIds.front());
 
       EvalOptions eo;
       eo.tasksDir = tasksDir;
@@ -180,9 +208,9 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
             *backend, taskNames, eo,
             [&](const EvalProgress& ep) {
               const double within = ep.total > 0 ? std::min(1.0, static_cast<double>(ep.done) / ep.total) : 0.0;
-              report(within * batch, item, runIds.front());
+              report(within, batch, item, batchRuns.front(), runIds.front());
             },
-            &cancel);
+            &batchCancel);
         // Metrics of the configuration rather than of a task (KL divergence against the baseline)
         // are stored with every run of the batch, as a one-task run stores them.
         std::vector<MetricRecord> shared;
@@ -207,6 +235,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
           ++summary.runsCompleted;
           ++done;
           if (cb.runFinished) cb.runFinished(runIds[i]);
+          ended(batchRuns[i], RunOutcome::Done, "");
         }
         if (isBaseline) {
           Baseline fresh = Baseline::fromResults(results);
@@ -219,21 +248,27 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
           baseline->save(baselineDir);
         }
       } catch (const Cancelled&) {
-        for (int64_t id : runIds) store.markInterrupted(id, "cancelled by the user");
-        summary.cancelled = true;
+        for (int i = 0; i < batch; ++i) {
+          store.markInterrupted(runIds[i], "cancelled by the user");
+          ++done;
+          ended(batchRuns[i], RunOutcome::Cancelled, "cancelled while running");
+        }
         log("warning", item + ": cancelled");
-        return summary;
+        if (cancel.cancelled() || &batchCancel == &cancel) {
+          summary.cancelled = true;
+          return summary;
+        }
       } catch (const std::exception& e) {
         for (int i = 0; i < batch; ++i) {
           store.failRun(runIds[i], e.what(), elapsed());
           ++summary.runsFailed;
           ++done;
           if (cb.runFinished) cb.runFinished(runIds[i]);
+          ended(batchRuns[i], RunOutcome::Failed, e.what());
         }
         log("error", item + ": " + e.what());
       }
-      report(0, item, runIds.back());
-      first = last;
+      report(0, batch, item, batchRuns.back(), runIds.back());
     }
   }
   return summary;

@@ -25,7 +25,12 @@ struct SweepSpec {
   int shardIndex = 0;              // run only the points with index % shardCount == shardIndex
   int shardCount = 1;
   bool layerStatistics = true;  // weight / activation / KV statistics per model (once per model)
+  // Evaluate the pending tasks of one configuration together (requests batched across tasks, one
+  // KL comparison). false: one evaluation per run, so that each run can be cancelled on its own.
+  bool batchTasks = true;
 };
+
+enum class RunOutcome { Done, AlreadyDone, Failed, Cancelled };
 
 struct PlannedRun {
   std::filesystem::path model;
@@ -38,6 +43,8 @@ struct SweepProgress {
   int runsDone = 0;
   int runsTotal = 0;
   double fraction = 0;      // 0..1 over the whole sweep
+  double runFraction = 0;   // 0..1 within the current run (or batch of runs)
+  int planIndex = -1;       // the current run's index in plan() (the first of a batch); -1 between runs
   std::string currentItem;  // "opt-125m / W4A16KV16-g128 / arc_easy"
   double etaSeconds = -1;   // -1 while unknown
   double tokensPerSecond = 0;
@@ -48,6 +55,11 @@ struct SweepCallbacks {
   std::function<void(const SweepProgress&)> progress;  // called from the running thread
   std::function<void(int64_t runId)> runFinished;      // a run's results are committed
   std::function<void(const std::string& level, const std::string& message)> log;
+  // Optional per-run control, by index in plan(). runCancel: a token that skips the run (before it
+  // starts) or stops it alone (when it runs unbatched); the sweep goes on with the next run.
+  std::function<const CancelToken*(int planIndex)> runCancel;
+  std::function<void(int planIndex)> runStarted;
+  std::function<void(int planIndex, RunOutcome outcome, const std::string& message)> runEnded;
 };
 
 struct SweepSummary {
@@ -62,7 +74,7 @@ class SweepRunner {
   SweepRunner(std::filesystem::path database, SweepSpec spec);
   // The runs the sweep consists of (this shard only), baseline first per model.
   std::vector<PlannedRun> plan() const;
-  // Runs every planned run not already done. Returns when done or within ~1 s of cancel().
+  // Runs every planned run not already done. Returns when done or within ~1 s of `cancel`.
   SweepSummary run(const SweepCallbacks& callbacks, const CancelToken& cancel);
 
  private:

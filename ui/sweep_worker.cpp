@@ -36,58 +36,53 @@ void SweepWorker::run(const QString& database, const SweepSpec& spec) {
   if (control_->all.cancelled()) control_->cancelAll();  // a cancel that came while planning
   Q_EMIT planned(QVector<PlannedRun>(plan.begin(), plan.end()));
 
-  for (int i = 0; i < static_cast<int>(plan.size()); ++i) {
-    QString message;
-    PointOutcome outcome = PointOutcome::Cancelled;
-    if (plan[i].alreadyDone)
-      outcome = PointOutcome::AlreadyDone;
-    else if (!control_->points[i]->cancelled())
-      outcome = runPoint(database, spec, plan[i], i, message);
-    Q_EMIT pointFinished(i, outcome, message);
-  }
-  Q_EMIT finished(control_->all.cancelled());
-}
-
-PointOutcome SweepWorker::runPoint(const QString& database, const SweepSpec& spec, const PlannedRun& point,
-                                   int index, QString& message) {
-  Q_EMIT pointStarted(index);
-  SweepSpec one = spec;
-  one.models = {point.model};
-  one.quantConfigs = {point.quantConfig};
-  one.tasks = {point.task};
-  one.shardIndex = 0;
-  one.shardCount = 1;
+  std::vector<bool> reported(plan.size(), false);
+  auto finish = [&](int index, PointOutcome outcome, const QString& message) {
+    if (index < 0 || index >= static_cast<int>(plan.size()) || reported[index]) return;
+    reported[index] = true;
+    Q_EMIT pointFinished(index, outcome, message);
+  };
+  for (int i = 0; i < static_cast<int>(plan.size()); ++i)
+    if (plan[i].alreadyDone) finish(i, PointOutcome::AlreadyDone, {});
 
   using Clock = std::chrono::steady_clock;
-  auto lastEmit = Clock::now() - std::chrono::seconds(1);
+  std::vector<Clock::time_point> lastEmit(plan.size(), Clock::now() - std::chrono::seconds(1));
   SweepCallbacks callbacks;
+  callbacks.runCancel = [this](int index) -> const CancelToken* {
+    return index >= 0 && index < control_->pointCount.load(std::memory_order_acquire) ? control_->points[index].get()
+                                                                                      : nullptr;
+  };
+  callbacks.runStarted = [this](int index) { Q_EMIT pointStarted(index); };
   callbacks.progress = [&](const SweepProgress& p) {
+    if (p.planIndex < 0 || p.planIndex >= static_cast<int>(plan.size())) return;
     const auto now = Clock::now();
-    if (now - lastEmit < std::chrono::milliseconds(100) && p.fraction < 1.0) return;
-    lastEmit = now;
-    // The one-point sweep also plans the (done) FP16 baseline: report this run's own fraction.
+    if (now - lastEmit[p.planIndex] < std::chrono::milliseconds(100) && p.runFraction < 1.0) return;
+    lastEmit[p.planIndex] = now;
     SweepProgress row = p;
-    if (p.runsTotal > 0) row.fraction = std::clamp(p.fraction * p.runsTotal - p.runsDone, 0.0, 1.0);
-    Q_EMIT pointProgress(index, row);
+    row.fraction = std::clamp(p.runFraction, 0.0, 1.0);  // the queue shows each run's own progress
+    Q_EMIT pointProgress(p.planIndex, row);
+  };
+  callbacks.runEnded = [&](int index, RunOutcome outcome, const std::string& message) {
+    finish(index, outcome, QString::fromStdString(message));
   };
   callbacks.runFinished = [this](int64_t runId) { Q_EMIT runStored(runId); };
   callbacks.log = [this](const std::string& level, const std::string& text) {
     Q_EMIT logMessage(QString::fromStdString(level), QString::fromStdString(text));
   };
+
+  SweepSpec unbatched = spec;
+  unbatched.batchTasks = false;  // each queued run is cancellable on its own
+  QString failure;
   try {
-    SweepSummary summary = SweepRunner(database.toStdString(), one).run(callbacks, *control_->points[index]);
-    if (summary.cancelled) return PointOutcome::Cancelled;
-    if (summary.runsFailed > 0) {
-      message = "the run failed: see the log";
-      return PointOutcome::Failed;
-    }
-    return summary.runsCompleted == 0 && summary.runsSkipped > 0 ? PointOutcome::AlreadyDone : PointOutcome::Done;
+    SweepRunner(database.toStdString(), unbatched).run(callbacks, control_->all);
   } catch (const Cancelled&) {
-    return PointOutcome::Cancelled;
-  } catch (const std::exception& e) {
-    message = QString::fromUtf8(e.what());
-    return PointOutcome::Failed;
+  } catch (const std::exception& e) {  // e.g. the model could not be loaded: every run not done fails
+    failure = QString::fromUtf8(e.what());
+    Q_EMIT logMessage("error", failure);
   }
+  for (int i = 0; i < static_cast<int>(plan.size()); ++i)
+    finish(i, failure.isEmpty() ? PointOutcome::Cancelled : PointOutcome::Failed, failure);
+  Q_EMIT finished(control_->all.cancelled());
 }
 
 }  // namespace qs

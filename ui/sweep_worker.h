@@ -1,8 +1,9 @@
 #pragma once
-// Runs a sweep on its own thread. The worker plans the sweep, then runs it one planned point at a
-// time (each point a one-model, one-config, one-task SweepRunner) so that a single queued run can
-// be skipped and the running one cancelled without stopping the rest. Everything it reports
-// reaches the GUI thread through queued signals; cancellation is the shared SweepControl.
+// Runs a sweep on its own thread. The worker plans the sweep, then runs it with one SweepRunner
+// (each model loaded once, re-quantized per configuration) in unbatched mode with a cancel token
+// per planned point, so that a single queued run can be skipped and the running one cancelled
+// without stopping the rest. Everything it reports reaches the GUI thread through queued signals;
+// cancellation is the shared SweepControl.
 #include <QObject>
 #include <QString>
 #include <QVector>
@@ -26,7 +27,7 @@ struct SweepControl {
   void cancelAll();
 };
 
-enum class PointOutcome { Done, AlreadyDone, Failed, Cancelled };
+using PointOutcome = RunOutcome;
 
 class SweepWorker : public QObject {
   Q_OBJECT
@@ -50,9 +51,6 @@ class SweepWorker : public QObject {
   void finished(bool cancelled);
 
  private:
-  PointOutcome runPoint(const QString& database, const SweepSpec& spec, const PlannedRun& point, int index,
-                        QString& message);
-
   std::shared_ptr<SweepControl> control_;
 };
 

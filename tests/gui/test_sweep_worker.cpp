@@ -65,6 +65,7 @@ struct Recorder {
   QMap<int, PointOutcome> outcomes;
   QMap<int, QString> messages;
   int progressSignals = 0;
+  int modelLoads = 0;  // "loading <model>" log lines
   QList<qint64> stored;
   bool finished = false;
   bool cancelled = false;
@@ -80,6 +81,9 @@ struct Recorder {
       messages[i] = m;
     });
     QObject::connect(&c, &SweepController::runStored, [this](qint64 id) { stored << id; });
+    QObject::connect(&c, &SweepController::logMessage, [this](const QString&, const QString& text) {
+      if (text.startsWith("loading ")) ++modelLoads;
+    });
     QObject::connect(&c, &SweepController::finished, [this](bool wasCancelled) {
       finished = true;
       cancelled = wasCancelled;
@@ -113,6 +117,7 @@ class TestSweepWorker : public QObject {
     QCOMPARE(r.outcomes.value(0), PointOutcome::Done);
     QVERIFY2(r.outcomes.value(1) == PointOutcome::Done, qPrintable(r.messages.value(1)));
     QCOMPARE(r.stored.size(), 2);
+    QCOMPARE(r.modelLoads, 1);  // one model, loaded once for both runs
     QVERIFY(r.progressSignals > 0);
     qInfo("GUI event-loop latency while the sweep ran: p99 %.1f ms (target < 50 ms), worst %.1f ms, %zu samples",
           probe.percentileMs(0.99), probe.worstMs(), probe.samples());
