@@ -39,7 +39,8 @@ first N examples of each task (<i>all</i> = the whole test set).</li>
 plus one unquantized (FP16) baseline per model and task. <b>Start sweep</b> (Ctrl+R) plans the sweep; runs
 already in the database with the same model, config, task version, limit and seed are not redone.</li>
 </ol>
-<p>The sweep runs in the background; the window stays responsive. Each row shows status, progress, ETA and
+<p>The sweep runs in the background; the window stays responsive. Each model is loaded once and re-quantized
+for each configuration. Each row shows status, progress, ETA and
 tokens per second. <b>Cancel selected</b> skips queued runs or stops the running one; <b>Cancel all</b> stops the
 sweep. A cancelled run stops within about a second and stores nothing partial.</p>
 
@@ -78,7 +79,9 @@ directories, and the PNG export resolution.</p>
 
 <h3>Command line</h3>
 <p><code>quantscope [DATABASE.qsdb] [--model DIR]</code> opens the window with that database (created when
-missing) and model. For demos and scripted screenshots: <code>--task NAME</code>, <code>--preset NAME</code>,
+missing) and model; <code>--data-dir DIR</code> evaluates on that data directory for this session (the
+README's demo uses the demo model's own data, <code>resources/demo-data</code>). For demos and scripted
+screenshots: <code>--task NAME</code>, <code>--preset NAME</code>,
 <code>--granularity per-channel</code>, <code>--limit N</code> set the panels, <code>--start</code> starts the
 sweep, <code>--screenshot FILE.png --screenshot-tab heatmaps</code> saves the window and quits. The same engine
 runs headless as <code>quantscope-cli</code>.</p>

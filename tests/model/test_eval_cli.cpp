@@ -5,23 +5,13 @@
 #include <map>
 
 #include "core/experiment_store.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/test_support.h"
 
 namespace {
 namespace fs = std::filesystem;
 
-struct Result {
-  int code;
-  QString out;
-  QString err;
-};
-
-Result runCli(const QStringList& args) {
-  QProcess p;
-  p.start(QString::fromStdString((qs::test::binaryDir() / "app" / "quantscope-cli").string()), args);
-  p.waitForFinished(300000);
-  return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
+using qs::test::runCli;
 
 QString str(const fs::path& p) { return QString::fromStdString(p.string()); }
 

@@ -6,22 +6,12 @@
 #include <ATen/ATen.h>
 
 #include "core/safetensors.h"
+#include "tests/support/cli_runner.h"
 #include "tests/support/test_support.h"
 
 namespace {
 
-struct Result {
-  int code;
-  QString out;
-  QString err;
-};
-
-Result runCli(const QStringList& args) {
-  QProcess p;
-  p.start(QString::fromStdString((qs::test::binaryDir() / "app" / "quantscope-cli").string()), args);
-  p.waitForFinished(120000);
-  return {p.exitCode(), QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
-}
+using qs::test::runCli;
 
 void copyFolder(const std::filesystem::path& from, const std::filesystem::path& to) {
   std::filesystem::create_directories(to);
