@@ -477,7 +477,6 @@ LinesItem DemoCorpus::lines(int numLines) {
     const int number = rng_.range(100, 9999);
     const std::string line = "line " + keys[i] + ": REGISTER_CONTENT is <" + std::to_string(number) + ">\n";
     it.prompt += line;
-    it.record.emplace_back(keys[i], number);
     if (i == it.keyIndex) it.key = keys[i], it.number = number, it.correctLine = line;
   }
   it.prompt += "\nNow the record is over. Tell me what is the <REGISTER_CONTENT> in line " + it.key + "? I need the number. ";
@@ -531,23 +530,12 @@ TrainingDocument DemoCorpus::document() {
     }));
   } else {
     // Retrieval records as LongChat's raw prompt, or inside the chat format of the LongEval tasks.
-    // A record is followed by several questions about it (the first in the evaluation's exact
-    // form): one answer per record gave too little signal for the model to learn retrieval at all
-    // (0% at 1600 steps); asking several times per record is what makes it learnable.
     auto item = lines(rng_.range(4, kMaxTrainingLines));
-    const bool chat = rng_.chance(0.5);
-    if (!chat) {
+    if (rng_.chance(0.5)) {
       doc.segments.push_back(item.prompt);
       doc.segments.push_back(item.answer);
     } else {
       doc.segments.push_back(chatPrompt(item.prompt) + " " + item.answer);
-    }
-    const int followUps = rng_.range(2, 6);
-    for (int q = 0; q < followUps; ++q) {
-      const auto& [key, number] = item.record[rng_.below(static_cast<int>(item.record.size()))];
-      std::string ask = "Tell me what is the <REGISTER_CONTENT> in line " + key + "? I need the number. ";
-      std::string answer = "The <REGISTER_CONTENT> in line " + key + " is <" + std::to_string(number) + ">.";
-      doc.segments.push_back(chat ? " USER: " + ask + "ASSISTANT: " + answer : "\n\n" + ask + answer);
     }
   }
   return doc;

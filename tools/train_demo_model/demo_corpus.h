@@ -8,7 +8,6 @@
 // (fact, question template), word problem and retrieval key is assigned to one side by a stable hash.
 #include <cstdint>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "tools/train_demo_model/demo_rng.h"
@@ -46,7 +45,6 @@ struct LinesItem {
   int number = 0;           // its REGISTER_CONTENT
   int numLines = 0;
   std::string correctLine;  // "line happy-kite: REGISTER_CONTENT is <1234>\n"
-  std::vector<std::pair<std::string, int>> record;  // every line's key and number, in order
 };
 
 // A training document. Segments are tokenized one by one and concatenated, so that a prompt ends
