@@ -6,6 +6,9 @@
 #include <ATen/Context.h>
 #include <torch/version.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -13,6 +16,13 @@
 #include "core/error.h"
 
 namespace qs {
+
+void ensurePassiveOpenMpWait(char** argv) {
+  if (std::getenv("OMP_WAIT_POLICY") != nullptr) return;  // the user's choice, or already re-executed
+  if (::setenv("OMP_WAIT_POLICY", "PASSIVE", 0) != 0) return;
+  ::execv("/proc/self/exe", argv);
+  // execv only returns on failure (no /proc): go on with the spinning default.
+}
 
 void configureThreads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

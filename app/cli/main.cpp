@@ -27,6 +27,7 @@ void printOverview() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  qs::ensurePassiveOpenMpWait(argv);
   std::vector<std::string> args(argv + 1, argv + argc);
   int threads = 0;
   while (!args.empty() && args[0].rfind("--threads", 0) == 0) {

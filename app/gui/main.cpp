@@ -67,6 +67,7 @@ bool applyScript(qs::MainWindow& window, const QCommandLineParser& parser) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  qs::ensurePassiveOpenMpWait(argv);
   QApplication app(argc, argv);
   QApplication::setOrganizationName("QuantScope");
   QApplication::setApplicationName("quantscope");

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/runtime.h"
 #include "core/generation.h"
 #include "core/model.h"
 #include "core/safetensors.h"
@@ -421,6 +422,7 @@ int run(const Options& o) {
 }  // namespace qs::demo
 
 int main(int argc, char** argv) {
+  qs::ensurePassiveOpenMpWait(argv);
   // On a loaded machine OpenMP workers that spin instead of sleeping run 2-3x slower; libgomp reads
   // the policy only at start-up, hence the re-execution with it set.
   if (!std::getenv("OMP_WAIT_POLICY") && setenv("OMP_WAIT_POLICY", "PASSIVE", 1) == 0) execv("/proc/self/exe", argv);
