@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates resources/demo/demo.qsdb: a small sweep of the bundled demo model over the paper's
-# grid on the demo task data, with per-layer statistics, so the workbench opens with results.
+# grid on the demo task data (both families: the LLaMA and the OPT demo model), with per-layer
+# statistics, so the workbench opens with results.
 # Usage: bash scripts/make-demo-db.sh [LIMIT]   (LIMIT items per task, default 40)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ CONFIGS+=",W16A16KV8-g$GROUP,W16A16KV4-g$GROUP,W16A16KV2-g$GROUP"
 TASKS=${TASKS:-wikitext2_concatenated,lambada_openai,arc_easy,gsm8k_cot,longeval_lines}
 out=resources/demo/demo.qsdb
 rm -rf "$out" "$out-wal" "$out-shm" "$out.baselines"
-"$CLI" sweep --model resources/demo-model --configs "$CONFIGS" --tasks "$TASKS" --limit "$LIMIT" \
+"$CLI" sweep --model resources/demo-model,resources/demo-model-opt --configs "$CONFIGS" --tasks "$TASKS" --limit "$LIMIT" \
   --data-dir resources/demo-data --db "$out"
 # The database ships as one file: fold the WAL in.
 sqlite3 "$out" "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;" >/dev/null
