@@ -20,6 +20,8 @@ using namespace qs;
 
 fs::path model() { return test::sharedDir() / "models" / "stories260K"; }
 
+constexpr int64_t kLatencyLimit = 200;
+
 // Per-channel weights: stories260K's dimensions (64, 172) are not multiples of 128.
 SweepSpec spec(int64_t limit, std::vector<std::string> configs = {"W4A16KV16-pc"}) {
   SweepSpec s;
@@ -106,10 +108,14 @@ class TestSweepWorker : public QObject {
     SweepController controller;
     Recorder r;
     r.attach(controller);
+    // 200 items of the real ARC-Easy test set: the runs last seconds, so the probe gathers hundreds
+    // of samples (the 4-item bundled sample finished in ~0.1 s, around 20 samples, too few to trust).
+    SweepSpec measured = spec(kLatencyLimit);
+    measured.dataDir = test::sharedDir() / "data";
     LatencyProbe probe;
-    QVERIFY(controller.start(QString::fromStdString(db.string()), spec(4)));
+    QVERIFY(controller.start(QString::fromStdString(db.string()), measured));
     QVERIFY(controller.running());
-    QVERIFY(!controller.start(QString::fromStdString(db.string()), spec(4)));  // one at a time
+    QVERIFY(!controller.start(QString::fromStdString(db.string()), measured));  // one at a time
     QTRY_VERIFY_WITH_TIMEOUT(r.finished, 300000);
     QVERIFY(!r.cancelled);
     QCOMPARE(r.plan.size(), 2);  // the FP16 baseline first, then W4
@@ -129,14 +135,14 @@ class TestSweepWorker : public QObject {
     QCOMPARE(int(runs.size()), 2);
     for (const auto& run : runs) {
       QCOMPARE(run.status, RunStatus::Done);
-      QCOMPARE(run.limit, int64_t(4));
+      QCOMPARE(run.limit, kLatencyLimit);
       QVERIFY(!store.metrics(run.id).empty());
     }
 
     // The same sweep again: nothing to do.
     Recorder again;
     again.attach(controller);
-    QVERIFY(controller.start(QString::fromStdString(db.string()), spec(4)));
+    QVERIFY(controller.start(QString::fromStdString(db.string()), measured));
     QTRY_VERIFY_WITH_TIMEOUT(again.finished, 60000);
     QCOMPARE(again.outcomes.value(0), PointOutcome::AlreadyDone);
     QCOMPARE(again.outcomes.value(1), PointOutcome::AlreadyDone);
