@@ -1,5 +1,6 @@
 #include "tasks/run_recording.h"
 
+#include <algorithm>
 #include <set>
 
 #include "core/experiment_store.h"
@@ -11,14 +12,15 @@
 
 namespace qs {
 
-int64_t recordModel(ExperimentStore& store, const std::filesystem::path& dir, const Model& model) {
+ModelRecord recordModel(ExperimentStore& store, const std::filesystem::path& dir, const Model& model) {
   ModelRecord mr;
   mr.path = std::filesystem::absolute(dir).string();
   mr.family = std::string(familyName(model.family()));
   mr.parameters = model.parameterCount();
   mr.dtype = model.storedDtype();
   mr.fingerprint = fingerprintModel(dir);
-  return store.upsertModel(mr);
+  mr.id = store.upsertModel(mr);
+  return mr;
 }
 
 RunRecord newRunRecord(int64_t modelId, const Model& model, const std::string& quantConfig, const TaskConfig& task,
@@ -49,6 +51,23 @@ std::vector<MetricRecord> metricRecords(const TaskResult& result) {
     r.samples = m.n;
     r.higherIsBetter = m.higherIsBetter;
     out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<std::vector<MetricRecord>> runMetricRecords(const EvalResults& results,
+                                                        const std::vector<std::string>& tasks) {
+  std::vector<MetricRecord> shared;
+  for (const auto& t : results.tasks)
+    if (std::find(tasks.begin(), tasks.end(), t.task) == tasks.end()) {
+      auto m = metricRecords(t);
+      shared.insert(shared.end(), m.begin(), m.end());
+    }
+  std::vector<std::vector<MetricRecord>> out(tasks.size());
+  for (size_t i = 0; i < tasks.size(); ++i) {
+    for (const auto& t : results.tasks)
+      if (t.task == tasks[i]) out[i] = metricRecords(t);
+    out[i].insert(out[i].end(), shared.begin(), shared.end());
   }
   return out;
 }

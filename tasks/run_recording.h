@@ -13,11 +13,13 @@ namespace qs {
 
 class ExperimentStore;
 class Model;
+struct EvalResults;
 struct TaskConfig;
 struct TaskResult;
 
-// The model's row (path, family, parameters, stored dtype, fingerprint), inserted or found.
-int64_t recordModel(ExperimentStore& store, const std::filesystem::path& dir, const Model& model);
+// The model's row (path, family, parameters, stored dtype, fingerprint), inserted or found; the
+// returned record carries its id.
+ModelRecord recordModel(ExperimentStore& store, const std::filesystem::path& dir, const Model& model);
 
 // A run about to start: config (canonical name and full JSON), task and version, limit, seed,
 // device and software versions. `shard` is "i/N" for a sharded sweep, else "".
@@ -26,5 +28,11 @@ RunRecord newRunRecord(int64_t modelId, const Model& model, const std::string& q
 
 // A task's metrics as stored rows; breakdowns ("subject=anatomy") become "acc[subject=anatomy]".
 std::vector<MetricRecord> metricRecords(const TaskResult& result);
+
+// The rows of each task's run after one evaluation of `tasks` together, in that order: the task's
+// own metrics, then those of the configuration rather than of a task (KL divergence against the
+// baseline), which every run of the evaluation stores, as a one-task run does.
+std::vector<std::vector<MetricRecord>> runMetricRecords(const EvalResults& results,
+                                                        const std::vector<std::string>& tasks);
 
 }  // namespace qs

@@ -122,8 +122,8 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     log("info", "loading " + modelDir.string());
     auto backend = ModelBackend::load(modelDir, load);
     Model& model = backend->model();
-    const int64_t modelId = recordModel(store, modelDir, model);
-    const std::string fingerprint = fingerprintModel(modelDir);
+    const ModelRecord modelRecord = recordModel(store, modelDir, model);
+    const int64_t modelId = modelRecord.id;
 
     if (spec_.layerStatistics) {
       report(0, 1, modelDir.filename().string() + " / statistics", -1, -1);
@@ -131,7 +131,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     }
 
     // The baseline's logits and answers, for KL divergence and answer agreement of quantized runs.
-    const auto baselineDir = baselineCacheDir(database_, fingerprint);
+    const auto baselineDir = baselineCacheDir(database_, modelRecord.fingerprint);
     std::optional<Baseline> baseline;
     if (std::filesystem::exists(baselineDir / "generations.json")) baseline = Baseline::load(baselineDir);
 
@@ -211,22 +211,13 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
               report(within, batch, item, batchRuns.front(), runIds.front());
             },
             &batchCancel);
-        // Metrics of the configuration rather than of a task (KL divergence against the baseline)
-        // are stored with every run of the batch, as a one-task run stores them.
-        std::vector<MetricRecord> shared;
-        for (const auto& t : results.tasks)
-          if (std::find(taskNames.begin(), taskNames.end(), t.task) == taskNames.end()) {
-            auto m = metricRecords(t);
-            shared.insert(shared.end(), m.begin(), m.end());
-          }
+        auto metrics = runMetricRecords(results, taskNames);
         const double seconds = elapsed();
         const int64_t tokens = results.stats.forwardTokens + results.stats.generatedTokens;
         lastTokensPerSecond = seconds > 0 ? tokens / seconds : 0;
         for (int i = 0; i < batch; ++i) {
           RunResults out;
-          for (const auto& t : results.tasks)
-            if (t.task == taskNames[i]) out.metrics = metricRecords(t);
-          out.metrics.insert(out.metrics.end(), shared.begin(), shared.end());
+          out.metrics = std::move(metrics[i]);
           // Batched tasks share their forward passes: each run records the batch's time and tokens.
           out.wallSeconds = seconds;
           out.tokensProcessed = tokens;

@@ -1,5 +1,4 @@
 // quantscope-cli eval: run benchmark tasks on a model.
-#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -126,7 +125,7 @@ int runEval(const std::vector<std::string>& argv) {
   std::vector<int64_t> runIds;
   if (auto db = args.value("db")) {
     store.emplace(*db);
-    const int64_t modelId = recordModel(*store, modelDir, lm->model());
+    const int64_t modelId = recordModel(*store, modelDir, lm->model()).id;
     const auto tasksDir = o.tasksDir.empty() ? defaultTasksDir() : o.tasksDir;
     for (const auto& t : tasks) {
       const TaskConfig tc = findTask(tasksDir, t);
@@ -162,17 +161,10 @@ int runEval(const std::vector<std::string>& argv) {
   printResults(results);
 
   if (store) {
-    std::vector<MetricRecord> shared;  // KL divergence: a property of the config, stored with each run
-    for (const auto& t : results.tasks)
-      if (std::find(tasks.begin(), tasks.end(), t.task) == tasks.end()) {
-        auto m = metricRecords(t);
-        shared.insert(shared.end(), m.begin(), m.end());
-      }
+    auto metrics = runMetricRecords(results, tasks);
     for (size_t i = 0; i < tasks.size(); ++i) {
       RunResults out;
-      for (const auto& t : results.tasks)
-        if (t.task == tasks[i]) out.metrics = metricRecords(t);
-      out.metrics.insert(out.metrics.end(), shared.begin(), shared.end());
+      out.metrics = std::move(metrics[i]);
       out.wallSeconds = elapsed();
       out.tokensProcessed = results.stats.forwardTokens + results.stats.generatedTokens;
       store->finishRun(runIds[i], out);

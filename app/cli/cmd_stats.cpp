@@ -6,11 +6,10 @@
 
 #include "app/cli/cli_support.h"
 #include "core/experiment_store.h"
-#include "core/model_fingerprint.h"
 #include "quant/quant_config.h"
 #include "tasks/layer_statistics.h"
 #include "tasks/model_backend.h"
-#include "tasks/run_provenance.h"
+#include "tasks/run_recording.h"
 
 namespace qs::cli {
 namespace {
@@ -36,13 +35,7 @@ int runStats(const std::vector<std::string>& argv) {
 
   if (db) {
     ExperimentStore store(*db);
-    ModelRecord mr;
-    mr.path = std::filesystem::absolute(dir).string();
-    mr.family = std::string(familyName(backend->model().family()));
-    mr.parameters = backend->model().parameterCount();
-    mr.dtype = backend->model().storedDtype();
-    mr.fingerprint = fingerprintModel(dir);
-    const int64_t modelId = store.upsertModel(mr);
+    const int64_t modelId = recordModel(store, dir, backend->model()).id;
     const bool computed = storeLayerStatistics(store, modelId, backend->model(), *backend, {}, never,
                                                [](const std::string&, const std::string& m) {
                                                  std::fprintf(stderr, "%s\n", m.c_str());
