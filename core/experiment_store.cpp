@@ -157,13 +157,14 @@ void ExperimentStore::migrate(int fromVersion) {
 }
 
 void ExperimentStore::markRunningInterrupted() {
-  SqliteStatement select(*db_, "SELECT id FROM runs WHERE status = 'running' ORDER BY id");
+  const std::string reason = "found running when the database was opened at " + store_rows::nowIso() +
+                             ": the process running it stopped before it finished";
   std::vector<int64_t> ids;
-  while (select.step()) ids.push_back(select.int64(0));
-  if (ids.empty()) return;
-  std::string reason = "found running when the database was opened at " + store_rows::nowIso() +
-                       ": the process running it stopped before it finished";
+  // Select inside the write transaction: a writer that finishes one of these runs in between
+  // would otherwise make markInterrupted find it done.
   transaction([&] {
+    SqliteStatement select(*db_, "SELECT id FROM runs WHERE status = 'running' ORDER BY id");
+    while (select.step()) ids.push_back(select.int64(0));
     for (int64_t id : ids) markInterrupted(id, reason);
   });
   interruptedOnOpen_ = std::move(ids);
