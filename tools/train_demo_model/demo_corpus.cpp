@@ -462,26 +462,35 @@ ArithmeticItem DemoCorpus::arithmetic() {
   }
 }
 
+namespace {
+std::string recordLine(const std::string& key, int number) {
+  return "line " + key + ": REGISTER_CONTENT is <" + std::to_string(number) + ">\n";
+}
+}  // namespace
+
 LinesItem DemoCorpus::lines(int numLines) {
-  std::vector<std::string> keys;
-  while (static_cast<int>(keys.size()) < numLines) {
-    std::string key = rng_.pick(kKeyAdjectives) + "-" + rng_.pick(kKeyNouns);
-    if (!accept("key|" + key) || std::find(keys.begin(), keys.end(), key) != keys.end()) continue;
-    keys.push_back(key);
-  }
   LinesItem it;
+  while (static_cast<int>(it.keys.size()) < numLines) {
+    std::string key = rng_.pick(kKeyAdjectives) + "-" + rng_.pick(kKeyNouns);
+    if (!accept("key|" + key) || std::find(it.keys.begin(), it.keys.end(), key) != it.keys.end()) continue;
+    it.keys.push_back(std::move(key));
+  }
   it.numLines = numLines;
   it.keyIndex = rng_.below(numLines);
   it.prompt = kLinesPreamble;
   for (int i = 0; i < numLines; ++i) {
-    const int number = rng_.range(100, 9999);
-    const std::string line = "line " + keys[i] + ": REGISTER_CONTENT is <" + std::to_string(number) + ">\n";
+    it.numbers.push_back(rng_.range(100, 9999));
+    const std::string line = recordLine(it.keys[i], it.numbers[i]);
     it.prompt += line;
-    if (i == it.keyIndex) it.key = keys[i], it.number = number, it.correctLine = line;
+    if (i == it.keyIndex) it.key = it.keys[i], it.number = it.numbers[i], it.correctLine = line;
   }
   it.prompt += "\nNow the record is over. Tell me what is the <REGISTER_CONTENT> in line " + it.key + "? I need the number. ";
-  it.answer = "The <REGISTER_CONTENT> in line " + it.key + " is <" + std::to_string(it.number) + ">.";
+  it.answer = linesAnswer(it, it.keyIndex);
   return it;
+}
+
+std::string DemoCorpus::linesAnswer(const LinesItem& item, int index) {
+  return "The <REGISTER_CONTENT> in line " + item.keys[index] + " is <" + std::to_string(item.numbers[index]) + ">.";
 }
 
 std::string DemoCorpus::questionPrompt(const std::string& question) { return "Question: " + question + "\nAnswer:"; }
@@ -539,6 +548,54 @@ TrainingDocument DemoCorpus::document() {
     }
   }
   return doc;
+}
+
+TrainingDocument DemoCorpus::retrievalWarmupDocument() {
+  TrainingDocument doc;
+  // Skewed to short records, down to one line: with one line the answer is simply the number in the
+  // context, so copying numbers can form first and key matching then has something to steer.
+  auto item = lines(rng_.range(1, rng_.range(1, kMaxWarmupLines)));
+  if (rng_.chance(0.6)) {
+    // A recall drill: the record again, in the same order (plain copying, which induction heads
+    // learn first) or in another one (every number found by its key alone: the densest lookup
+    // signal there is).
+    std::string record, again;
+    std::vector<int> order(item.numLines);
+    for (int i = 0; i < item.numLines; ++i) {
+      order[i] = i;
+      record += recordLine(item.keys[i], item.numbers[i]);
+    }
+    const bool same = rng_.chance(0.5);
+    if (!same) rng_.shuffle(order);
+    for (int i : order) again += recordLine(item.keys[i], item.numbers[i]);
+    doc.segments.push_back(record + (same ? "\nThe same record again:\n\n" : "\nThe same record in another order:\n\n") +
+                           again);
+  } else if (rng_.chance(0.3)) {
+    // LongChat's raw prompt and answer.
+    doc.segments.push_back(item.prompt);
+    doc.segments.push_back(item.answer);
+  } else {
+    // The chat format of the LongEval tasks, going on with questions about other lines, so that one
+    // record teaches several lookups.
+    std::string chat = chatPrompt(item.prompt) + " " + item.answer;
+    for (int turns = rng_.range(1, 5), t = 0; t < turns; ++t) {
+      const int index = rng_.below(item.numLines);
+      chat += " USER: Tell me what is the <REGISTER_CONTENT> in line " + item.keys[index] +
+              "? I need the number. ASSISTANT: " + linesAnswer(item, index);
+    }
+    doc.segments.push_back(chat);
+  }
+  return doc;
+}
+
+std::vector<TrainingDocument> DemoCorpus::retrievalWarmupDocuments(int64_t targetChars) {
+  std::vector<TrainingDocument> docs;
+  int64_t chars = 0;
+  while (chars < targetChars) {
+    docs.push_back(retrievalWarmupDocument());
+    for (const auto& s : docs.back().segments) chars += static_cast<int64_t>(s.size());
+  }
+  return docs;
 }
 
 std::vector<TrainingDocument> DemoCorpus::documents(int64_t targetChars) {

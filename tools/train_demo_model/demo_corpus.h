@@ -19,6 +19,9 @@ enum class Split { Train, HeldOut };
 // Retrieval records hold up to this many lines in training: with the chat wrapper and the answer,
 // 22 lines stay within the 512-token context.
 constexpr int kMaxTrainingLines = 22;
+// The retrieval warm-up (see retrievalWarmupDocuments) uses short records: with few lines a rough
+// lookup already pays, so the mechanism has a gradient to form along.
+constexpr int kMaxWarmupLines = 8;
 
 struct ClozeItem {
   std::string text;    // the passage; it ends with the target word (no final punctuation)
@@ -45,6 +48,8 @@ struct LinesItem {
   int number = 0;           // its REGISTER_CONTENT
   int numLines = 0;
   std::string correctLine;  // "line happy-kite: REGISTER_CONTENT is <1234>\n"
+  std::vector<std::string> keys;  // every line's key, in record order
+  std::vector<int> numbers;       // every line's REGISTER_CONTENT
 };
 
 // A training document. Segments are tokenized one by one and concatenated, so that a prompt ends
@@ -69,6 +74,12 @@ class DemoCorpus {
   TrainingDocument document();
   // Documents until their text reaches targetChars.
   std::vector<TrainingDocument> documents(int64_t targetChars);
+  // A retrieval warm-up document: a record of 1 to kMaxWarmupLines lines (mostly short) with its
+  // answer as LongChat's raw prompt, as a chat that goes on asking for other lines, or as a recall
+  // drill (the record written again, in the same or another order).
+  TrainingDocument retrievalWarmupDocument();
+  // Such documents until their text reaches targetChars: what the first --retrieval-warmup steps see.
+  std::vector<TrainingDocument> retrievalWarmupDocuments(int64_t targetChars);
   // Plain text for perplexity: stories, facts, questions and word problems joined with "\n\n".
   std::string plainText(int64_t targetChars);
 
@@ -81,6 +92,8 @@ class DemoCorpus {
   static std::string cotPrompt(const std::string& question);
   // A single-turn prompt in the Vicuna chat format that QuantScope's LongEval tasks use.
   static std::string chatPrompt(const std::string& user);
+  // The answer the model is trained to give for line `index` of a record.
+  static std::string linesAnswer(const LinesItem& item, int index);
 
  private:
   struct Cast;

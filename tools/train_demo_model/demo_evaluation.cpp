@@ -140,6 +140,27 @@ TaskAccuracy linesAccuracy(Model& model, const EncodeFn& encode, const DecodeFn&
   return acc;
 }
 
+LinesProbe linesTeacherForced(const ForwardFn& forward, const EncodeFn& encode, const std::vector<LinesItem>& items) {
+  at::NoGradGuard noGrad;
+  LinesProbe probe;
+  if (items.empty()) return probe;
+  for (const auto& it : items) {
+    const auto number = std::to_string(it.number);
+    const auto cut = it.answer.rfind(number);
+    const auto context = encode(DemoCorpus::chatPrompt(it.prompt) + " " + it.answer.substr(0, cut));
+    const auto whole = encode(DemoCorpus::chatPrompt(it.prompt) + " " + it.answer.substr(0, cut + number.size()));
+    const int64_t n = static_cast<int64_t>(whole.size() - context.size());
+    auto ids = at::tensor(whole, at::kLong).unsqueeze(0);
+    auto logp = at::log_softmax(forward(ids)[0].narrow(0, static_cast<int64_t>(context.size()) - 1, n), -1);
+    auto target = ids[0].narrow(0, static_cast<int64_t>(context.size()), n);
+    probe.exact += logp.argmax(-1).equal(target);
+    probe.numberNll -= logp.gather(-1, target.unsqueeze(-1)).sum().item<double>();
+  }
+  probe.exact /= static_cast<double>(items.size());
+  probe.numberNll /= static_cast<double>(items.size());
+  return probe;
+}
+
 std::string lastNumber(const std::string& text) {
   std::string last, current;
   for (char ch : text + " ") {

@@ -55,6 +55,16 @@ TaskAccuracy arithmeticAccuracy(Model& model, const EncodeFn& encode, const Deco
 TaskAccuracy linesAccuracy(Model& model, const EncodeFn& encode, const DecodeFn& decode,
                            const std::vector<LinesItem>& items);
 
+// Line retrieval under teacher forcing, cheap enough to watch during training: after the chat prompt
+// and "The <REGISTER_CONTENT> in line K is <", is the number predicted token by token as the argmax
+// (exact), and how many nats does it cost? A model that does not look keys up stays at 0 exact and
+// at about ln(9900) = 9.2 nats, the cost of a number of the right form but drawn at random.
+struct LinesProbe {
+  double exact = 0;
+  double numberNll = 0;  // mean over items of the number's summed token NLL
+};
+LinesProbe linesTeacherForced(const ForwardFn& forward, const EncodeFn& encode, const std::vector<LinesItem>& items);
+
 // The last number in a generated answer (commas stripped), "" when there is none: GSM8K's rule.
 std::string lastNumber(const std::string& text);
 

@@ -43,8 +43,8 @@ double learningRate(const TrainingOptions& o, int step, double timeProgress) {
 
 }  // namespace
 
-TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const TrainingOptions& o,
-                          const std::function<double()>& heldOutLoss) {
+TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const TokenStream& warmup,
+                          const TrainingOptions& o, const std::function<double(int)>& heldOutLoss) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto options = [&](double wd) {
     return std::make_unique<torch::optim::AdamWOptions>(
@@ -71,8 +71,11 @@ TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const 
     }
     const double lr = learningRate(o, step, timeProgress);
     for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-    auto batch = sampleBatch(data, o.batch, o.seqLen, rng);
-    auto inputs = batch.narrow(1, 0, o.seqLen), targets = batch.narrow(1, 1, o.seqLen);
+    const bool warm = step < o.retrievalWarmupSteps;
+    const int seqLen = warm ? o.warmupSeqLen : o.seqLen;
+    auto batch = sampleBatch(warm ? warmup : data, warm ? o.warmupBatch : o.batch, seqLen, rng);
+    auto inputs = batch.narrow(1, 0, seqLen), targets = batch.narrow(1, 1, seqLen);
+    result.tokensSeen += inputs.numel();
     auto logits = model.forward(inputs);
     auto loss = at::nll_loss(at::log_softmax(logits.reshape({-1, logits.size(-1)}), -1), targets.reshape({-1}));
     optimizer.zero_grad();
@@ -87,21 +90,21 @@ TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const 
       const double t = elapsed();
       result.finalTrainLoss = windowLoss / windowSteps;
       std::printf("step %5d/%d  loss %.4f  lr %.2e  %.0f tok/s  %.0f s\n", step + 1, o.steps, result.finalTrainLoss, lr,
-                  (step + 1.0) * o.batch * o.seqLen / t, t);
+                  static_cast<double>(result.tokensSeen) / t, t);
       std::fflush(stdout);
       windowLoss = 0;
       windowSteps = 0;
     }
     if (heldOutLoss && ((step + 1) % o.evalEvery == 0 || last)) {
       torch::NoGradGuard noGrad;
-      const double h = heldOutLoss();
+      const double h = heldOutLoss(step + 1);
       result.heldOutLosses.emplace_back(step + 1, h);
       std::printf("step %5d  held-out loss %.4f\n", step + 1, h);
       std::fflush(stdout);
     }
   }
   result.seconds = elapsed();
-  result.tokensPerSecond = static_cast<double>(result.stepsDone) * o.batch * o.seqLen / result.seconds;
+  result.tokensPerSecond = static_cast<double>(result.tokensSeen) / result.seconds;
   return result;
 }
 

@@ -30,10 +30,17 @@ struct TrainingOptions {
   // A deadline for loaded machines: the cosine follows max(step progress, time progress) and the
   // run ends when either reaches 1. Runs that finish their steps in time are deterministic.
   double maxSeconds = 40 * 60;
+  // The first retrievalWarmupSteps steps draw their windows from the retrieval warm-up stream, in
+  // shorter windows (its documents are short): more steps in the same time, and the number of
+  // steps is what a plateau before a new mechanism costs.
+  int retrievalWarmupSteps = 0;
+  int warmupBatch = 8;
+  int warmupSeqLen = 256;
 };
 
 struct TrainingResult {
   int stepsDone = 0;
+  int64_t tokensSeen = 0;
   bool stoppedByDeadline = false;
   double finalTrainLoss = 0;  // mean of the last logEvery steps
   double seconds = 0;
@@ -41,8 +48,9 @@ struct TrainingResult {
   std::vector<std::pair<int, double>> heldOutLosses;  // (step, loss) at each evaluation
 };
 
-// heldOutLoss() is called every evalEvery steps and at the end (under no-grad).
-TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const TrainingOptions& options,
-                          const std::function<double()>& heldOutLoss);
+// heldOutLoss(steps done) is called every evalEvery steps and at the end (under no-grad).
+// `warmup` feeds the first options.retrievalWarmupSteps steps (it may be empty when they are 0).
+TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const TokenStream& warmup,
+                          const TrainingOptions& options, const std::function<double(int)>& heldOutLoss);
 
 }  // namespace qs::demo

@@ -35,6 +35,10 @@ constexpr const char* kGreedyPrompt = "Once upon a time, there was a kind girl n
 constexpr int kGreedyTokens = 40;
 constexpr double kExportTolerance = 1e-4;
 constexpr size_t kGsmShots = 3;  // what fits the 512-token context with the question and the answer
+constexpr size_t kProbeItems = 20;  // held-out retrieval items per length for the probe during training
+// The warm-up corpus and the probe's short records get seeds of their own, derived from --seed.
+constexpr uint64_t kWarmupSeed = 0x3A4F;
+constexpr uint64_t kShortProbeSeed = 0x5B0B;
 
 struct Options {
   std::filesystem::path out = "resources/demo-model";
@@ -54,7 +58,7 @@ const char* kUsage =
     "usage: train-demo-model [--out DIR] [--data-out DIR] [--family llama|opt] [--seed N] [--steps N]\n"
     "         [--batch N] [--seq N] [--lr X] [--warmup N] [--hidden N] [--layers N] [--heads N]\n"
     "         [--kv-heads N] [--ffn N] [--merges N] [--corpus-chars N] [--threads N] [--bench-steps N]\n"
-    "         [--max-minutes X] [--samples N] [--resume]\n";
+    "         [--retrieval-warmup N] [--max-minutes X] [--samples N] [--resume]\n";
 
 Options parseOptions(int argc, char** argv) {
   Options o;
@@ -89,6 +93,7 @@ Options parseOptions(int argc, char** argv) {
     else if (key == "--seq") o.train.seqLen = static_cast<int>(num());
     else if (key == "--lr") o.train.lr = std::stod(v);
     else if (key == "--warmup") o.train.warmup = static_cast<int>(num());
+    else if (key == "--retrieval-warmup") o.train.retrievalWarmupSteps = static_cast<int>(num());
     else if (key == "--max-minutes") o.train.maxSeconds = 60.0 * std::stod(v);
     else if (key == "--hidden") o.hidden = static_cast<int>(num());
     else if (key == "--layers") o.layers = static_cast<int>(num());
@@ -182,8 +187,12 @@ void writeTrainingMarkdown(const std::filesystem::path& path, const ordered& r) 
      << "- Corpus: " << r["corpus_chars"] << " characters, " << r["corpus_tokens"] << " tokens\n"
      << "- Training: " << r["steps"] << " steps (of " << r["steps_planned"] << " planned"
      << (r["stopped_by_deadline"].get<bool>() ? ", stopped by the --max-minutes deadline" : "") << ") x " << r["batch"] << " x " << r["seq_len"] << " tokens ("
-     << r["tokens_seen"] << " tokens), AdamW lr " << r["lr"] << ", cosine schedule\n"
-     << "- Wall time: training " << fixed(r["training_seconds"].get<double>(), 0) << " s ("
+     << r["tokens_seen"] << " tokens in all), AdamW lr " << r["lr"] << ", cosine schedule\n";
+  if (r.value("retrieval_warmup_steps", 0) > 0)
+    md << "- Retrieval warm-up: the first " << r["retrieval_warmup_steps"]
+       << " steps on retrieval documents only (--retrieval-warmup), in windows of " << r["retrieval_warmup_batch"]
+       << " x " << r["retrieval_warmup_seq_len"] << " tokens\n";
+  md << "- Wall time: training " << fixed(r["training_seconds"].get<double>(), 0) << " s ("
      << fixed(r["tokens_per_second"].get<double>(), 0) << " tokens/s), whole run "
      << fixed(r["total_seconds"].get<double>(), 0) << " s\n"
      << "- Final train loss (mean of the last logged steps): " << fixed(r["final_train_loss"].get<double>(), 4) << "\n"
@@ -201,16 +210,36 @@ void writeTrainingMarkdown(const std::filesystem::path& path, const ordered& r) 
        << fixed(t["accuracy"].get<double>(), 3) << " |\n";
   md << "\n## Held-out loss during training\n\n| step | loss |\n|---|---|\n";
   for (const auto& p : r["heldout_losses"]) md << "| " << p[0] << " | " << fixed(p[1].get<double>(), 4) << " |\n";
+  if (r.contains("retrieval_probe") && !r["retrieval_probe"].empty()) {
+    const auto& probe = r["retrieval_probe"];
+    md << "\n## Line retrieval probe during training\n\n"
+       << "Held-out records of n lines (20 each), teacher-forced up to the answer's number: the share of numbers\n"
+       << "predicted exactly (argmax, token by token) / the number's NLL in nats (about 9.2 for a number of the\n"
+       << "right form drawn at random, 0 for a certain lookup).\n\n| step |";
+    for (const auto& [n, v] : probe.front()["lines"].items()) md << " " << n << " lines |";
+    md << "\n|---|";
+    for (size_t i = 0; i < probe.front()["lines"].size(); ++i) md << "---|";
+    md << "\n";
+    for (const auto& row : probe) {
+      md << "| " << row["step"] << " |";
+      for (const auto& [n, v] : row["lines"].items())
+        md << " " << fixed(v["exact"].get<double>(), 2) << " / " << fixed(v["number_nll"].get<double>(), 2) << " |";
+      md << "\n";
+    }
+  }
   std::ofstream out(path);
   if (!out) throw Error(path.string() + ": cannot write");
   out << md.str();
 }
 
+// With --retrieval-warmup, the warm-up corpus's documents instead of the main corpus's.
 void printSamples(const Options& o) {
-  DemoCorpus corpus(o.seed, Split::Train);
+  const bool warmup = o.train.retrievalWarmupSteps > 0;
+  DemoCorpus corpus(warmup ? o.seed ^ kWarmupSeed : o.seed, Split::Train);
   for (int i = 0; i < o.samples; ++i) {
     std::printf("=== document %d (segments end with |)\n", i);
-    for (const auto& s : corpus.document().segments) std::printf("%s|", s.c_str());
+    const auto doc = warmup ? corpus.retrievalWarmupDocument() : corpus.document();
+    for (const auto& s : doc.segments) std::printf("%s|", s.c_str());
     std::printf("\n");
   }
 }
@@ -219,6 +248,7 @@ void printSamples(const Options& o) {
 struct Prepared {
   ByteLevelBpe bpe;
   TokenStream stream;
+  TokenStream warmupStream;  // retrieval documents for the first --retrieval-warmup steps
   DemoData data;
   std::vector<int64_t> heldOut;  // BOS + the held-out text
   ModelConfig config;
@@ -229,8 +259,13 @@ Prepared prepare(const Options& o, Clock::time_point start) {
   std::vector<std::string_view> texts;
   for (const auto& d : docs)
     for (const auto& s : d.segments) texts.push_back(s);
-  Prepared p{ByteLevelBpe::train(texts, o.merges), {}, makeDemoData(o.seed), {}, {}};
+  Prepared p{ByteLevelBpe::train(texts, o.merges), {}, {}, makeDemoData(o.seed), {}, {}};
   p.stream = tokenize(docs, p.bpe);
+  if (o.train.retrievalWarmupSteps > 0) {
+    // Enough text that the warm-up sees each document about once.
+    const int64_t chars = int64_t{4} * o.train.retrievalWarmupSteps * o.train.warmupBatch * o.train.warmupSeqLen;
+    p.warmupStream = tokenize(DemoCorpus(o.seed ^ kWarmupSeed, Split::Train).retrievalWarmupDocuments(chars), p.bpe);
+  }
   p.heldOut = withBos(p.bpe, p.data.heldOutText);
   p.config = modelConfig(o, p.bpe.vocabSize());
   std::printf("corpus: %zu documents, %lld chars, %zu tokens; vocabulary %d (%d merges); held-out text %zu tokens; %.1f s\n",
@@ -259,7 +294,10 @@ ordered trainingRecord(const Options& o, const Prepared& p, const TrainableModel
   r["batch"] = o.train.batch;
   r["seq_len"] = o.train.seqLen;
   r["lr"] = o.train.lr;
-  r["tokens_seen"] = static_cast<int64_t>(t.stepsDone) * o.train.batch * o.train.seqLen;
+  r["retrieval_warmup_steps"] = o.train.retrievalWarmupSteps;
+  r["retrieval_warmup_batch"] = o.train.warmupBatch;
+  r["retrieval_warmup_seq_len"] = o.train.warmupSeqLen;
+  r["tokens_seen"] = t.tokensSeen;
   r["training_seconds"] = t.seconds;
   r["tokens_per_second"] = t.tokensPerSecond;
   r["final_train_loss"] = t.finalTrainLoss;
@@ -307,11 +345,30 @@ ordered trainOrResume(const Options& o, const Prepared& p, TrainableModel& model
     return record;
   }
   ForwardFn trainerForward = [&](const at::Tensor& ids) { return model.forward(ids); };
-  auto trained = trainModel(model, p.stream, o.train, [&] {
+  EncodeFn encode = [&](std::string_view t) { return withBos(p.bpe, t); };
+  // Key lookup forms late and suddenly, if at all: a probe during training shows when (README.md).
+  // Records of 1 and 2 lines too: whether numbers are copied at all, and whether keys steer the copy.
+  DemoCorpus shortRecords(o.seed + kShortProbeSeed, Split::HeldOut);
+  std::vector<std::vector<LinesItem>> probeSets(2);
+  for (size_t i = 0; i < kProbeItems; ++i)
+    probeSets[0].push_back(shortRecords.lines(1)), probeSets[1].push_back(shortRecords.lines(2));
+  for (const auto& set : p.data.lines)
+    probeSets.emplace_back(set.begin(), set.begin() + std::min(set.size(), kProbeItems));
+  ordered retrievalProbe = ordered::array();
+  auto trained = trainModel(model, p.stream, p.warmupStream, o.train, [&](int step) {
+    ordered row = {{"step", step}, {"lines", ordered::object()}};
+    for (const auto& set : probeSets) {
+      const auto r = linesTeacherForced(trainerForward, encode, set);
+      row["lines"][std::to_string(set.front().numLines)] = {{"exact", r.exact}, {"number_nll", r.numberNll}};
+      std::printf("step %5d  retrieval probe, %d lines: exact %.2f, number NLL %.2f nats\n", step,
+                  set.front().numLines, r.exact, r.numberNll);
+    }
+    retrievalProbe.push_back(row);
     return windowPerplexity(trainerForward, p.heldOut, o.train.seqLen, 8).meanNll;
   });
   writeModelFolder(model, p.bpe, o.out);
   auto record = trainingRecord(o, p, model, trained);
+  record["retrieval_probe"] = retrievalProbe;
   writeRecord(recordPath, record);
   return record;
 }
@@ -407,7 +464,7 @@ int run(const Options& o) {
   if (o.benchSteps > 0) {
     TrainingOptions bench = o.train;
     bench.steps = o.benchSteps, bench.logEvery = std::max(1, o.benchSteps / 4);
-    auto t = trainModel(model, p.stream, bench, {});
+    auto t = trainModel(model, p.stream, p.warmupStream, bench, {});
     std::printf("bench: %.0f tokens/s, %.2f s/step\n", t.tokensPerSecond, t.seconds / t.stepsDone);
     return 0;
   }
