@@ -50,6 +50,7 @@ struct Options {
   int benchSteps = 0;  // > 0: train that many steps, report tokens/s, write nothing
   int samples = 0;     // > 0: print that many training documents and exit
   bool resume = false;  // skip training: reload the weights and record that --out already holds
+  bool tieEmbeddings = false;  // LLaMA: lm_head shares the token embedding (OPT always does)
   TrainingOptions train;
   std::string commandLine;
 };
@@ -58,7 +59,7 @@ const char* kUsage =
     "usage: train-demo-model [--out DIR] [--data-out DIR] [--family llama|opt] [--seed N] [--steps N]\n"
     "         [--batch N] [--seq N] [--lr X] [--warmup N] [--hidden N] [--layers N] [--heads N]\n"
     "         [--kv-heads N] [--ffn N] [--merges N] [--corpus-chars N] [--threads N] [--bench-steps N]\n"
-    "         [--retrieval-warmup N] [--max-minutes X] [--samples N] [--resume]\n";
+    "         [--retrieval-warmup N] [--tie-embeddings] [--max-minutes X] [--samples N] [--resume]\n";
 
 Options parseOptions(int argc, char** argv) {
   Options o;
@@ -68,6 +69,10 @@ Options parseOptions(int argc, char** argv) {
     o.commandLine += " " + key;
     if (key == "--resume") {
       o.resume = true;
+      continue;
+    }
+    if (key == "--tie-embeddings") {
+      o.tieEmbeddings = true;
       continue;
     }
     if (key == "--help" || key == "-h") {
@@ -134,6 +139,7 @@ ModelConfig modelConfig(const Options& o, int vocab) {
     c.wordEmbedProjDim = o.hidden;
   } else {
     c.activation = "silu";
+    c.tieWordEmbeddings = o.tieEmbeddings;
   }
   return c;
 }
