@@ -484,9 +484,13 @@ LinesItem DemoCorpus::lines(int numLines) {
     it.prompt += line;
     if (i == it.keyIndex) it.key = it.keys[i], it.number = it.numbers[i], it.correctLine = line;
   }
-  it.prompt += "\nNow the record is over. Tell me what is the <REGISTER_CONTENT> in line " + it.key + "? I need the number. ";
+  it.prompt += "\nNow the record is over. " + linesQuestion(it.key);
   it.answer = linesAnswer(it, it.keyIndex);
   return it;
+}
+
+std::string DemoCorpus::linesQuestion(const std::string& key) {
+  return "Tell me what is the <REGISTER_CONTENT> in line " + key + "? I need the number. ";
 }
 
 std::string DemoCorpus::linesAnswer(const LinesItem& item, int index) {
@@ -580,32 +584,29 @@ TrainingDocument DemoCorpus::retrievalWarmupDocument() {
     std::string chat = chatPrompt(item.prompt) + " " + item.answer;
     for (int turns = rng_.range(1, 5), t = 0; t < turns; ++t) {
       const int index = rng_.below(item.numLines);
-      chat += " USER: Tell me what is the <REGISTER_CONTENT> in line " + item.keys[index] +
-              "? I need the number. ASSISTANT: " + linesAnswer(item, index);
+      chat += " USER: " + linesQuestion(item.keys[index]) + "ASSISTANT: " + linesAnswer(item, index);
     }
     doc.segments.push_back(chat);
   }
   return doc;
 }
 
-std::vector<TrainingDocument> DemoCorpus::retrievalWarmupDocuments(int64_t targetChars) {
+std::vector<TrainingDocument> DemoCorpus::documentsUntil(int64_t targetChars, TrainingDocument (DemoCorpus::*make)()) {
   std::vector<TrainingDocument> docs;
   int64_t chars = 0;
   while (chars < targetChars) {
-    docs.push_back(retrievalWarmupDocument());
+    docs.push_back((this->*make)());
     for (const auto& s : docs.back().segments) chars += static_cast<int64_t>(s.size());
   }
   return docs;
 }
 
+std::vector<TrainingDocument> DemoCorpus::retrievalWarmupDocuments(int64_t targetChars) {
+  return documentsUntil(targetChars, &DemoCorpus::retrievalWarmupDocument);
+}
+
 std::vector<TrainingDocument> DemoCorpus::documents(int64_t targetChars) {
-  std::vector<TrainingDocument> docs;
-  int64_t chars = 0;
-  while (chars < targetChars) {
-    docs.push_back(document());
-    for (const auto& s : docs.back().segments) chars += static_cast<int64_t>(s.size());
-  }
-  return docs;
+  return documentsUntil(targetChars, &DemoCorpus::document);
 }
 
 std::string DemoCorpus::plainText(int64_t targetChars) {

@@ -92,6 +92,8 @@ class DemoCorpus {
   static std::string cotPrompt(const std::string& question);
   // A single-turn prompt in the Vicuna chat format that QuantScope's LongEval tasks use.
   static std::string chatPrompt(const std::string& user);
+  // LongChat's question for the line with this key (it ends with a space).
+  static std::string linesQuestion(const std::string& key);
   // The answer the model is trained to give for line `index` of a record.
   static std::string linesAnswer(const LinesItem& item, int index);
 
@@ -100,6 +102,8 @@ class DemoCorpus {
   Cast castStory();
   bool accept(const std::string& combination) const;
   std::string storyFrom(const Cast& c, bool clozeEnding, std::string* target);
+  // Documents from `make` until their text reaches targetChars.
+  std::vector<TrainingDocument> documentsUntil(int64_t targetChars, TrainingDocument (DemoCorpus::*make)());
 
   DemoRng rng_;
   Split split_;

@@ -16,15 +16,20 @@ struct Score {
   bool greedy = true;
 };
 
+ForwardFn forwardOf(Model& model) {
+  return [&model](const at::Tensor& ids) { return model.forward(ids); };
+}
+
 // Log-likelihood of the text's tokens after the context's, from one forward pass over the whole.
-Score continuationScore(Model& model, const EncodeFn& encode, const std::string& context, const std::string& continuation) {
+Score continuationScore(const ForwardFn& forward, const EncodeFn& encode, const std::string& context,
+                        const std::string& continuation) {
   auto ctx = encode(context);
   auto whole = encode(context + continuation);
   if (whole.size() <= ctx.size() || !std::equal(ctx.begin(), ctx.end(), whole.begin()))
     throw Error("demo evaluation: the continuation \"" + continuation + "\" changes the context's tokens");
   const int64_t n = static_cast<int64_t>(whole.size() - ctx.size());
   auto ids = at::tensor(whole, at::kLong).unsqueeze(0);
-  auto logits = model.forward(ids)[0];
+  auto logits = forward(ids)[0];
   auto logp = at::log_softmax(logits.narrow(0, static_cast<int64_t>(ctx.size()) - 1, n), -1);
   auto target = ids[0].narrow(0, static_cast<int64_t>(ctx.size()), n);
   Score s;
@@ -92,7 +97,7 @@ TaskAccuracy clozeAccuracy(Model& model, const EncodeFn& encode, const std::vect
   TaskAccuracy acc{"cloze (LAMBADA-like) acc", 0, 0};
   for (const auto& it : items) {
     const auto cut = it.text.rfind(' ');
-    acc.correct += continuationScore(model, encode, it.text.substr(0, cut), it.text.substr(cut)).greedy;
+    acc.correct += continuationScore(forwardOf(model), encode, it.text.substr(0, cut), it.text.substr(cut)).greedy;
     ++acc.total;
   }
   return acc;
@@ -101,12 +106,13 @@ TaskAccuracy clozeAccuracy(Model& model, const EncodeFn& encode, const std::vect
 TaskAccuracy choiceAccuracy(Model& model, const EncodeFn& encode, const std::vector<ChoiceItem>& items) {
   at::NoGradGuard noGrad;
   TaskAccuracy acc{"multiple choice (ARC-like) acc", 0, 0};
+  const auto forward = forwardOf(model);
   for (const auto& it : items) {
     const auto context = DemoCorpus::questionPrompt(it.question);
     int best = 0;
     double bestLl = -1e300;
     for (int c = 0; c < static_cast<int>(it.choices.size()); ++c) {
-      const double ll = continuationScore(model, encode, context, " " + it.choices[c]).logLikelihood;
+      const double ll = continuationScore(forward, encode, context, " " + it.choices[c]).logLikelihood;
       if (ll > bestLl) best = c, bestLl = ll;
     }
     acc.correct += best == it.answer;
@@ -147,14 +153,10 @@ LinesProbe linesTeacherForced(const ForwardFn& forward, const EncodeFn& encode, 
   for (const auto& it : items) {
     const auto number = std::to_string(it.number);
     const auto cut = it.answer.rfind(number);
-    const auto context = encode(DemoCorpus::chatPrompt(it.prompt) + " " + it.answer.substr(0, cut));
-    const auto whole = encode(DemoCorpus::chatPrompt(it.prompt) + " " + it.answer.substr(0, cut + number.size()));
-    const int64_t n = static_cast<int64_t>(whole.size() - context.size());
-    auto ids = at::tensor(whole, at::kLong).unsqueeze(0);
-    auto logp = at::log_softmax(forward(ids)[0].narrow(0, static_cast<int64_t>(context.size()) - 1, n), -1);
-    auto target = ids[0].narrow(0, static_cast<int64_t>(context.size()), n);
-    probe.exact += logp.argmax(-1).equal(target);
-    probe.numberNll -= logp.gather(-1, target.unsqueeze(-1)).sum().item<double>();
+    const auto score =
+        continuationScore(forward, encode, DemoCorpus::chatPrompt(it.prompt) + " " + it.answer.substr(0, cut), number);
+    probe.exact += score.greedy;
+    probe.numberNll -= score.logLikelihood;
   }
   probe.exact /= static_cast<double>(items.size());
   probe.numberNll /= static_cast<double>(items.size());

@@ -219,7 +219,7 @@ void writeTrainingMarkdown(const std::filesystem::path& path, const ordered& r) 
   if (r.contains("retrieval_probe") && !r["retrieval_probe"].empty()) {
     const auto& probe = r["retrieval_probe"];
     md << "\n## Line retrieval probe during training\n\n"
-       << "Held-out records of n lines (20 each), teacher-forced up to the answer's number: the share of numbers\n"
+       << "Held-out records of n lines (" << kProbeItems << " each), teacher-forced up to the answer's number: the share of numbers\n"
        << "predicted exactly (argmax, token by token) / the number's NLL in nats (about 9.2 for a number of the\n"
        << "right form drawn at random, 0 for a certain lookup).\n\n| step |";
     for (const auto& [n, v] : probe.front()["lines"].items()) md << " " << n << " lines |";
@@ -238,10 +238,13 @@ void writeTrainingMarkdown(const std::filesystem::path& path, const ordered& r) 
   out << md.str();
 }
 
+// The warm-up documents come from a generator of their own, seeded from --seed.
+DemoCorpus warmupCorpus(const Options& o) { return DemoCorpus(o.seed ^ kWarmupSeed, Split::Train); }
+
 // With --retrieval-warmup, the warm-up corpus's documents instead of the main corpus's.
 void printSamples(const Options& o) {
   const bool warmup = o.train.retrievalWarmupSteps > 0;
-  DemoCorpus corpus(warmup ? o.seed ^ kWarmupSeed : o.seed, Split::Train);
+  DemoCorpus corpus = warmup ? warmupCorpus(o) : DemoCorpus(o.seed, Split::Train);
   for (int i = 0; i < o.samples; ++i) {
     std::printf("=== document %d (segments end with |)\n", i);
     const auto doc = warmup ? corpus.retrievalWarmupDocument() : corpus.document();
@@ -270,7 +273,7 @@ Prepared prepare(const Options& o, Clock::time_point start) {
   if (o.train.retrievalWarmupSteps > 0) {
     // Enough text that the warm-up sees each document about once.
     const int64_t chars = int64_t{4} * o.train.retrievalWarmupSteps * o.train.warmupBatch * o.train.warmupSeqLen;
-    p.warmupStream = tokenize(DemoCorpus(o.seed ^ kWarmupSeed, Split::Train).retrievalWarmupDocuments(chars), p.bpe);
+    p.warmupStream = tokenize(warmupCorpus(o).retrievalWarmupDocuments(chars), p.bpe);
   }
   p.heldOut = withBos(p.bpe, p.data.heldOutText);
   p.config = modelConfig(o, p.bpe.vocabSize());
