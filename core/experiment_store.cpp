@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "core/run_owner.h"
 #include "core/sqlite_db.h"
 #include "core/sqlite_file_check.h"
 #include "core/store_rows.h"
@@ -163,8 +164,9 @@ void ExperimentStore::markRunningInterrupted() {
   // Select inside the write transaction: a writer that finishes one of these runs in between
   // would otherwise make markInterrupted find it done.
   transaction([&] {
-    SqliteStatement select(*db_, "SELECT id FROM runs WHERE status = 'running' ORDER BY id");
-    while (select.step()) ids.push_back(select.int64(0));
+    SqliteStatement select(*db_, "SELECT id, owner FROM runs WHERE status = 'running' ORDER BY id");
+    while (select.step())
+      if (!runOwnerAlive(select.text(1))) ids.push_back(select.int64(0));
     for (int64_t id : ids) markInterrupted(id, reason);
   });
   interruptedOnOpen_ = std::move(ids);

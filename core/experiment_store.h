@@ -12,10 +12,11 @@
 //  - a NEWER schema is refused untouched; an OLDER one is first copied to "<file>.v<old>.bak"
 //    (SQLite backup API) and then migrated in one transaction;
 //  - WAL journal, foreign keys on, busy_timeout 5 s;
-//  - every run still marked `running` is marked `interrupted` (interruptedOnOpen() lists them):
-//    the process that ran it is assumed dead. Opening a database read-write while another process
-//    is still running a sweep in it therefore marks that sweep's current run interrupted; its
-//    finishRun() still succeeds (running and interrupted runs both finish). Viewers open ReadOnly.
+//  - every run still marked `running` whose process is gone is marked `interrupted`
+//    (interruptedOnOpen() lists them). beginRun() records the process (host, pid, start time:
+//    core/run_owner.h), so a sweep that another live process on this machine is running stays
+//    `running`; runs of older files, which have no owner, count as dead. A run marked interrupted
+//    may still finish: finishRun() accepts running and interrupted runs.
 // Opening ReadOnly changes nothing on disk: an older schema is migrated in a private in-memory
 // copy, and a database on read-only media is opened immutable.
 //
@@ -126,6 +127,7 @@ class ExperimentStore {
   void insertMetrics(int64_t runId, const std::vector<MetricRecord>& metrics);
   void insertStats(const std::vector<LayerStatRecord>& stats, const std::vector<ChannelProfileRecord>& profiles);
   int64_t insertRun(const RunRecord& run);
+  void setOwner(int64_t runId);  // this process runs the run (read when the file is next opened)
 
   std::filesystem::path file_;
   Mode mode_ = Mode::ReadWrite;

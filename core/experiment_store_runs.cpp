@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "core/experiment_store.h"
+#include "core/run_owner.h"
 #include "core/sqlite_db.h"
 #include "core/store_rows.h"
 
@@ -43,6 +44,12 @@ int64_t ExperimentStore::insertRun(const RunRecord& r) {
   return db_->lastInsertId();
 }
 
+void ExperimentStore::setOwner(int64_t runId) {
+  // Not cached: a forked child is another owner.
+  SqliteStatement st(*db_, "UPDATE runs SET owner = ? WHERE id = ?");
+  st.bind(1, currentRunOwner()).bind(2, runId).run();
+}
+
 int64_t ExperimentStore::queueRun(const RunRecord& run) {
   requireWritable("queueRun");
   int64_t id = 0;
@@ -78,6 +85,7 @@ int64_t ExperimentStore::beginRun(const RunRecord& run) {
       fresh.tokensProcessed = 0;
       fresh.errorText.clear();
       id = insertRun(fresh);
+      setOwner(id);
       return;
     }
     id = *existing;
@@ -91,6 +99,7 @@ int64_t ExperimentStore::beginRun(const RunRecord& run) {
                        "shard = ? WHERE id = ?");
     st.bind(1, run.quantJson).bind(2, run.device).bind(3, run.softwareVersions).bind(4, started).bind(5, run.shard);
     st.bind(6, id).run();
+    setOwner(id);
     SqliteStatement clear(*db_, "DELETE FROM metrics WHERE run_id = ?");
     clear.bind(1, id).run();
     if (previous.status != RunStatus::Queued) {

@@ -94,7 +94,13 @@ CREATE TABLE logs (
 CREATE INDEX logs_run ON logs (run_id, id);
 )sql";
 
-constexpr std::array<std::string_view, kCurrentVersion> kSteps = {kCreateV1, kV1ToV2};
+// Version 3: the process that runs a run (core/run_owner.h), so that opening the file marks only
+// runs of dead processes interrupted.
+constexpr std::string_view kV2ToV3 = R"sql(
+ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<std::string_view, kCurrentVersion> kSteps = {kCreateV1, kV1ToV2, kV2ToV3};
 
 }  // namespace
 

@@ -19,8 +19,9 @@ Each run is stored the moment it finishes, so there is nothing to save. <b>File 
 database, <b>File &gt; Open</b> or <b>Open recent</b> reopens one (you can also drop a <code>.qsdb</code> on
 the window). A database made by <code>quantscope-cli sweep</code> on a server or cluster, or merged with
 <code>quantscope-cli merge</code>, opens here the same way; while another process writes into it the views
-update by themselves. A run found <i>running</i> when a database is opened was interrupted: it is marked so
-and the next sweep that includes it runs it again.</p>
+update by themselves. A run found <i>running</i> when a database is opened is left alone while the process
+running it is alive on this machine; a run whose process has ended is marked <i>interrupted</i>, and the
+next sweep that includes it runs it again.</p>
 
 <h3>Setting up a sweep</h3>
 <ol>

@@ -243,7 +243,7 @@ bool MainWindow::openDatabase(const QString& file, bool create) {
   if (!create && !QFileInfo::exists(path)) return fail(path + ": no such file");
   QString readOnlyReason;
   try {
-    // A read-write open migrates an older schema and marks runs left `running` as interrupted;
+    // A read-write open migrates an older schema and marks runs whose process ended interrupted;
     // the views then read through their own read-only connection.
     ExperimentStore writer(path.toStdString(), ExperimentStore::Mode::ReadWrite);
     if (writer.migratedFrom())

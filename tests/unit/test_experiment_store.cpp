@@ -9,8 +9,13 @@
 #include <mutex>
 #include <thread>
 
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "core/error.h"
 #include "core/experiment_store.h"
+#include "core/run_owner.h"
 #include "tests/support/test_support.h"
 
 namespace {
@@ -265,7 +270,8 @@ class TestExperimentStore : public QObject {
     QCOMPARE(rawText(file, columns), rawText(freshFile, columns));
     QCOMPARE(rawText(file, objects), rawText(freshFile, objects));
     QVERIFY(rawText(file, columns).find("metrics stderr REAL") != std::string::npos);
-    QCOMPARE(rawInt(file, "PRAGMA user_version"), int64_t(2));
+    QCOMPARE(rawInt(file, "PRAGMA user_version"), int64_t(ExperimentStore::currentSchemaVersion()));
+    QVERIFY(rawText(file, columns).find("runs owner TEXT 1 ''") != std::string::npos);
   }
 
   void readOnlyOpenOfV1MigratesInMemoryOnly() {
@@ -295,7 +301,7 @@ class TestExperimentStore : public QObject {
     for (auto mode : {ExperimentStore::Mode::ReadWrite, ExperimentStore::Mode::ReadOnly}) {
       QString err = errorOf([&] { ExperimentStore store(file, mode); });
       QVERIFY2(err.contains(QString::fromStdString(file.string())), qPrintable(err));
-      QVERIFY2(err.contains("version 7") && err.contains("version 2"), qPrintable(err));
+      QVERIFY2(err.contains("version 7") && err.contains("version 3"), qPrintable(err));
     }
     QCOMPARE(qs::test::readFile(file), before);
     QVERIFY(!fs::exists(file.string() + ".v7.bak"));
@@ -381,13 +387,64 @@ class TestExperimentStore : public QObject {
     QVERIFY(errorOf([&] { ExperimentStore store(file.parent_path() / "no" / "x.qsdb"); }).contains("does not exist"));
   }
 
+  void liveWriterInAnotherProcessKeepsItsRun() {
+    auto file = qs::test::freshTempDir("store_live_writer") / "exp.qsdb";
+    { ExperimentStore(file).upsertModel(opt125m()); }
+    int ready[2];
+    QCOMPARE(pipe(ready), 0);
+    const pid_t child = fork();
+    QVERIFY(child >= 0);
+    if (child == 0) {
+      // The writer: begins a run, says so, and stays alive until killed.
+      char ok = 0;
+      try {
+        ExperimentStore writer(file);
+        writer.beginRun(runOf(1, "W4A16KV16-g128", "lambada"));
+        ok = 1;
+      } catch (...) {
+      }
+      (void)!write(ready[1], &ok, 1);
+      for (;;) pause();
+    }
+    char ok = 0;
+    QCOMPARE(read(ready[0], &ok, 1), ssize_t(1));
+    QCOMPARE(int(ok), 1);
+    {
+      ExperimentStore viewer(file);  // the workbench opening the file while a sweep runs
+      QVERIFY(viewer.interruptedOnOpen().empty());
+      QCOMPARE(viewer.listRuns().at(0).status, qs::RunStatus::Running);
+    }
+    kill(child, SIGKILL);
+    int status = 0;
+    QCOMPARE(waitpid(child, &status, 0), child);
+    std::string owner = rawText(file, "SELECT owner FROM runs");
+    owner.pop_back();
+    QVERIFY2(owner.find(" " + std::to_string(child) + " ") != std::string::npos, owner.c_str());
+    QVERIFY2(!qs::runOwnerAlive(owner), owner.c_str());
+    ExperimentStore after(file);
+    QCOMPARE(after.interruptedOnOpen().size(), size_t(1));
+    QCOMPARE(after.listRuns().at(0).status, qs::RunStatus::Interrupted);
+  }
+
   void runningBecomesInterruptedOnReopen() {
     auto file = qs::test::freshTempDir("store_interrupt") / "exp.qsdb";
     int64_t runId = 0;
     {
       ExperimentStore store(file);
       runId = store.beginRun(runOf(store.upsertModel(opt125m()), "W4A16KV16-g128", "lambada"));
-    }  // the process "dies" here
+    }
+    {
+      // This process, which runs it, is alive: a second read-write open leaves the run alone.
+      ExperimentStore second(file);
+      QVERIFY(second.interruptedOnOpen().empty());
+      QCOMPARE(second.run(runId)->status, qs::RunStatus::Running);
+    }
+    // The same pid, but a process started at another time (a reused pid): the owner is gone.
+    std::string owner = rawText(file, "SELECT owner FROM runs WHERE id = " + std::to_string(runId));
+    owner.pop_back();  // rawText's newline
+    QCOMPARE(owner, qs::currentRunOwner());
+    QVERIFY(qs::runOwnerAlive(owner));
+    rawExec(file, "UPDATE runs SET owner = '" + owner.substr(0, owner.rfind(' ')) + " 1'");
     {
       ExperimentStore viewer(file, ExperimentStore::Mode::ReadOnly);
       QCOMPARE(viewer.run(runId)->status, qs::RunStatus::Running);  // viewers change nothing
