@@ -470,10 +470,16 @@ std::string recordLine(const std::string& key, int number) {
 
 LinesItem DemoCorpus::lines(int numLines) {
   LinesItem it;
+  // No two lines share a word, as in LongEval, whose keys come from long word lists: a key then
+  // differs from every other line's in both words, and one word of it finds the line.
+  std::vector<std::string> usedWords;
+  auto used = [&](const std::string& w) { return std::find(usedWords.begin(), usedWords.end(), w) != usedWords.end(); };
   while (static_cast<int>(it.keys.size()) < numLines) {
-    std::string key = rng_.pick(kKeyAdjectives) + "-" + rng_.pick(kKeyNouns);
-    if (!accept("key|" + key) || std::find(it.keys.begin(), it.keys.end(), key) != it.keys.end()) continue;
-    it.keys.push_back(std::move(key));
+    const std::string& adjective = rng_.pick(kKeyAdjectives);
+    const std::string& noun = rng_.pick(kKeyNouns);
+    if (used(adjective) || used(noun) || !accept("key|" + adjective + "-" + noun)) continue;
+    usedWords.push_back(adjective), usedWords.push_back(noun);
+    it.keys.push_back(adjective + "-" + noun);
   }
   it.numLines = numLines;
   it.keyIndex = rng_.below(numLines);
@@ -559,21 +565,26 @@ TrainingDocument DemoCorpus::retrievalWarmupDocument() {
   // Skewed to short records, down to one line: with one line the answer is simply the number in the
   // context, so copying numbers can form first and key matching then has something to steer.
   auto item = lines(rng_.range(1, rng_.range(1, kMaxWarmupLines)));
-  if (rng_.chance(0.6)) {
+  // The record, then the same lines again in record order or shuffled.
+  auto recallDrill = [&](auto&& line, bool shuffled) {
+    std::string record, again;
+    std::vector<int> order(item.numLines);
+    for (int i = 0; i < item.numLines; ++i) order[i] = i, record += line(i);
+    if (shuffled) rng_.shuffle(order);
+    for (int i : order) again += line(i);
+    return record + (shuffled ? "\nThe same record in another order:\n\n" : "\nThe same record again:\n\n") + again;
+  };
+  if (rng_.chance(0.4)) {
+    // A recall drill in a short form, "line <key>: <n>": the number two tokens after its key instead
+    // of seven, so that matching the key in the second copy against the first is a short-range step
+    // before the full record format asks for it across REGISTER_CONTENT.
+    doc.segments.push_back(recallDrill(
+        [&](int i) { return "line " + item.keys[i] + ": <" + std::to_string(item.numbers[i]) + ">\n"; }, true));
+  } else if (rng_.chance(0.6)) {
     // A recall drill: the record again, in the same order (plain copying, which induction heads
     // learn first) or in another one (every number found by its key alone: the densest lookup
     // signal there is).
-    std::string record, again;
-    std::vector<int> order(item.numLines);
-    for (int i = 0; i < item.numLines; ++i) {
-      order[i] = i;
-      record += recordLine(item.keys[i], item.numbers[i]);
-    }
-    const bool same = rng_.chance(0.5);
-    if (!same) rng_.shuffle(order);
-    for (int i : order) again += recordLine(item.keys[i], item.numbers[i]);
-    doc.segments.push_back(record + (same ? "\nThe same record again:\n\n" : "\nThe same record in another order:\n\n") +
-                           again);
+    doc.segments.push_back(recallDrill([&](int i) { return recordLine(item.keys[i], item.numbers[i]); }, rng_.chance(0.5)));
   } else if (rng_.chance(0.3)) {
     // LongChat's raw prompt and answer.
     doc.segments.push_back(item.prompt);

@@ -34,6 +34,9 @@ struct TrainingOptions {
   // shorter windows (its documents are short): more steps in the same time, and the number of
   // steps is what a plateau before a new mechanism costs.
   int retrievalWarmupSteps = 0;
+  // After the warm-up, every retrievalReplayEvery-th step (0: none) trains on a warm-up window again:
+  // the main corpus alone erodes the lookup the warm-up built (resources/demo-model/README.md).
+  int retrievalReplayEvery = 0;
   int warmupBatch = 8;
   int warmupSeqLen = 256;
 };

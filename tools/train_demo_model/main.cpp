@@ -59,7 +59,7 @@ const char* kUsage =
     "usage: train-demo-model [--out DIR] [--data-out DIR] [--family llama|opt] [--seed N] [--steps N]\n"
     "         [--batch N] [--seq N] [--lr X] [--warmup N] [--hidden N] [--layers N] [--heads N]\n"
     "         [--kv-heads N] [--ffn N] [--merges N] [--corpus-chars N] [--threads N] [--bench-steps N]\n"
-    "         [--retrieval-warmup N] [--tie-embeddings] [--max-minutes X] [--samples N] [--resume]\n";
+    "         [--retrieval-warmup N] [--retrieval-replay K] [--tie-embeddings] [--max-minutes X] [--samples N] [--resume]\n";
 
 Options parseOptions(int argc, char** argv) {
   Options o;
@@ -99,6 +99,7 @@ Options parseOptions(int argc, char** argv) {
     else if (key == "--lr") o.train.lr = std::stod(v);
     else if (key == "--warmup") o.train.warmup = static_cast<int>(num());
     else if (key == "--retrieval-warmup") o.train.retrievalWarmupSteps = static_cast<int>(num());
+    else if (key == "--retrieval-replay") o.train.retrievalReplayEvery = static_cast<int>(num());
     else if (key == "--max-minutes") o.train.maxSeconds = 60.0 * std::stod(v);
     else if (key == "--hidden") o.hidden = static_cast<int>(num());
     else if (key == "--layers") o.layers = static_cast<int>(num());
@@ -197,7 +198,12 @@ void writeTrainingMarkdown(const std::filesystem::path& path, const ordered& r) 
   if (r.value("retrieval_warmup_steps", 0) > 0)
     md << "- Retrieval warm-up: the first " << r["retrieval_warmup_steps"]
        << " steps on retrieval documents only (--retrieval-warmup), in windows of " << r["retrieval_warmup_batch"]
-       << " x " << r["retrieval_warmup_seq_len"] << " tokens\n";
+       << " x " << r["retrieval_warmup_seq_len"] << " tokens"
+       << (r.value("retrieval_replay_every", 0) > 0
+               ? ", and after it every " + std::to_string(r["retrieval_replay_every"].get<int>()) +
+                     "th step on such a window again (--retrieval-replay)"
+               : std::string())
+       << "\n";
   md << "- Wall time: training " << fixed(r["training_seconds"].get<double>(), 0) << " s ("
      << fixed(r["tokens_per_second"].get<double>(), 0) << " tokens/s), whole run "
      << fixed(r["total_seconds"].get<double>(), 0) << " s\n"
@@ -304,6 +310,7 @@ ordered trainingRecord(const Options& o, const Prepared& p, const TrainableModel
   r["seq_len"] = o.train.seqLen;
   r["lr"] = o.train.lr;
   r["retrieval_warmup_steps"] = o.train.retrievalWarmupSteps;
+  r["retrieval_replay_every"] = o.train.retrievalReplayEvery;
   r["retrieval_warmup_batch"] = o.train.warmupBatch;
   r["retrieval_warmup_seq_len"] = o.train.warmupSeqLen;
   r["tokens_seen"] = t.tokensSeen;
