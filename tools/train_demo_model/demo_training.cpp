@@ -71,8 +71,7 @@ TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const 
     }
     const double lr = learningRate(o, step, timeProgress);
     for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-    const bool warm = step < o.retrievalWarmupSteps ||
-                      (o.retrievalWarmupSteps > 0 && o.retrievalReplayEvery > 0 && step % o.retrievalReplayEvery == 0);
+    const bool warm = step < o.retrievalWarmupSteps || (o.retrievalReplayEvery > 0 && step % o.retrievalReplayEvery == 0);
     const int seqLen = warm ? o.warmupSeqLen : o.seqLen;
     auto batch = sampleBatch(warm ? warmup : data, warm ? o.warmupBatch : o.batch, seqLen, rng);
     auto inputs = batch.narrow(1, 0, seqLen), targets = batch.narrow(1, 1, seqLen);

@@ -50,6 +50,8 @@ struct Options {
   int benchSteps = 0;  // > 0: train that many steps, report tokens/s, write nothing
   int samples = 0;     // > 0: print that many training documents and exit
   bool resume = false;  // skip training: reload the weights and record that --out already holds
+  // Non-empty: start from the weights of that finished run (same configuration) instead of random.
+  std::filesystem::path continueFrom;
   bool tieEmbeddings = false;  // LLaMA: lm_head shares the token embedding (OPT always does)
   TrainingOptions train;
   std::string commandLine;
@@ -59,7 +61,8 @@ const char* kUsage =
     "usage: train-demo-model [--out DIR] [--data-out DIR] [--family llama|opt] [--seed N] [--steps N]\n"
     "         [--batch N] [--seq N] [--lr X] [--warmup N] [--hidden N] [--layers N] [--heads N]\n"
     "         [--kv-heads N] [--ffn N] [--merges N] [--corpus-chars N] [--threads N] [--bench-steps N]\n"
-    "         [--retrieval-warmup N] [--retrieval-replay K] [--tie-embeddings] [--max-minutes X] [--samples N] [--resume]\n";
+    "         [--retrieval-warmup N] [--retrieval-replay K] [--tie-embeddings] [--max-minutes X]\n"
+    "         [--continue-from DIR] [--samples N] [--resume]\n";
 
 Options parseOptions(int argc, char** argv) {
   Options o;
@@ -91,6 +94,7 @@ Options parseOptions(int argc, char** argv) {
     };
     if (key == "--out") o.out = v;
     else if (key == "--data-out") o.dataOut = v;
+    else if (key == "--continue-from") o.continueFrom = v;
     else if (key == "--family") o.family = v;
     else if (key == "--seed") o.seed = static_cast<uint64_t>(num()), o.train.seed = o.seed;
     else if (key == "--steps") o.train.steps = static_cast<int>(num());
@@ -198,12 +202,18 @@ void writeTrainingMarkdown(const std::filesystem::path& path, const ordered& r) 
   if (r.value("retrieval_warmup_steps", 0) > 0)
     md << "- Retrieval warm-up: the first " << r["retrieval_warmup_steps"]
        << " steps on retrieval documents only (--retrieval-warmup), in windows of " << r["retrieval_warmup_batch"]
-       << " x " << r["retrieval_warmup_seq_len"] << " tokens"
-       << (r.value("retrieval_replay_every", 0) > 0
-               ? ", and after it every " + std::to_string(r["retrieval_replay_every"].get<int>()) +
-                     "th step on such a window again (--retrieval-replay)"
-               : std::string())
-       << "\n";
+       << " x " << r["retrieval_warmup_seq_len"] << " tokens\n";
+  if (r.value("retrieval_replay_every", 0) > 0)
+    md << "- Retrieval replay: after the warm-up, every " << r["retrieval_replay_every"]
+       << "th step on a warm-up window (--retrieval-replay)\n";
+  if (r.contains("previous_stage")) {
+    const auto& prev = r["previous_stage"];
+    md << "- Continued from (--continue-from) the run `" << prev["command"].get<std::string>() << "`: "
+       << prev["steps"] << " steps" << (prev["stopped_by_deadline"].get<bool>() ? " (stopped by its deadline)" : "")
+       << ", training " << fixed(prev["training_seconds"].get<double>(), 0)
+       << " s; this run's steps are numbered after them, and that run's record is `previous_stage` in "
+          "training_record.json\n";
+  }
   md << "- Wall time: training " << fixed(r["training_seconds"].get<double>(), 0) << " s ("
      << fixed(r["tokens_per_second"].get<double>(), 0) << " tokens/s), whole run "
      << fixed(r["total_seconds"].get<double>(), 0) << " s\n"
@@ -276,9 +286,11 @@ Prepared prepare(const Options& o, Clock::time_point start) {
     for (const auto& s : d.segments) texts.push_back(s);
   Prepared p{ByteLevelBpe::train(texts, o.merges), {}, {}, makeDemoData(o.seed), {}, {}};
   p.stream = tokenize(docs, p.bpe);
-  if (o.train.retrievalWarmupSteps > 0) {
-    // Enough text that the warm-up sees each document about once.
-    const int64_t chars = int64_t{4} * o.train.retrievalWarmupSteps * o.train.warmupBatch * o.train.warmupSeqLen;
+  if (o.train.retrievalWarmupSteps > 0 || o.train.retrievalReplayEvery > 0) {
+    // Enough text that the warm-up (and the replayed steps) see each document about once.
+    const int replayed = o.train.retrievalReplayEvery > 0 ? o.train.steps / o.train.retrievalReplayEvery : 0;
+    const int64_t chars = int64_t{4} * std::max(o.train.retrievalWarmupSteps, replayed) * o.train.warmupBatch *
+                          o.train.warmupSeqLen;
     p.warmupStream = tokenize(warmupCorpus(o).retrievalWarmupDocuments(chars), p.bpe);
   }
   p.heldOut = withBos(p.bpe, p.data.heldOutText);
@@ -338,7 +350,7 @@ ordered readRecord(const std::filesystem::path& path) {
   }
 }
 
-// --resume: the weights of a finished training, read back from the exported folder.
+// --resume and --continue-from: the weights of a finished training, read back from its folder.
 void loadWeights(TrainableModel& model, const std::filesystem::path& file) {
   at::NoGradGuard noGrad;
   auto st = SafetensorsFile::open(file);
@@ -360,6 +372,18 @@ ordered trainOrResume(const Options& o, const Prepared& p, TrainableModel& model
     std::printf("resumed the training recorded in %s\n", recordPath.string().c_str());
     return record;
   }
+  // --continue-from: this run's steps are numbered after the earlier run's, whose record is kept.
+  ordered previous;
+  int stepOffset = 0;
+  if (!o.continueFrom.empty()) {
+    const auto previousRecord = o.continueFrom / "training_record.json";
+    previous = readRecord(previousRecord);
+    if (previous["config"] != ordered::parse(toHfConfigJson(p.config)) || previous["seed"] != o.seed)
+      throw Error(previousRecord.string() + ": recorded for another configuration or seed than these options");
+    loadWeights(model, o.continueFrom / "model.safetensors");
+    stepOffset = previous["steps"].get<int>();
+    std::printf("continuing from %s after its %d steps\n", o.continueFrom.string().c_str(), stepOffset);
+  }
   ForwardFn trainerForward = [&](const at::Tensor& ids) { return model.forward(ids); };
   EncodeFn encode = [&](std::string_view t) { return withBos(p.bpe, t); };
   // Key lookup forms late and suddenly, if at all: a probe during training shows when (README.md).
@@ -370,8 +394,9 @@ ordered trainOrResume(const Options& o, const Prepared& p, TrainableModel& model
     probeSets[0].push_back(shortRecords.lines(1)), probeSets[1].push_back(shortRecords.lines(2));
   for (const auto& set : p.data.lines)
     probeSets.emplace_back(set.begin(), set.begin() + std::min(set.size(), kProbeItems));
-  ordered retrievalProbe = ordered::array();
+  ordered retrievalProbe = previous.value("retrieval_probe", ordered::array());
   auto trained = trainModel(model, p.stream, p.warmupStream, o.train, [&](int step) {
+    step += stepOffset;
     ordered row = {{"step", step}, {"lines", ordered::object()}};
     for (const auto& set : probeSets) {
       const auto r = linesTeacherForced(trainerForward, encode, set);
@@ -385,6 +410,12 @@ ordered trainOrResume(const Options& o, const Prepared& p, TrainableModel& model
   writeModelFolder(model, p.bpe, o.out);
   auto record = trainingRecord(o, p, model, trained);
   record["retrieval_probe"] = retrievalProbe;
+  if (!previous.is_null()) {
+    ordered losses = previous["heldout_losses"];
+    for (const auto& row : record["heldout_losses"]) losses.push_back({row[0].get<int>() + stepOffset, row[1]});
+    record["heldout_losses"] = losses;
+    record["previous_stage"] = previous;
+  }
   writeRecord(recordPath, record);
   return record;
 }
