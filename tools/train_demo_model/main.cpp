@@ -342,7 +342,7 @@ void writeRecord(const std::filesystem::path& path, const ordered& record) {
 
 ordered readRecord(const std::filesystem::path& path) {
   std::ifstream in(path);
-  if (!in) throw Error(path.string() + ": cannot open (--resume needs a finished training in --out)");
+  if (!in) throw Error(path.string() + ": cannot open (--resume and --continue-from need the record of a finished training)");
   try {
     return ordered::parse(in);
   } catch (const nlohmann::json::exception& e) {
