@@ -34,8 +34,9 @@ struct TrainingOptions {
   // shorter windows (its documents are short): more steps in the same time, and the number of
   // steps is what a plateau before a new mechanism costs.
   int retrievalWarmupSteps = 0;
-  // After the warm-up, every retrievalReplayEvery-th step (0: none) trains on a warm-up window again:
-  // the main corpus alone erodes the lookup the warm-up built (resources/demo-model/README.md).
+  // Every retrievalReplayEvery-th step (0: none) after the warm-up, or of the whole run when it has
+  // none, trains on a warm-up window again: the main corpus alone erodes the lookup the warm-up
+  // built (resources/demo-model/README.md).
   int retrievalReplayEvery = 0;
   int warmupBatch = 8;
   int warmupSeqLen = 256;
@@ -52,7 +53,8 @@ struct TrainingResult {
 };
 
 // heldOutLoss(steps done) is called every evalEvery steps and at the end (under no-grad).
-// `warmup` feeds the first options.retrievalWarmupSteps steps (it may be empty when they are 0).
+// `warmup` feeds the first options.retrievalWarmupSteps steps and the replayed ones (it may be empty
+// when there are none).
 TrainingResult trainModel(TrainableModel& model, const TokenStream& data, const TokenStream& warmup,
                           const TrainingOptions& options, const std::function<double(int)>& heldOutLoss);
 

@@ -361,14 +361,23 @@ void loadWeights(TrainableModel& model, const std::filesystem::path& file) {
   }
 }
 
+// --resume and --continue-from: the record and weights of a finished training in `dir`, which must
+// have been made with this configuration and seed.
+ordered loadFinishedTraining(const std::filesystem::path& dir, const Options& o, const Prepared& p,
+                             TrainableModel& model) {
+  const auto recordPath = dir / "training_record.json";
+  auto record = readRecord(recordPath);
+  if (record["config"] != ordered::parse(toHfConfigJson(p.config)) || record["seed"] != o.seed)
+    throw Error(recordPath.string() + ": recorded for another configuration or seed than these options");
+  loadWeights(model, dir / "model.safetensors");
+  return record;
+}
+
 // Trains (or, with --resume, reloads) the model, exports it and writes the partial record.
 ordered trainOrResume(const Options& o, const Prepared& p, TrainableModel& model) {
   const auto recordPath = o.out / "training_record.json";
   if (o.resume) {
-    auto record = readRecord(recordPath);
-    if (record["config"] != ordered::parse(toHfConfigJson(p.config)) || record["seed"] != o.seed)
-      throw Error(recordPath.string() + ": recorded for another configuration or seed than these options");
-    loadWeights(model, o.out / "model.safetensors");
+    auto record = loadFinishedTraining(o.out, o, p, model);
     std::printf("resumed the training recorded in %s\n", recordPath.string().c_str());
     return record;
   }
@@ -376,11 +385,7 @@ ordered trainOrResume(const Options& o, const Prepared& p, TrainableModel& model
   ordered previous;
   int stepOffset = 0;
   if (!o.continueFrom.empty()) {
-    const auto previousRecord = o.continueFrom / "training_record.json";
-    previous = readRecord(previousRecord);
-    if (previous["config"] != ordered::parse(toHfConfigJson(p.config)) || previous["seed"] != o.seed)
-      throw Error(previousRecord.string() + ": recorded for another configuration or seed than these options");
-    loadWeights(model, o.continueFrom / "model.safetensors");
+    previous = loadFinishedTraining(o.continueFrom, o, p, model);
     stepOffset = previous["steps"].get<int>();
     std::printf("continuing from %s after its %d steps\n", o.continueFrom.string().c_str(), stepOffset);
   }
