@@ -1,7 +1,7 @@
 // The fake-quantization dispatcher: CUDA kernel for CUDA tensors, fused CPU kernel otherwise.
 #include <ATen/ATen.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "quant/fake_quant.h"
 
 #ifdef QS_HAVE_CUDA_KERNELS

@@ -15,7 +15,7 @@
 #include <vector>
 
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "quant/fake_quant.h"
 #include "quant/fake_quant_kernels.h"
 

@@ -1,7 +1,7 @@
 // The reference fake quantization: plain tensor ops in the order docs/QUANT_SPEC.md writes them.
 #include <ATen/ATen.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "quant/fake_quant.h"
 
 namespace qs {

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace qs {
 namespace {

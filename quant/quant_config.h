@@ -29,7 +29,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/tensor_role.h"
+#include "core/model/tensor_role.h"
 #include "quant/quant_spec.h"
 
 namespace qs {

@@ -2,8 +2,8 @@
 
 #include <ATen/ATen.h>
 
-#include "core/error.h"
-#include "core/model.h"
+#include "core/base/error.h"
+#include "core/model/model.h"
 #include "quant/fake_quant.h"
 
 namespace qs {

@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/hooks.h"
+#include "core/model/hooks.h"
 #include "quant/quant_config.h"
 
 namespace qs {

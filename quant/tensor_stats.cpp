@@ -7,8 +7,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
-#include "core/model.h"
+#include "core/base/error.h"
+#include "core/model/model.h"
 
 namespace qs {
 namespace {

@@ -17,8 +17,8 @@
 #include <mutex>
 #include <vector>
 
-#include "core/hooks.h"
-#include "core/tensor_role.h"
+#include "core/model/hooks.h"
+#include "core/model/tensor_role.h"
 
 namespace qs {
 

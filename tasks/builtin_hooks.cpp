@@ -4,7 +4,7 @@
 #include <cmath>
 #include <regex>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/json_path.h"
 #include "tasks/longeval_generator.h"
 #include "tasks/task_config.h"

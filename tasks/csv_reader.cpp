@@ -1,6 +1,6 @@
 #include "tasks/csv_reader.h"
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace qs {
 

@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/csv_reader.h"
 #include "tasks/json_path.h"
 #include "tasks/text_file.h"

@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/resource_paths.h"
 #include "tasks/task.h"
 #include "tasks/text_file.h"

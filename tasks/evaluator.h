@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "core/cancellation.h"
+#include "core/base/cancellation.h"
 #include "tasks/lm_backend.h"
 #include "tasks/logit_reference.h"
 #include "tasks/request_engine.h"

@@ -5,9 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/experiment_store.h"
-#include "core/model.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
+#include "core/model/model.h"
 #include "quant/quant_config.h"
 #include "tasks/lm_backend.h"
 #include "tasks/resource_paths.h"

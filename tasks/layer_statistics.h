@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "core/cancellation.h"
+#include "core/base/cancellation.h"
 #include "quant/tensor_stats.h"
 
 namespace qs {

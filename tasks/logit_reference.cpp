@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/error.h"
-#include "core/safetensors.h"
+#include "core/base/error.h"
+#include "core/checkpoint/safetensors.h"
 #include "tasks/metrics.h"
 
 namespace qs {

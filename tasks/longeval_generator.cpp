@@ -5,7 +5,7 @@
 #include <random>
 #include <set>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace qs {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <ATen/ATen.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace qs {
 namespace {

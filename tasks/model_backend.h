@@ -4,8 +4,8 @@
 #include <filesystem>
 #include <memory>
 
-#include "core/model.h"
-#include "core/tokenizer.h"
+#include "core/model/model.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tasks/lm_backend.h"
 
 namespace qs {

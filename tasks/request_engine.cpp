@@ -6,7 +6,7 @@
 #include <chrono>
 #include <map>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/rolling_windows.h"
 
 namespace qs {

@@ -4,7 +4,7 @@
 // a token budget. Loglikelihood requests that share a context (the choices of a multiple-choice
 // question) run the context once into the state (KV cache) and score each continuation from a
 // copy of it; the forward tokens this saves are counted.
-#include "core/cancellation.h"
+#include "core/base/cancellation.h"
 #include <cstdint>
 #include <functional>
 #include <string>

@@ -6,11 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/checkpoint.h"
-#include "core/error.h"
-#include "core/model.h"
-#include "core/model_fingerprint.h"
-#include "core/runtime.h"
+#include "core/checkpoint/checkpoint.h"
+#include "core/base/error.h"
+#include "core/model/model.h"
+#include "core/checkpoint/model_fingerprint.h"
+#include "core/base/runtime.h"
 #include "quant/quant_config.h"
 
 namespace qs {

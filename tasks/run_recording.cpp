@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <set>
 
-#include "core/experiment_store.h"
-#include "core/family.h"
-#include "core/model.h"
+#include "core/store/experiment_store.h"
+#include "core/model/family.h"
+#include "core/model/model.h"
 #include "tasks/evaluator.h"
 #include "tasks/run_provenance.h"
 #include "tasks/task_config.h"

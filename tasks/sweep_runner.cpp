@@ -4,11 +4,11 @@
 
 #include <chrono>
 
-#include "core/checkpoint.h"
-#include "core/error.h"
-#include "core/experiment_store.h"
-#include "core/model_fingerprint.h"
-#include "core/runtime.h"
+#include "core/checkpoint/checkpoint.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
+#include "core/checkpoint/model_fingerprint.h"
+#include "core/base/runtime.h"
 #include "quant/quant_config.h"
 #include "quant/quantized_model.h"
 #include "tasks/evaluator.h"

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "core/cancellation.h"
+#include "core/base/cancellation.h"
 
 namespace qs {
 

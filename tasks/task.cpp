@@ -7,7 +7,7 @@
 #include <random>
 #include <set>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/json_path.h"
 #include "tasks/metrics.h"
 #include "tasks/request_engine.h"

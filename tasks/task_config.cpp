@@ -6,7 +6,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/metrics.h"
 #include "tasks/task_hooks.h"
 

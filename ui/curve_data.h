@@ -58,7 +58,7 @@ struct CurveSet {
 CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options);
 
 // Percent change of value against baseline, signed so that negative is worse (as in
-// core/results_table.h): 100 (v - b) / |b| when higher is better, 100 (b - v) / |b| otherwise.
+// tasks/report/results_table.h): 100 (v - b) / |b| when higher is better, 100 (b - v) / |b| otherwise.
 double relativeChange(double value, double baseline, bool higherIsBetter);
 
 // True for metrics drawn on a log axis by default (perplexities).

@@ -3,7 +3,7 @@
 #include <filesystem>
 #include <set>
 
-#include "core/experiment_store.h"
+#include "core/store/experiment_store.h"
 #include "ui/quant_name.h"
 
 namespace qs {

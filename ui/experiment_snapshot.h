@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store_records.h"
+#include "core/store/store_records.h"
 
 namespace qs {
 
@@ -20,7 +20,7 @@ struct RunEntry {
 };
 
 // What runs are grouped by in the views: the task, with " (limit N)" when it ran on N examples
-// only, so limited and full runs never share a curve (the same label core/result_points uses).
+// only, so limited and full runs never share a curve (the same label tasks/report/result_points uses).
 std::string taskLabel(const RunRecord& run);
 
 struct ExperimentSnapshot {

@@ -10,7 +10,7 @@
 #include <QSvgGenerator>
 #include <cmath>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace qs {
 namespace {

@@ -6,10 +6,10 @@
 #include <memory>
 #include <set>
 
-#include "core/error.h"
-#include "core/experiment_store.h"
-#include "core/result_points.h"
-#include "core/results_table.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
+#include "tasks/report/result_points.h"
+#include "tasks/report/results_table.h"
 #include "ui/curve_chart.h"
 #include "ui/curve_data.h"
 #include "ui/experiment_snapshot.h"
@@ -97,7 +97,7 @@ void writeText(const QString& file, const std::string& text) {
     throw Error((file + ": cannot write: " + out.errorString()).toStdString());
 }
 
-// The paper-layout tables of core/results_table: configs x task/metric, absolute and relative.
+// The paper-layout tables of tasks/report/results_table: configs x task/metric, absolute and relative.
 void paperTables(const ExperimentStore& store, const QDir& dir, FigureSetResult& result) {
   std::vector<ResultPoint> points;
   try {

@@ -1,7 +1,7 @@
 #pragma once
 // "Figure set": every chart of a database written at once: a curves chart per task and metric
 // (absolute and relative to FP16), a layer x tensor heatmap per (model, config) and statistic,
-// the paper-layout tables (core/results_table: absolute and relative to FP16) and the per-run
+// the paper-layout tables (tasks/report/results_table: absolute and relative to FP16) and the per-run
 // results table as CSV, LaTeX and Markdown.
 #include <QString>
 #include <QStringList>

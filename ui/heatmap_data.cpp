@@ -6,7 +6,7 @@
 #include <set>
 #include <tuple>
 
-#include "core/tensor_role.h"
+#include "core/model/tensor_role.h"
 
 namespace qs {
 namespace {

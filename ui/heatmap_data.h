@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core/store_records.h"
+#include "core/store/store_records.h"
 
 namespace qs {
 

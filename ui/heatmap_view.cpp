@@ -10,8 +10,8 @@
 #include <QVBoxLayout>
 #include <set>
 
-#include "core/error.h"
-#include "core/experiment_store.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
 #include "ui/experiment_snapshot.h"
 #include "ui/heatmap_table_model.h"
 #include "ui/heatmap_widget.h"

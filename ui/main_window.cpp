@@ -15,9 +15,9 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
-#include "core/error.h"
-#include "core/experiment_store.h"
-#include "core/runtime.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
+#include "core/base/runtime.h"
 #include "tasks/resource_paths.h"
 #include "ui/app_settings.h"
 #include "ui/curves_view.h"

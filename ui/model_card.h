@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <string>
 
-#include "core/model_config.h"
+#include "core/model/model_config.h"
 
 namespace qs {
 

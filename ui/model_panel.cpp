@@ -14,8 +14,8 @@
 #include <QScrollArea>
 #include <QVBoxLayout>
 
-#include "core/error.h"
-#include "core/family.h"
+#include "core/base/error.h"
+#include "core/model/family.h"
 #include "ui/app_settings.h"
 
 namespace qs {

@@ -1,17 +1,17 @@
 #pragma once
-// The results in the paper's layout (core/results_table.h): one row per model and quantization
+// The results in the paper's layout (tasks/report/results_table.h): one row per model and quantization
 // config, the FP16 baseline first, one column per task/metric; absolute values or signed percent
 // change against the baseline. A view of buildResultsTable over a snapshot's done runs.
 #include <QAbstractTableModel>
 #include <memory>
 
-#include "core/results_table.h"
+#include "tasks/report/results_table.h"
 
 namespace qs {
 
 struct ExperimentSnapshot;
 
-// Every metric of every done run, labelled as core/result_points does (model folder, task with
+// Every metric of every done run, labelled as tasks/report/result_points does (model folder, task with
 // its limit), so this table equals `quantscope-cli export` on the same database.
 std::vector<ResultPoint> resultPoints(const ExperimentSnapshot& snapshot);
 

@@ -10,7 +10,7 @@
 #include <QSpinBox>
 #include <QThread>
 
-#include "core/runtime.h"
+#include "core/base/runtime.h"
 #include "ui/app_settings.h"
 
 namespace qs {

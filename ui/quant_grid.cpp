@@ -1,6 +1,6 @@
 #include "ui/quant_grid.h"
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "quant/quant_config.h"
 
 namespace qs {

@@ -1,6 +1,6 @@
 #include "ui/quant_name.h"
 
-#include "core/results_table.h"
+#include "tasks/report/results_table.h"
 
 namespace qs {
 

@@ -18,7 +18,7 @@ struct QuantNameParts {
 };
 
 // "W4A16KV16-g128", "W4A8", "KV4", "W16A16KV16"; "FP16", "BF16", "FP32" and "baseline" (any case)
-// are the baseline (core/results_table.h's parseQuantBits). nullopt for a name it cannot read.
+// are the baseline (tasks/report/results_table.h's parseQuantBits). nullopt for a name it cannot read.
 std::optional<QuantNameParts> parseQuantName(const std::string& name);
 bool isBaselineName(const std::string& name);
 

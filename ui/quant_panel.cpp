@@ -13,7 +13,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace qs {
 namespace {

@@ -18,8 +18,8 @@
 #include <QVBoxLayout>
 #include <cmath>
 
-#include "core/error.h"
-#include "core/experiment_store.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
 #include "ui/experiment_snapshot.h"
 #include "ui/paper_table_model.h"
 #include "ui/results_table_model.h"
@@ -119,7 +119,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
   layout_->addItem("One row per run and metric");
   layout_->addItem("Paper layout: configs × task/metric");
   layout_->addItem("Paper layout, % change vs FP16");
-  layout_->setToolTip("The paper layout is core/results_table: the same table `quantscope-cli export` writes");
+  layout_->setToolTip("The paper layout is tasks/report/results_table: the same table `quantscope-cli export` writes");
   filter_ = new QLineEdit(this);
   filter_->setPlaceholderText("Filter rows (any column, e.g. W4 or arc_easy)…");
   filter_->setClearButtonEnabled(true);

@@ -34,7 +34,7 @@ class ResultsView : public QWidget {
   QString detailsHtml() const;
 
   // Writes the table as shown (.csv, .tex, .md). The paper layout, unfiltered, is written by
-  // core/results_table's renderers (also .json): the same file `quantscope-cli export` writes.
+  // tasks/report/results_table's renderers (also .json): the same file `quantscope-cli export` writes.
   // Throws qs::Error naming the file.
   void exportShown(const QString& file) const;
 

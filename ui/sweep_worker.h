@@ -11,7 +11,7 @@
 #include <memory>
 #include <vector>
 
-#include "core/cancellation.h"
+#include "core/base/cancellation.h"
 #include "tasks/sweep_runner.h"
 
 namespace qs {

@@ -6,7 +6,7 @@
 #include <QStringList>
 #include <QTextStream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace qs {
 namespace {

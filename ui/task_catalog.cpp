@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <tuple>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/evaluator.h"
 
 namespace qs {

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <sstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 
 namespace qs::cli {
 

@@ -5,8 +5,8 @@
 #include <string>
 
 #include "app/cli/command.h"
-#include "core/model.h"
-#include "core/tokenizer.h"
+#include "core/model/model.h"
+#include "core/tokenizer/tokenizer.h"
 #include "quant/quantized_model.h"
 
 namespace qs::cli {

@@ -6,8 +6,8 @@
 #include <filesystem>
 
 #include "app/cli/cli_support.h"
-#include "core/runtime.h"
-#include "core/tensor_layout.h"
+#include "core/base/runtime.h"
+#include "core/model/tensor_layout.h"
 
 namespace qs::cli {
 namespace {

@@ -11,9 +11,9 @@
 #include <filesystem>
 
 #include "app/cli/cli_support.h"
-#include "core/model.h"
-#include "core/runtime.h"
-#include "core/tensor_layout.h"
+#include "core/model/model.h"
+#include "core/base/runtime.h"
+#include "core/model/tensor_layout.h"
 #include "quant/fake_quant.h"
 #include "quant/quantized_model.h"
 

@@ -7,9 +7,9 @@
 #include <sstream>
 
 #include "app/cli/cli_support.h"
-#include "core/cancellation.h"
-#include "core/error.h"
-#include "core/experiment_store.h"
+#include "core/base/cancellation.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
 #include "quant/quant_config.h"
 #include "tasks/evaluator.h"
 #include "tasks/model_backend.h"

@@ -4,8 +4,8 @@
 
 #include "app/cli/command.h"
 #include "app/cli/store_cli.h"
-#include "core/result_points.h"
-#include "core/results_table.h"
+#include "tasks/report/result_points.h"
+#include "tasks/report/results_table.h"
 
 namespace qs::cli {
 namespace {

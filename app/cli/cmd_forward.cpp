@@ -5,8 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/cli_support.h"
-#include "core/error.h"
-#include "core/safetensors.h"
+#include "core/base/error.h"
+#include "core/checkpoint/safetensors.h"
 
 namespace qs::cli {
 namespace {

@@ -2,7 +2,7 @@
 #include <iostream>
 
 #include "app/cli/cli_support.h"
-#include "core/generation.h"
+#include "core/model/generation.h"
 
 namespace qs::cli {
 namespace {

@@ -3,8 +3,8 @@
 #include <iostream>
 
 #include "app/cli/command.h"
-#include "core/model.h"
-#include "core/runtime.h"
+#include "core/model/model.h"
+#include "core/base/runtime.h"
 
 namespace qs::cli {
 namespace {

@@ -3,7 +3,7 @@
 
 #include "app/cli/command.h"
 #include "app/cli/store_cli.h"
-#include "core/store_merge.h"
+#include "core/store/store_merge.h"
 
 namespace qs::cli {
 namespace {

@@ -4,7 +4,7 @@
 
 #include "app/cli/command.h"
 #include "app/cli/store_cli.h"
-#include "core/result_points.h"
+#include "tasks/report/result_points.h"
 
 namespace qs::cli {
 namespace {

@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/cli_support.h"
-#include "core/experiment_store.h"
+#include "core/store/experiment_store.h"
 #include "quant/quant_config.h"
 #include "tasks/layer_statistics.h"
 #include "tasks/model_backend.h"

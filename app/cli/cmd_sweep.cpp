@@ -5,7 +5,7 @@
 #include <sstream>
 
 #include "app/cli/cli_support.h"
-#include "core/experiment_store.h"
+#include "core/store/experiment_store.h"
 #include "quant/quant_config.h"
 #include "tasks/sweep_runner.h"
 

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "app/cli/command.h"
-#include "core/error.h"
-#include "core/runtime.h"
+#include "core/base/error.h"
+#include "core/base/runtime.h"
 
 namespace {
 

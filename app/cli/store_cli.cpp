@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <iostream>
 
-#include "core/error.h"
-#include "core/result_points.h"
+#include "core/base/error.h"
+#include "tasks/report/result_points.h"
 
 namespace qs::cli {
 

@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "app/cli/command.h"
-#include "core/error.h"
-#include "core/experiment_store.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
 
 namespace qs::cli {
 

@@ -13,7 +13,7 @@
 #include <QTimer>
 #include <cstdio>
 
-#include "core/runtime.h"
+#include "core/base/runtime.h"
 #include "ui/app_settings.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "core/experiment_store.h"
+#include "core/store/experiment_store.h"
 
 namespace qs::test {
 

@@ -11,9 +11,9 @@
 #include <QTableView>
 #include <cmath>
 
-#include "core/experiment_store.h"
-#include "core/result_points.h"
-#include "core/results_table.h"
+#include "core/store/experiment_store.h"
+#include "tasks/report/result_points.h"
+#include "tasks/report/results_table.h"
 #include "tests/gui/gui_test_data.h"
 #include "tests/support/test_support.h"
 #include "ui/curve_chart.h"

@@ -11,8 +11,8 @@
 #include <QStandardPaths>
 #include <QXmlStreamReader>
 
-#include "core/error.h"
-#include "core/experiment_store.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
 #include "tests/gui/gui_test_data.h"
 #include "tests/support/test_support.h"
 #include "ui/curve_chart.h"

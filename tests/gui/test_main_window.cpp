@@ -13,7 +13,7 @@
 #include <QTabWidget>
 #include <fstream>
 
-#include "core/experiment_store.h"
+#include "core/store/experiment_store.h"
 #include "tests/gui/gui_test_data.h"
 #include "tests/support/test_support.h"
 #include "ui/curves_view.h"

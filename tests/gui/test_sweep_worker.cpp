@@ -8,7 +8,7 @@
 #include <QElapsedTimer>
 #include <QTimer>
 
-#include "core/experiment_store.h"
+#include "core/store/experiment_store.h"
 #include "tests/support/test_support.h"
 #include "ui/run_queue_model.h"
 #include "ui/sweep_controller.h"

@@ -9,11 +9,11 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "core/generation.h"
-#include "core/model.h"
-#include "core/runtime.h"
-#include "core/safetensors.h"
-#include "core/tokenizer.h"
+#include "core/model/generation.h"
+#include "core/model/model.h"
+#include "core/base/runtime.h"
+#include "core/checkpoint/safetensors.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tasks/concatenated_perplexity.h"
 #include "tests/support/test_support.h"
 

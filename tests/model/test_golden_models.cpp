@@ -6,9 +6,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/model.h"
-#include "core/runtime.h"
-#include "core/safetensors.h"
+#include "core/model/model.h"
+#include "core/base/runtime.h"
+#include "core/checkpoint/safetensors.h"
 #include "tests/support/test_support.h"
 
 namespace {

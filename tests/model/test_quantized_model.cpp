@@ -3,9 +3,9 @@
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
-#include "core/error.h"
-#include "core/model.h"
-#include "core/runtime.h"
+#include "core/base/error.h"
+#include "core/model/model.h"
+#include "core/base/runtime.h"
 #include "quant/fake_quant.h"
 #include "quant/quantized_model.h"
 #include "quant/tensor_stats.h"

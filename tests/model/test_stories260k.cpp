@@ -6,10 +6,10 @@
 #include <set>
 #include <sstream>
 
-#include "core/generation.h"
-#include "core/model.h"
-#include "core/runtime.h"
-#include "core/tokenizer.h"
+#include "core/model/generation.h"
+#include "core/model/model.h"
+#include "core/base/runtime.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tests/support/test_support.h"
 
 class TestStories260K : public QObject {

@@ -4,7 +4,7 @@
 #include <csignal>
 #include <map>
 
-#include "core/experiment_store.h"
+#include "core/store/experiment_store.h"
 #include "tests/support/test_support.h"
 
 namespace {

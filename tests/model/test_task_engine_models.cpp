@@ -6,10 +6,10 @@
 #include <cmath>
 #include <fstream>
 
-#include "core/model.h"
-#include "core/runtime.h"
-#include "core/safetensors.h"
-#include "core/tokenizer.h"
+#include "core/model/model.h"
+#include "core/base/runtime.h"
+#include "core/checkpoint/safetensors.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tasks/evaluator.h"
 #include "tasks/model_backend.h"
 #include "tasks/request_engine.h"

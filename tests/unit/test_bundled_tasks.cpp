@@ -6,7 +6,7 @@
 #include <fstream>
 #include <set>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/evaluator.h"
 #include "tasks/resource_paths.h"
 #include "tests/support/fake_lm.h"

@@ -4,7 +4,7 @@
 
 #include <ATen/ATen.h>
 
-#include "core/blocks.h"
+#include "core/model/blocks.h"
 
 namespace {
 

@@ -5,7 +5,7 @@
 
 #include <ATen/ATen.h>
 
-#include "core/safetensors.h"
+#include "core/checkpoint/safetensors.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/test_support.h"
 

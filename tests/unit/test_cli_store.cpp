@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "core/experiment_store.h"
+#include "core/store/experiment_store.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/test_support.h"
 

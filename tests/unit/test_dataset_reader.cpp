@@ -6,7 +6,7 @@
 
 #include <fstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/csv_reader.h"
 #include "tasks/dataset_reader.h"
 #include "tests/support/test_support.h"

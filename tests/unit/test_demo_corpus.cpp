@@ -9,7 +9,7 @@
 #include <set>
 #include <sstream>
 
-#include "core/tokenizer.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tests/support/test_support.h"
 #include "tools/train_demo_model/byte_level_bpe.h"
 #include "tools/train_demo_model/demo_corpus.h"

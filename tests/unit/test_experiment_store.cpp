@@ -13,9 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/error.h"
-#include "core/experiment_store.h"
-#include "core/run_owner.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
+#include "core/store/run_owner.h"
 #include "tests/support/test_support.h"
 
 namespace {

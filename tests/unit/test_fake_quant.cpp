@@ -7,7 +7,7 @@
 #include <fstream>
 #include <map>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "quant/fake_quant.h"
 #include "quant/fake_quant_kernels.h"
 #include "tests/support/test_support.h"

@@ -1,8 +1,8 @@
 #include <QtTest/QtTest>
 
-#include "core/error.h"
-#include "core/model_fingerprint.h"
-#include "core/sha256.h"
+#include "core/base/error.h"
+#include "core/checkpoint/model_fingerprint.h"
+#include "core/base/sha256.h"
 
 class TestModelFingerprint : public QObject {
   Q_OBJECT

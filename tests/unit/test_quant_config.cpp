@@ -1,7 +1,7 @@
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "quant/quant_config.h"
 
 using qs::Granularity;

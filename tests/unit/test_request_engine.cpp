@@ -5,7 +5,7 @@
 
 #include <ATen/ATen.h>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/request_engine.h"
 #include "tasks/rolling_windows.h"
 #include "tests/support/fake_lm.h"

@@ -1,6 +1,6 @@
 #include <QtTest/QtTest>
 
-#include "core/results_table.h"
+#include "tasks/report/results_table.h"
 
 namespace {
 

@@ -3,7 +3,7 @@
 
 #include <numeric>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/rolling_windows.h"
 
 using qs::TokenWindow;

@@ -5,9 +5,9 @@
 #include <cstring>
 #include <fstream>
 
-#include "core/checkpoint.h"
-#include "core/error.h"
-#include "core/safetensors.h"
+#include "core/checkpoint/checkpoint.h"
+#include "core/base/error.h"
+#include "core/checkpoint/safetensors.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;

@@ -10,9 +10,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "core/sentencepiece_tokenizer.h"
-#include "core/tokenizer.h"
+#include "core/base/error.h"
+#include "core/tokenizer/sentencepiece_tokenizer.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;

@@ -2,7 +2,7 @@
 // fields its template and hooks need.
 #include <QtTest/QtTest>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/evaluator.h"
 #include "tasks/request_engine.h"
 #include "tasks/task.h"

@@ -4,9 +4,9 @@
 #include <fstream>
 #include <map>
 
-#include "core/error.h"
-#include "core/experiment_store.h"
-#include "core/store_merge.h"
+#include "core/base/error.h"
+#include "core/store/experiment_store.h"
+#include "core/store/store_merge.h"
 #include "tests/support/test_support.h"
 
 namespace {

@@ -3,7 +3,7 @@
 
 #include <fstream>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/prompt_template.h"
 #include "tasks/task_config.h"
 #include "tests/support/test_support.h"

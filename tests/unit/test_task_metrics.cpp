@@ -3,7 +3,7 @@
 
 #include <cmath>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tasks/longeval_generator.h"
 #include "tasks/metrics.h"
 #include "tasks/task_hooks.h"

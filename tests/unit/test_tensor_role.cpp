@@ -1,6 +1,6 @@
 #include <QtTest/QtTest>
 
-#include "core/tensor_role.h"
+#include "core/model/tensor_role.h"
 
 class TestTensorRole : public QObject {
   Q_OBJECT

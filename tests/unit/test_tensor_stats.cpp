@@ -5,7 +5,7 @@
 #include <cmath>
 #include <cstdint>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "quant/tensor_stats.h"
 
 namespace {

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "core/tokenizer.h"
-#include "core/utf8.h"
+#include "core/base/error.h"
+#include "core/tokenizer/tokenizer.h"
+#include "core/tokenizer/utf8.h"
 #include "tests/support/test_support.h"
 
 namespace fs = std::filesystem;

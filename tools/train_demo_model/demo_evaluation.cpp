@@ -4,9 +4,9 @@
 
 #include <cctype>
 
-#include "core/error.h"
-#include "core/generation.h"
-#include "core/model.h"
+#include "core/base/error.h"
+#include "core/model/generation.h"
+#include "core/model/model.h"
 
 namespace qs::demo {
 namespace {

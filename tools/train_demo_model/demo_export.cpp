@@ -5,11 +5,11 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
-#include "core/error.h"
-#include "core/model.h"
-#include "core/safetensors.h"
-#include "core/tensor_layout.h"
-#include "core/tokenizer.h"
+#include "core/base/error.h"
+#include "core/model/model.h"
+#include "core/checkpoint/safetensors.h"
+#include "core/model/tensor_layout.h"
+#include "core/tokenizer/tokenizer.h"
 #include "tools/train_demo_model/byte_level_bpe.h"
 #include "tools/train_demo_model/trainable_model.h"
 

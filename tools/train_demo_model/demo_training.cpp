@@ -8,7 +8,7 @@
 #include <cstdio>
 #include <numbers>
 
-#include "core/error.h"
+#include "core/base/error.h"
 #include "tools/train_demo_model/demo_rng.h"
 #include "tools/train_demo_model/trainable_model.h"
 

@@ -12,11 +12,11 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "core/error.h"
-#include "core/runtime.h"
-#include "core/generation.h"
-#include "core/model.h"
-#include "core/safetensors.h"
+#include "core/base/error.h"
+#include "core/base/runtime.h"
+#include "core/model/generation.h"
+#include "core/model/model.h"
+#include "core/checkpoint/safetensors.h"
 #include "tools/train_demo_model/byte_level_bpe.h"
 #include "tools/train_demo_model/demo_corpus.h"
 #include "tools/train_demo_model/demo_data_files.h"

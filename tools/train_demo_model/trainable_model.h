@@ -12,8 +12,8 @@
 #include <utility>
 #include <vector>
 
-#include "core/model_config.h"
-#include "core/tensor_layout.h"
+#include "core/model/model_config.h"
+#include "core/model/tensor_layout.h"
 
 namespace qs::demo {
 

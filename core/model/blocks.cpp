@@ -1,0 +1,130 @@
+#include "core/model/blocks.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "core/base/error.h"
+
+namespace qs::blocks {
+
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  auto xf = x.to(at::kFloat);
+  auto variance = xf.pow(2).mean(-1, /*keepdim=*/true);
+  xf = xf * at::rsqrt(variance + eps);
+  return weight * xf.to(x.scalar_type());
+}
+
+at::Tensor layerNorm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, double eps) {
+  return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
+}
+
+at::Tensor activation(const at::Tensor& x, const std::string& name) {
+  if (name == "silu" || name == "swish") return at::silu(x);
+  if (name == "relu") return at::relu(x);
+  if (name == "gelu") return at::gelu(x);
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
+    return at::gelu(x, "tanh");
+  throw Error("unsupported activation function \"" + name + "\"");
+}
+
+at::Tensor positionsFromMask(const at::Tensor& fullMask, int64_t newTokens) {
+  auto pos = fullMask.to(at::kLong).cumsum(1) - 1;
+  pos = pos.clamp_min(0);
+  return pos.narrow(1, pos.size(1) - newTokens, newTokens);
+}
+
+at::Tensor causalBias(const at::Tensor& fullMask, int64_t newTokens, c10::ScalarType dtype) {
+  const int64_t T = fullMask.size(1);
+  const int64_t past = T - newTokens;
+  auto opts = at::TensorOptions().device(fullMask.device()).dtype(at::kLong);
+  auto qpos = at::arange(past, T, opts).unsqueeze(1);  // [S, 1]
+  auto kpos = at::arange(0, T, opts).unsqueeze(0);     // [1, T]
+  auto allowed = (kpos <= qpos).unsqueeze(0) & fullMask.to(at::kBool).unsqueeze(1);  // [B, S, T]
+  double lowest = dtype == at::kFloat    ? std::numeric_limits<float>::lowest()
+                  : dtype == at::kDouble ? std::numeric_limits<double>::lowest()
+                  : dtype == at::kHalf   ? -65504.0
+                                         : -3.3895313892515355e38;  // bfloat16
+  auto bias = at::zeros(allowed.sizes(), at::TensorOptions().device(fullMask.device()).dtype(dtype));
+  bias.masked_fill_(allowed.logical_not(), lowest);
+  return bias.unsqueeze(1);
+}
+
+Rotary rotaryTables(const at::Tensor& positions, int64_t headDim, double theta, double linearScale,
+                    c10::ScalarType dtype) {
+  auto fopts = at::TensorOptions().device(positions.device()).dtype(at::kFloat);
+  // As Hugging Face: inv_freq from an int64 arange converted to float, then float32 throughout.
+  auto invFreq = 1.0 / at::pow(theta, at::arange(0, headDim, 2, fopts.dtype(at::kLong)).to(at::kFloat) /
+                                          static_cast<double>(headDim));
+  auto pos = positions.to(at::kFloat);
+  if (linearScale != 1.0) pos = pos / linearScale;
+  auto freqs = pos.unsqueeze(-1) * invFreq.view({1, 1, -1});  // [B, S, D/2]
+  auto emb = at::cat({freqs, freqs}, -1);                     // [B, S, D]
+  return {emb.cos().to(dtype).unsqueeze(1), emb.sin().to(dtype).unsqueeze(1)};
+}
+
+at::Tensor applyRotary(const at::Tensor& x, const Rotary& r) {
+  const int64_t half = x.size(-1) / 2;
+  auto x1 = x.narrow(-1, 0, half);
+  auto x2 = x.narrow(-1, half, half);
+  auto rotated = at::cat({-x2, x1}, -1);
+  return x * r.cos + rotated * r.sin;
+}
+
+at::Tensor splitHeads(const at::Tensor& x, int64_t heads, int64_t headDim) {
+  return x.view({x.size(0), x.size(1), heads, headDim}).transpose(1, 2);
+}
+
+at::Tensor mergeHeads(const at::Tensor& x) {
+  return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+namespace {
+
+at::Tensor attendAll(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& bias,
+                     double scale) {
+  const int64_t B = q.size(0), H = q.size(1), S = q.size(2), D = q.size(3);
+  const int64_t G = k.size(1), T = k.size(2);
+  const int64_t rep = H / G;
+  // Group the query heads that share a K/V head instead of copying K/V rep times:
+  // q [B, G, rep*S, D] against k [B, G, T, D].
+  auto qg = q.reshape({B, G, rep * S, D});
+  auto scores = at::matmul(qg, k.transpose(-1, -2));  // [B, G, rep*S, T]
+  scores = scores.view({B, H, S, T});
+  if (scale != 1.0) scores.mul_(scale);
+  scores.add_(bias);
+  auto probs = q.scalar_type() == at::kFloat ? at::softmax(scores, -1)
+                                             : at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+  auto out = at::matmul(probs.view({B, G, rep * S, T}), v);  // [B, G, rep*S, D]
+  return out.view({B, H, S, D});
+}
+
+// Query rows per block of the causal path: small enough that the masked upper triangle a block
+// still computes is a small share, large enough that each block's matmuls run near peak.
+constexpr int64_t kQueryBlock = 256;
+
+}  // namespace
+
+at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& bias,
+                     double scale) {
+  const int64_t S = q.size(2), T = k.size(2);
+  if (S < 2 * kQueryBlock) return attendAll(q, k, v, bias, scale);
+  // Long prompts: the bias is causal, so the queries of block [s0, s1) see no key at or after
+  // absolute position T - S + s1. Each block attends to its visible prefix only, which skips most
+  // of the masked half of the square (for S = T = 2048, 56% of the full square's work).
+  // Those keys would get weight exactly 0, so a token's result is the full computation's (only a
+  // padding query, which sees no key, averages a shorter prefix; its output is never read).
+  std::vector<at::Tensor> blocks;
+  for (int64_t s0 = 0; s0 < S; s0 += kQueryBlock) {
+    const int64_t rows = std::min(kQueryBlock, S - s0);
+    const int64_t keys = T - S + s0 + rows;
+    blocks.push_back(attendAll(q.narrow(2, s0, rows), k.narrow(2, 0, keys), v.narrow(2, 0, keys),
+                               bias.narrow(2, s0, rows).narrow(3, 0, keys), scale));
+  }
+  return at::cat(blocks, 2);
+}
+
+}  // namespace qs::blocks
