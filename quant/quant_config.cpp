@@ -277,7 +277,7 @@ std::string LayerRule::token() const {
 }
 
 bool QuantConfig::selectsLinear(int layer, TensorRole role) const {
-  bool selected = role != TensorRole::LmHead;
+  bool selected = isQuantizedByDefault(role);
   for (const auto& rule : rules)
     if (rule.matchesLinear(layer, role)) selected = rule.include;
   return selected;

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include "core/base/error.h"
+#include "core/model/family.h"
 #include "core/model/model.h"
 #include "quant/fake_quant.h"
 
@@ -54,6 +55,10 @@ std::shared_ptr<TensorHook> makeFakeQuantHook(const QuantConfig& config) {
 QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config)
     : model_(model), config_(config.normalized()) {
   config_.validate();
+  // Without a KV cache a KV configuration would silently equal FP16: refuse it instead.
+  if (config_.kv.enabled() && !model_.capabilities().hasKvCache)
+    throw Error(model_.directory().string() + ": " + std::string(familyName(model_.family())) +
+                " has no KV cache, so KV-cache quantization (" + config_.name() + ") does not apply");
   if (config_.method != "rtn")
     throw Error("quantization method '" + config_.method +
                 "' needs its calibration step; QuantizedModel applies round-to-nearest (rtn) only");

@@ -14,7 +14,7 @@ PerplexityResult concatenatedPerplexity(Model& model, const std::vector<int64_t>
                                         int64_t maxWindows, int64_t batchSize,
                                         const std::function<void(int64_t, int64_t)>& progress) {
   if (windowLength < 2) throw Error("perplexity: the window length must be at least 2 tokens");
-  if (windowLength > model.config().maxPositions)
+  if (windowLength > model.capabilities().contextLimit)
     throw Error("perplexity: window of " + std::to_string(windowLength) + " tokens exceeds the model's " +
                 std::to_string(model.config().maxPositions) + " positions");
   int64_t windows = static_cast<int64_t>(tokens.size()) / windowLength;

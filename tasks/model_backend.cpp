@@ -37,7 +37,7 @@ struct CacheState : LmState {
 
 ModelBackend::ModelBackend(Model& model, const Tokenizer& tokenizer, int64_t maxLength)
     : model_(&model), tokenizer_(&tokenizer) {
-  maxLength_ = maxLength > 0 ? maxLength : model.config().maxPositions;
+  maxLength_ = maxLength > 0 ? maxLength : model.capabilities().contextLimit;
   if (maxLength_ < 2) throw Error(model.directory().string() + ": max_position_embeddings is missing or below 2");
 }
 
@@ -57,8 +57,8 @@ std::string ModelBackend::decode(const std::vector<int>& ids) const { return tok
 
 std::unique_ptr<LmState> ModelBackend::newState() const {
   const auto& c = model_->config();
-  const int64_t heads = c.numKvHeads > 0 ? c.numKvHeads : c.numHeads;
-  const int64_t dim = c.headDim > 0 ? c.headDim : c.hiddenSize / std::max(1, c.numHeads);
+  const int64_t heads = c.attention.numKvHeads;
+  const int64_t dim = c.attention.headDim;
   return std::make_unique<CacheState>(model_->makeCache(), heads, dim,
                                       at::TensorOptions().dtype(model_->dtype()).device(model_->device()));
 }

@@ -70,7 +70,9 @@ uint64_t ModelCard::weightMemory(int bytesPerParameter) const {
 }
 
 uint64_t ModelCard::kvCacheMemory(int bytesPerElement) const {
-  return 2ull * config.numLayers * config.numKvHeads * config.headDim * config.maxPositions * bytesPerElement;
+  // A model without a context limit of its own (ALiBi) is costed at 2048 positions.
+  const uint64_t positions = config.maxPositions > 0 ? config.maxPositions : 2048;
+  return 2ull * config.numLayers * config.attention.numKvHeads * config.attention.headDim * positions * bytesPerElement;
 }
 
 ModelCard loadModelCard(const fs::path& dir) {

@@ -40,10 +40,16 @@ QString modelCardHtml(const ModelCard& c) {
     html += row("Parameters", "unknown");
   html += row("Stored dtype", q(c.storedDtype) + (c.weightFiles > 1 ? QString(", %1 shards").arg(c.weightFiles) : QString()));
   html += row("Layers", QString::number(m.numLayers));
-  html += row("Heads", m.numKvHeads == m.numHeads ? QString::number(m.numHeads)
-                                                   : QString("%1 (KV %2, grouped-query)").arg(m.numHeads).arg(m.numKvHeads));
-  html += row("Hidden / head dim", QString("%1 / %2").arg(m.hiddenSize).arg(m.headDim));
-  html += row("Context", QString::number(m.maxPositions) + " tokens");
+  const auto& a = m.attention;
+  if (a.numHeads > 0) {
+    html += row("Heads", a.numKvHeads == a.numHeads ? QString::number(a.numHeads)
+                         : a.numKvHeads == 1        ? QString("%1 (one KV head, multi-query)").arg(a.numHeads)
+                                                    : QString("%1 (KV %2, grouped-query)").arg(a.numHeads).arg(a.numKvHeads));
+    html += row("Hidden / head dim", QString("%1 / %2").arg(m.hiddenSize).arg(a.headDim));
+  } else {
+    html += row("Hidden", QString::number(m.hiddenSize));
+  }
+  html += row("Context", m.maxPositions > 0 ? QString::number(m.maxPositions) + " tokens" : QString("no limit of its own"));
   html += row("Vocabulary", QString::number(m.vocabSize));
   if (c.parameters > 0) {
     html += row("Memory (CPU, fp32)", q(formatBytes(c.weightMemory(4))) + " weights + " +

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "app/cli/bench_models.h"
 #include "app/cli/cli_support.h"
 #include "core/base/runtime.h"
 #include "core/model/tensor_layout.h"
@@ -30,26 +31,6 @@ double matmulGflops(int n, int repeats) {
   return 2.0 * n * n * n / best / 1e9;
 }
 
-ModelConfig opt125m() {
-  ModelConfig c;
-  c.family = Family::Opt;
-  c.modelType = "opt";
-  c.hiddenSize = 768, c.numLayers = 12, c.numHeads = 12, c.numKvHeads = 12, c.headDim = 64;
-  c.intermediateSize = 3072, c.vocabSize = 50272, c.maxPositions = 2048;
-  c.attentionBias = c.mlpBias = true, c.tieWordEmbeddings = true, c.activation = "relu";
-  return c;
-}
-
-ModelConfig llama125m() {
-  ModelConfig c;
-  c.family = Family::Llama;
-  c.modelType = "llama";
-  c.hiddenSize = 768, c.numLayers = 12, c.numHeads = 12, c.numKvHeads = 12, c.headDim = 64;
-  c.intermediateSize = 2048, c.vocabSize = 32000, c.maxPositions = 2048;
-  c.activation = "silu";
-  return c;
-}
-
 // The forward's useful FLOPs: every linear (lm_head included) plus the two attention matmuls over
 // the causal triangle only (the (query, key) pairs a causal model needs: S(S+1)/2). The masked
 // blocks the engine still computes are not counted, so the figure is not inflated by waste.
@@ -57,7 +38,7 @@ double forwardFlops(const ModelConfig& c, Model& model, int64_t tokens) {
   double linearParams = 0;
   for (const auto& lw : model.linearWeights()) linearParams += static_cast<double>(lw.weight->numel());
   const double pairs = 0.5 * static_cast<double>(tokens) * static_cast<double>(tokens + 1);
-  const double attn = 4.0 * pairs * c.numHeads * c.headDim * c.numLayers;
+  const double attn = 4.0 * pairs * c.attention.numHeads * c.attention.headDim * c.numLayers;
   return 2.0 * linearParams * tokens + attn;
 }
 

@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "app/cli/bench_models.h"
 #include "app/cli/cli_support.h"
 #include "core/model/model.h"
 #include "core/base/runtime.h"
@@ -118,16 +119,6 @@ void runRounds(std::vector<Case>& cases, int rounds, double& copySingle, double&
   }
   copySingle = 2.0 * bytes / copySingle / 1e9;
   copyParallel = 2.0 * bytes / copyParallel / 1e9;
-}
-
-ModelConfig llama125m() {
-  ModelConfig c;
-  c.family = Family::Llama;
-  c.modelType = "llama";
-  c.hiddenSize = 768, c.numLayers = 12, c.numHeads = 12, c.numKvHeads = 12, c.headDim = 64;
-  c.intermediateSize = 2048, c.vocabSize = 32000, c.maxPositions = 2048;
-  c.activation = "silu";
-  return c;
 }
 
 double processCpuSeconds() {

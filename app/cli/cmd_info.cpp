@@ -3,11 +3,30 @@
 #include <iostream>
 
 #include "app/cli/command.h"
+#include "core/model/family.h"
 #include "core/model/model.h"
 #include "core/base/runtime.h"
 
 namespace qs::cli {
 namespace {
+
+const char* positionName(const AttentionConfig& a) {
+  switch (a.position) {
+    case PositionKind::Rotary: return a.rotaryDim > 0 && a.rotaryDim < a.headDim ? "partial rotary" : "rotary";
+    case PositionKind::Learned: return "learned positions";
+    case PositionKind::Alibi: return "ALiBi";
+  }
+  return "?";
+}
+
+const char* normName(NormKind n) {
+  switch (n) {
+    case NormKind::RmsNorm: return "RMSNorm";
+    case NormKind::RmsNormPlusOne: return "RMSNorm (1 + w)";
+    case NormKind::LayerNorm: return "LayerNorm";
+  }
+  return "?";
+}
 
 int runInfo(const std::vector<std::string>& argv) {
   Args args(argv, {"device"}, {"devices"});
@@ -32,15 +51,24 @@ int runInfo(const std::vector<std::string>& argv) {
   auto model = Model::load(args.positional()[0], options);
   const auto& c = model->config();
   std::printf("model       %s\n", model->directory().string().c_str());
-  std::printf("family      %s (model_type %s)\n", std::string(familyName(c.family)).c_str(), c.modelType.c_str());
+  const auto& a = c.attention;
+  std::printf("family      %s (model_type %s): %s\n", std::string(familyName(c.family)).c_str(), c.modelType.c_str(),
+              c.family ? std::string(c.family->description).c_str() : "");
   std::printf("parameters  %lld (%.1f M)\n", static_cast<long long>(model->parameterCount()),
               model->parameterCount() / 1e6);
   std::printf("dtype       stored %s, compute %s on %s\n", model->storedDtype().c_str(),
               c10::toString(model->dtype()), model->device().str().c_str());
   std::printf("layers      %d\n", c.numLayers);
-  std::printf("hidden      %d, heads %d (kv %d, head dim %d), mlp %d\n", c.hiddenSize, c.numHeads, c.numKvHeads,
-              c.headDim, c.intermediateSize);
-  std::printf("vocab       %d, context %d\n", c.vocabSize, c.maxPositions);
+  if (a.numHeads > 0)
+    std::printf("attention   %d heads (kv %d, head dim %d), %s%s%s\n", a.numHeads, a.numKvHeads, a.headDim,
+                positionName(a), a.slidingWindow > 0 ? (", sliding window " + std::to_string(a.slidingWindow)).c_str() : "",
+                a.qkvLayout != QkvLayout::Separate ? ", fused qkv (split at load)" : "");
+  std::printf("hidden      %d, mlp %d (%s%s), %s\n", c.hiddenSize, c.mlp.intermediateSize, c.mlp.gated ? "gated " : "",
+              c.mlp.activation.c_str(), normName(c.layout.norm));
+  const auto caps = model->capabilities();
+  std::printf("vocab       %d, context %s%s\n", c.vocabSize,
+              c.maxPositions > 0 ? std::to_string(c.maxPositions).c_str() : "no limit of its own",
+              caps.hasKvCache ? ", KV cache" : ", no KV cache");
   std::printf("memory      %.1f MiB of weights in the compute dtype\n", model->weightBytes() / 1048576.0);
   return kOk;
 }

@@ -18,17 +18,38 @@ at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
   return weight * xf.to(x.scalar_type());
 }
 
+at::Tensor rmsNormPlusOne(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  auto xf = x.to(at::kFloat);
+  xf = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return (xf * (1.0 + weight.to(at::kFloat))).to(x.scalar_type());
+}
+
 at::Tensor layerNorm(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, double eps) {
   return at::layer_norm(x, {x.size(-1)}, weight, bias, eps);
+}
+
+at::Tensor norm(NormKind kind, const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias, double eps) {
+  switch (kind) {
+    case NormKind::RmsNorm: return rmsNorm(x, weight, eps);
+    case NormKind::RmsNormPlusOne: return rmsNormPlusOne(x, weight, eps);
+    case NormKind::LayerNorm: return layerNorm(x, weight, bias, eps);
+  }
+  return x;
 }
 
 at::Tensor activation(const at::Tensor& x, const std::string& name) {
   if (name == "silu" || name == "swish") return at::silu(x);
   if (name == "relu") return at::relu(x);
   if (name == "gelu") return at::gelu(x);
-  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast")
+  if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" || name == "bloom_gelu")
     return at::gelu(x, "tanh");
   throw Error("unsupported activation function \"" + name + "\"");
+}
+
+bool knownActivation(const std::string& name) {
+  for (const char* n : {"silu", "swish", "relu", "gelu", "gelu_new", "gelu_pytorch_tanh", "gelu_fast", "bloom_gelu"})
+    if (name == n) return true;
+  return false;
 }
 
 at::Tensor positionsFromMask(const at::Tensor& fullMask, int64_t newTokens) {
@@ -37,13 +58,15 @@ at::Tensor positionsFromMask(const at::Tensor& fullMask, int64_t newTokens) {
   return pos.narrow(1, pos.size(1) - newTokens, newTokens);
 }
 
-at::Tensor causalBias(const at::Tensor& fullMask, int64_t newTokens, c10::ScalarType dtype) {
+at::Tensor causalBias(const at::Tensor& fullMask, int64_t newTokens, c10::ScalarType dtype, int slidingWindow) {
   const int64_t T = fullMask.size(1);
   const int64_t past = T - newTokens;
   auto opts = at::TensorOptions().device(fullMask.device()).dtype(at::kLong);
   auto qpos = at::arange(past, T, opts).unsqueeze(1);  // [S, 1]
   auto kpos = at::arange(0, T, opts).unsqueeze(0);     // [1, T]
-  auto allowed = (kpos <= qpos).unsqueeze(0) & fullMask.to(at::kBool).unsqueeze(1);  // [B, S, T]
+  auto visible = kpos <= qpos;  // [S, T]
+  if (slidingWindow > 0) visible = visible & (kpos >= qpos - slidingWindow);
+  auto allowed = visible.unsqueeze(0) & fullMask.to(at::kBool).unsqueeze(1);  // [B, S, T]
   double lowest = dtype == at::kFloat    ? std::numeric_limits<float>::lowest()
                   : dtype == at::kDouble ? std::numeric_limits<double>::lowest()
                   : dtype == at::kHalf   ? -65504.0
@@ -51,6 +74,30 @@ at::Tensor causalBias(const at::Tensor& fullMask, int64_t newTokens, c10::Scalar
   auto bias = at::zeros(allowed.sizes(), at::TensorOptions().device(fullMask.device()).dtype(dtype));
   bias.masked_fill_(allowed.logical_not(), lowest);
   return bias.unsqueeze(1);
+}
+
+at::Tensor alibiSlopes(int64_t numHeads) {
+  // Bloom's build_alibi_tensor: geometric slopes for the largest power of two <= H, then every
+  // other slope of the next power of two for the remaining heads.
+  const int64_t closest = int64_t{1} << static_cast<int64_t>(std::floor(std::log2(static_cast<double>(numHeads))));
+  auto fopts = at::TensorOptions().dtype(at::kFloat);
+  const double base = std::pow(2.0, -std::pow(2.0, -(std::log2(static_cast<double>(closest)) - 3)));
+  auto slopes = at::pow(at::full({}, base, fopts), at::arange(1, 1 + closest, at::TensorOptions().dtype(at::kInt)));
+  if (closest != numHeads) {
+    const double extraBase = std::pow(2.0, -std::pow(2.0, -(std::log2(2.0 * static_cast<double>(closest)) - 3)));
+    const int64_t remaining = std::min(closest, numHeads - closest);
+    auto extra = at::pow(at::full({}, extraBase, fopts),
+                         at::arange(1, 1 + 2 * remaining, 2, at::TensorOptions().dtype(at::kInt)));
+    slopes = at::cat({slopes, extra});
+  }
+  return slopes;
+}
+
+at::Tensor alibiBias(const at::Tensor& fullMask, int64_t numHeads) {
+  auto mask = fullMask.to(at::kLong);
+  auto positions = ((mask.cumsum(-1) - 1) * mask).to(at::kFloat);  // [B, T]
+  auto slopes = alibiSlopes(numHeads).to(fullMask.device());           // [H]
+  return slopes.view({1, -1, 1, 1}) * positions.view({positions.size(0), 1, 1, -1});
 }
 
 Rotary rotaryTables(const at::Tensor& positions, int64_t headDim, double theta, double linearScale,
@@ -67,6 +114,11 @@ Rotary rotaryTables(const at::Tensor& positions, int64_t headDim, double theta, 
 }
 
 at::Tensor applyRotary(const at::Tensor& x, const Rotary& r) {
+  const int64_t rot = r.cos.size(-1);
+  if (rot < x.size(-1)) {
+    auto rotated = applyRotary(x.narrow(-1, 0, rot), r);
+    return at::cat({rotated, x.narrow(-1, rot, x.size(-1) - rot)}, -1);
+  }
   const int64_t half = x.size(-1) / 2;
   auto x1 = x.narrow(-1, 0, half);
   auto x2 = x.narrow(-1, half, half);
@@ -80,6 +132,31 @@ at::Tensor splitHeads(const at::Tensor& x, int64_t heads, int64_t headDim) {
 
 at::Tensor mergeHeads(const at::Tensor& x) {
   return x.transpose(1, 2).reshape({x.size(0), x.size(2), x.size(1) * x.size(3)});
+}
+
+QkvParts splitQkv(const at::Tensor& fused, QkvLayout layout, int64_t H, int64_t G, int64_t D) {
+  const bool isBias = fused.dim() == 1;
+  const int64_t C = isBias ? 1 : fused.size(1);
+  auto rows = [&](const at::Tensor& t, int64_t n) { return isBias ? t.reshape({n}) : t.reshape({n, C}); };
+  switch (layout) {
+    case QkvLayout::Separate:
+      break;
+    case QkvLayout::Concatenated:
+      return {fused.narrow(0, 0, H * D).contiguous(), fused.narrow(0, H * D, G * D).contiguous(),
+              fused.narrow(0, (H + G) * D, G * D).contiguous()};
+    case QkvLayout::PerHead: {
+      auto t = fused.reshape({H, 3, D, C});
+      return {rows(t.select(1, 0).contiguous(), H * D), rows(t.select(1, 1).contiguous(), H * D),
+              rows(t.select(1, 2).contiguous(), H * D)};
+    }
+    case QkvLayout::PerKvGroup: {
+      const int64_t perGroup = H / G;
+      auto t = fused.reshape({G, perGroup + 2, D, C});
+      return {rows(t.narrow(1, 0, perGroup).contiguous(), H * D), rows(t.select(1, perGroup).contiguous(), G * D),
+              rows(t.select(1, perGroup + 1).contiguous(), G * D)};
+    }
+  }
+  throw Error("splitQkv: the q/k/v tensors are separate in this layout");
 }
 
 namespace {

@@ -13,7 +13,7 @@ std::vector<int64_t> greedyGenerate(Model& model, const std::vector<int64_t>& pr
   KvCache cache = model.makeCache();
   at::Tensor step = at::tensor(prompt, at::kLong).unsqueeze(0);
   for (int i = 0; i < options.maxNewTokens; ++i) {
-    if (cache.length() + step.size(1) > model.config().maxPositions) break;
+    if (cache.length() + step.size(1) > model.capabilities().contextLimit) break;
     at::Tensor logits = model.forward(step, {}, &cache);
     const int64_t next = logits[0][-1].argmax().item<int64_t>();
     out.push_back(next);

@@ -16,7 +16,7 @@ std::pair<at::Tensor, at::Tensor> KvCache::append(int layer, const at::Tensor& k
 void KvCache::clear() {
   for (auto& k : keys_) k = at::Tensor();
   for (auto& v : values_) v = at::Tensor();
-  mask_ = at::Tensor();
+  DecodeState::clear();
 }
 
 }  // namespace qs

@@ -4,11 +4,13 @@
 
 #include <cstdio>
 
-#include "core/model/blocks.h"
-#include "core/checkpoint/checkpoint.h"
 #include "core/base/error.h"
-#include "core/model/families/families.h"
 #include "core/base/runtime.h"
+#include "core/checkpoint/checkpoint.h"
+#include "core/model/blocks.h"
+#include "core/model/decoder.h"
+#include "core/model/family.h"
+#include "core/model/weight_loader.h"
 
 namespace qs {
 namespace {
@@ -56,20 +58,16 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
                   " but only " + gib(static_cast<double>(available)) + " of memory is available");
   }
 
-  std::unique_ptr<Model> model;
-  switch (config.family) {
-    case Family::Llama:
-      model = makeLlamaModel(dir, config, ckpt, device, dtype);
-      break;
-    case Family::Opt:
-      model = makeOptModel(dir, config, ckpt, device, dtype);
-      break;
-  }
+  const Family& family = *config.family;
+  LoadedWeights weights = LoadedWeights::load(ckpt, family.plan(config), device, dtype);
+  std::unique_ptr<Model> model =
+      family.build ? family.build(dir, std::move(config), std::move(weights), device, dtype)
+                   : makeDecoderModel(dir, std::move(config), std::move(weights), device, dtype);
   model->storedDtype_ = stored;
   return model;
 }
 
-at::Tensor Model::forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, KvCache* cache,
+at::Tensor Model::forward(const at::Tensor& inputIds, const at::Tensor& attentionMask, DecodeState* state,
                           std::vector<at::Tensor>* hiddenStates) {
   if (inputIds.dim() != 2) throw Error("forward: input_ids must be [batch, seq]");
   const int64_t B = inputIds.size(0), S = inputIds.size(1);
@@ -83,19 +81,20 @@ at::Tensor Model::forward(const at::Tensor& inputIds, const at::Tensor& attentio
 
   StepInputs in;
   in.inputIds = ids;
-  in.pastLength = cache ? cache->length() : 0;
-  if (cache && in.pastLength > 0) {
-    if (cache->mask().size(0) != B) throw Error("forward: batch size differs from the KV cache's");
-    in.fullMask = at::cat({cache->mask(), newMask}, 1);
+  in.pastLength = state ? state->length() : 0;
+  if (state && in.pastLength > 0) {
+    if (state->mask().size(0) != B) throw Error("forward: batch size differs from the decode state's");
+    in.fullMask = at::cat({state->mask(), newMask}, 1);
   } else {
     in.fullMask = newMask;
   }
-  if (in.pastLength + S > config_.maxPositions && config_.family == Family::Opt)
+  // A learned position table has no row past its length; rotary and ALiBi models extrapolate.
+  if (config_.attention.position == PositionKind::Learned && in.pastLength + S > config_.maxPositions)
     throw Error("forward: " + std::to_string(in.pastLength + S) + " tokens exceed the model's " +
                 std::to_string(config_.maxPositions) + " positions");
   in.positions = blocks::positionsFromMask(in.fullMask, S);
-  at::Tensor logits = forwardImpl(in, cache, hiddenStates);
-  if (cache) cache->commitStep(in.fullMask);
+  at::Tensor logits = forwardImpl(in, state, hiddenStates);
+  if (state) state->commitStep(in.fullMask);
   return logits.to(at::kFloat);
 }
 
@@ -113,13 +112,15 @@ at::Tensor Model::linear(const at::Tensor& x, int layer, TensorRole role, const 
   return at::linear(input, weight, bias);
 }
 
-std::pair<at::Tensor, at::Tensor> Model::storeKv(int layer, at::Tensor k, at::Tensor v, KvCache* cache) {
+std::pair<at::Tensor, at::Tensor> Model::storeKv(int layer, at::Tensor k, at::Tensor v, DecodeState* state) {
   if (!hooks_.empty()) {
     hooks_.run(HookPoint{layer, TensorRole::KProj, TensorKind::Key}, k);
     hooks_.run(HookPoint{layer, TensorRole::VProj, TensorKind::Value}, v);
   }
-  if (cache) return cache->append(layer, k, v);
-  return {k, v};
+  if (!state) return {k, v};
+  auto* cache = dynamic_cast<KvCache*>(state);
+  if (!cache) throw Error("forward: this model's decode state is a KV cache; got another kind of state");
+  return cache->append(layer, k, v);
 }
 
 }  // namespace qs

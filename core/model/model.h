@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/model/decode_state.h"
 #include "core/model/hooks.h"
 #include "core/model/kv_cache.h"
 #include "core/model/model_config.h"
@@ -34,8 +35,8 @@ struct LinearWeight {
 
 class Model {
  public:
-  // Loads a Hugging Face folder (config.json + model.safetensors or its sharded index).
-  // Throws qs::Error naming the file and tensor on any problem.
+  // Loads a Hugging Face folder (config.json + model.safetensors or its sharded index) through
+  // the family registry. Throws qs::Error naming the file and tensor on any problem.
   static std::unique_ptr<Model> load(const std::filesystem::path& dir, const LoadOptions& options = {});
 
   virtual ~Model() = default;
@@ -43,17 +44,19 @@ class Model {
   Model& operator=(const Model&) = delete;
 
   // input_ids [batch, seq] (int64); attention_mask [batch, seq] 1 = token, 0 = padding (either
-  // side), undefined = all ones. With a cache, the new tokens are appended to it and attend to
-  // everything cached. Returns logits [batch, seq, vocab] in float32.
+  // side), undefined = all ones. With a decode state, the new tokens are appended to it and attend
+  // to everything before. Returns logits [batch, seq, vocab] in float32.
   // hiddenStates, when given, receives the embedding output and each decoder layer's output.
   at::Tensor forward(const at::Tensor& inputIds, const at::Tensor& attentionMask = {},
-                     KvCache* cache = nullptr, std::vector<at::Tensor>* hiddenStates = nullptr);
+                     DecodeState* state = nullptr, std::vector<at::Tensor>* hiddenStates = nullptr);
 
+  // A fresh KV cache for incremental decoding (attention families).
   KvCache makeCache() const { return KvCache(config_.numLayers); }
+  virtual ModelCapabilities capabilities() const { return {true, config_.contextLimit()}; }
 
   const ModelConfig& config() const { return config_; }
   const std::filesystem::path& directory() const { return dir_; }
-  Family family() const { return config_.family; }
+  const Family* family() const { return config_.family; }
   c10::Device device() const { return device_; }
   c10::ScalarType dtype() const { return dtype_; }
   int64_t parameterCount() const { return parameterCount_; }
@@ -66,17 +69,18 @@ class Model {
   // Every linear layer, in forward order (lm_head last). Weight quantization edits these.
   std::vector<LinearWeight> linearWeights();
 
- protected:
-  Model(std::filesystem::path dir, ModelConfig config, c10::Device device, c10::ScalarType dtype);
-
   struct StepInputs {
     at::Tensor inputIds;   // [B, S]
     at::Tensor fullMask;   // [B, past + S], float in {0,1}
     at::Tensor positions;  // [B, S] int64 position ids
     int64_t pastLength = 0;
   };
+
+ protected:
+  Model(std::filesystem::path dir, ModelConfig config, c10::Device device, c10::ScalarType dtype);
+
   // The family's forward pass: embeddings, layers, final norm, lm_head. Returns logits [B,S,V].
-  virtual at::Tensor forwardImpl(const StepInputs& in, KvCache* cache,
+  virtual at::Tensor forwardImpl(const StepInputs& in, DecodeState* state,
                                  std::vector<at::Tensor>* hiddenStates) = 0;
   virtual void collectLinears(std::vector<LinearWeight>& out) = 0;
 
@@ -84,7 +88,7 @@ class Model {
   at::Tensor linear(const at::Tensor& x, int layer, TensorRole role, const at::Tensor& weight,
                     const at::Tensor& bias, int expert = -1);
   // Runs the K/V hooks (k after RoPE) and stores them in the cache; returns the K/V to attend to.
-  std::pair<at::Tensor, at::Tensor> storeKv(int layer, at::Tensor k, at::Tensor v, KvCache* cache);
+  std::pair<at::Tensor, at::Tensor> storeKv(int layer, at::Tensor k, at::Tensor v, DecodeState* state);
 
   std::filesystem::path dir_;
   ModelConfig config_;

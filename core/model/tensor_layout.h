@@ -1,28 +1,24 @@
 #pragma once
-// The tensors a configuration implies: Hugging Face name, role, layer and shape. Used to write
-// checkpoints (random-weight benchmarks, the demo model trainer) through the family tables.
+// The tensors a configuration implies as a checkpoint stores them (the family's tensor plan, with
+// lm_head omitted when tied, as Hugging Face saves it), its config.json text, and a writer of
+// random-weight checkpoints (benchmarks of any size without a download; the demo trainer).
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "core/model/model_config.h"
-#include "core/model/tensor_role.h"
+#include "core/model/tensor_plan.h"
 
 namespace qs {
 
-struct TensorSpec {
-  std::string name;
-  TensorRole role;
-  int layer = -1;
-  bool isBias = false;
-  std::vector<int64_t> shape;
-};
+using TensorSpec = PlannedTensor;
 
-// lm_head is omitted when the config ties it to the embedding, as Hugging Face saves it.
+// The family's plan as a checkpoint of this configuration holds it: optional tensors are left out
+// except an untied lm_head.
 std::vector<TensorSpec> tensorLayout(const ModelConfig& config);
 
-// config.json text for a configuration (the keys each family's loader reads).
+// config.json text for a configuration: the common keys and the family's own.
 std::string toHfConfigJson(const ModelConfig& config);
 
 // Writes config.json and model.safetensors with deterministic random weights (normal * std, norms

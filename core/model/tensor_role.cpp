@@ -1,46 +1,67 @@
 #include "core/model/tensor_role.h"
 
 #include <array>
-#include <utility>
 
 namespace qs {
 namespace {
-constexpr std::array<std::pair<TensorRole, std::string_view>, 17> kRoleNames{{
-    {TensorRole::TokenEmbedding, "embed_tokens"},
-    {TensorRole::PositionEmbedding, "embed_positions"},
-    {TensorRole::QProj, "q_proj"},
-    {TensorRole::KProj, "k_proj"},
-    {TensorRole::VProj, "v_proj"},
-    {TensorRole::QkvProj, "qkv_proj"},
-    {TensorRole::OutProj, "o_proj"},
-    {TensorRole::GateProj, "gate_proj"},
-    {TensorRole::UpProj, "up_proj"},
-    {TensorRole::DownProj, "down_proj"},
-    {TensorRole::Fc1, "fc1"},
-    {TensorRole::Fc2, "fc2"},
-    {TensorRole::Router, "router"},
-    {TensorRole::AttnNorm, "attn_norm"},
-    {TensorRole::MlpNorm, "mlp_norm"},
-    {TensorRole::FinalNorm, "final_norm"},
-    {TensorRole::LmHead, "lm_head"},
+
+constexpr TensorRole kQkv[] = {TensorRole::QProj, TensorRole::KProj, TensorRole::VProj};
+constexpr TensorRole kGateUp[] = {TensorRole::GateProj, TensorRole::UpProj};
+
+using R = TensorRole;
+constexpr OpClass L = OpClass::Linear, E = OpClass::Embedding, N = OpClass::Norm;
+
+// The role table: name, operation class, quantized by default, fused roles covered.
+const std::array<RoleInfo, 23> kRoles{{
+    {R::TokenEmbedding, "embed_tokens", E, false, {}},
+    {R::PositionEmbedding, "embed_positions", E, false, {}},
+    {R::QProj, "q_proj", L, true, {}},
+    {R::KProj, "k_proj", L, true, {}},
+    {R::VProj, "v_proj", L, true, {}},
+    {R::QkvProj, "qkv_proj", L, true, kQkv},
+    {R::OutProj, "o_proj", L, true, {}},
+    {R::GateProj, "gate_proj", L, true, {}},
+    {R::UpProj, "up_proj", L, true, {}},
+    {R::DownProj, "down_proj", L, true, {}},
+    {R::Fc1, "fc1", L, true, {}},
+    {R::Fc2, "fc2", L, true, {}},
+    {R::Router, "router", L, false, {}},
+    {R::AttnNorm, "attn_norm", N, false, {}},
+    {R::MlpNorm, "mlp_norm", N, false, {}},
+    {R::FinalNorm, "final_norm", N, false, {}},
+    {R::LmHead, "lm_head", L, false, {}},
+    {R::GateUpProj, "gate_up_proj", L, true, kGateUp},
+    {R::EmbeddingNorm, "embed_norm", N, false, {}},
+    {R::QNorm, "q_norm", N, false, {}},
+    {R::KNorm, "k_norm", N, false, {}},
+    {R::ProjectIn, "project_in", L, false, {}},
+    {R::ProjectOut, "project_out", L, false, {}},
 }};
+
 constexpr std::array<std::pair<TensorKind, std::string_view>, 4> kKindNames{{
     {TensorKind::Weight, "weight"},
     {TensorKind::Activation, "activation"},
     {TensorKind::Key, "key"},
     {TensorKind::Value, "value"},
 }};
+
 }  // namespace
 
+const RoleInfo& roleInfo(TensorRole role) {
+  for (const auto& r : kRoles)
+    if (r.role == role) return r;
+  return kRoles[0];  // unreachable: every enumerator has a row (test_tensor_role checks it)
+}
+
 std::string_view roleName(TensorRole role) {
-  for (const auto& [r, n] : kRoleNames)
-    if (r == role) return n;
+  for (const auto& r : kRoles)
+    if (r.role == role) return r.name;
   return "?";
 }
 
 std::optional<TensorRole> roleFromName(std::string_view name) {
-  for (const auto& [r, n] : kRoleNames)
-    if (n == name) return r;
+  for (const auto& r : kRoles)
+    if (r.name == name) return r.role;
   return std::nullopt;
 }
 
@@ -56,24 +77,8 @@ std::optional<TensorKind> kindFromName(std::string_view name) {
   return std::nullopt;
 }
 
-bool isLinearRole(TensorRole role) {
-  switch (role) {
-    case TensorRole::QProj:
-    case TensorRole::KProj:
-    case TensorRole::VProj:
-    case TensorRole::QkvProj:
-    case TensorRole::OutProj:
-    case TensorRole::GateProj:
-    case TensorRole::UpProj:
-    case TensorRole::DownProj:
-    case TensorRole::Fc1:
-    case TensorRole::Fc2:
-    case TensorRole::Router:
-    case TensorRole::LmHead:
-      return true;
-    default:
-      return false;
-  }
-}
+bool isLinearRole(TensorRole role) { return roleInfo(role).op == OpClass::Linear; }
+
+bool isQuantizedByDefault(TensorRole role) { return roleInfo(role).quantizedByDefault; }
 
 }  // namespace qs

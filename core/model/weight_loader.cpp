@@ -2,13 +2,15 @@
 
 #include <ATen/ATen.h>
 
+#include <optional>
 #include <sstream>
 
 #include "core/base/error.h"
-#include "core/model/family_tables.h"
+#include "core/checkpoint/checkpoint.h"
 
 namespace qs {
 namespace {
+
 std::string shapeString(at::IntArrayRef shape) {
   std::ostringstream s;
   s << "[";
@@ -16,55 +18,52 @@ std::string shapeString(at::IntArrayRef shape) {
   s << "]";
   return s.str();
 }
-}  // namespace
 
-WeightLoader::WeightLoader(const Checkpoint& checkpoint, Family family, c10::Device device,
-                           c10::ScalarType dtype)
-    : checkpoint_(checkpoint), family_(family), device_(device), dtype_(dtype) {}
-
-std::optional<std::string> WeightLoader::resolve(const std::string& name) const {
-  if (checkpoint_.contains(name)) return name;
-  const std::string prefix = "model.";
-  if (name.rfind(prefix, 0) == 0 && checkpoint_.contains(name.substr(prefix.size())))
-    return name.substr(prefix.size());
+// facebook/opt-* and the original gpt2 checkpoints store names without their first component
+// ("decoder.layers.0...", "h.0.attn..."), as the base model's state_dict spells them.
+std::optional<std::string> resolve(const Checkpoint& ckpt, const std::string& name) {
+  if (ckpt.contains(name)) return name;
+  for (const std::string prefix : {"model.", "transformer."})
+    if (name.rfind(prefix, 0) == 0 && ckpt.contains(name.substr(prefix.size()))) return name.substr(prefix.size());
   return std::nullopt;
 }
 
-bool WeightLoader::hasWeight(TensorRole role, int layer) const {
-  auto p = tensorNamePattern(family_, role);
-  return p.weight && resolve(expandTensorName(p.weight, layer)).has_value();
-}
+}  // namespace
 
-at::Tensor WeightLoader::load(const std::string& name, std::vector<int64_t> shape) {
-  auto resolved = resolve(name);
-  if (!resolved) throw Error("tensor \"" + name + "\" is missing from the checkpoint");
-  at::Tensor t = checkpoint_.tensor(*resolved);
-  if (t.sizes() != at::IntArrayRef(shape))
-    throw Error(checkpoint_.fileOf(*resolved).string() + ": tensor \"" + *resolved + "\" has shape " +
-                shapeString(t.sizes()) + ", config.json implies " + shapeString(shape));
-  parameters_ += t.numel();
-  t = t.to(device_, dtype_);
-  bytes_ += t.numel() * static_cast<int64_t>(t.element_size());
-  return t;
-}
-
-at::Tensor WeightLoader::weight(TensorRole role, int layer, std::vector<int64_t> shape) {
-  auto p = tensorNamePattern(family_, role);
-  if (!p.weight) throw Error("family " + std::string(familyName(family_)) + " has no tensor role " +
-                             std::string(roleName(role)));
-  return load(expandTensorName(p.weight, layer), std::move(shape));
-}
-
-at::Tensor WeightLoader::bias(TensorRole role, int layer, std::vector<int64_t> shape, bool required) {
-  auto p = tensorNamePattern(family_, role);
-  if (!p.bias) {
-    if (required) throw Error("family " + std::string(familyName(family_)) + " has no bias for " +
-                              std::string(roleName(role)));
-    return {};
+LoadedWeights LoadedWeights::load(const Checkpoint& ckpt, const TensorPlan& plan, c10::Device device,
+                                  c10::ScalarType dtype) {
+  LoadedWeights out;
+  for (const auto& p : plan) {
+    auto resolved = resolve(ckpt, p.name);
+    if (!resolved) {
+      if (p.optional) continue;
+      throw Error("tensor \"" + p.name + "\" (" + std::string(roleName(p.role)) +
+                  (p.layer >= 0 ? ", layer " + std::to_string(p.layer) : std::string()) +
+                  ") is missing from the checkpoint");
+    }
+    at::Tensor t = ckpt.tensor(*resolved);
+    std::vector<int64_t> stored = p.shape;
+    if (p.storedTransposed && stored.size() == 2) std::swap(stored[0], stored[1]);
+    if (t.sizes() != at::IntArrayRef(stored))
+      throw Error(ckpt.fileOf(*resolved).string() + ": tensor \"" + *resolved + "\" has shape " +
+                  shapeString(t.sizes()) + ", config.json implies " + shapeString(stored));
+    out.parameters_ += t.numel();
+    if (p.storedTransposed && t.dim() == 2) t = t.t();
+    t = t.to(device, dtype).contiguous();
+    out.bytes_ += t.numel() * static_cast<int64_t>(t.element_size());
+    out.tensors_[{p.role, p.layer, p.expert, p.isBias}] = t;
   }
-  auto name = expandTensorName(p.bias, layer);
-  if (!required && !resolve(name)) return {};
-  return load(name, std::move(shape));
+  return out;
+}
+
+at::Tensor LoadedWeights::weight(TensorRole role, int layer, int expert) const {
+  auto it = tensors_.find({role, layer, expert, false});
+  return it == tensors_.end() ? at::Tensor() : it->second;
+}
+
+at::Tensor LoadedWeights::bias(TensorRole role, int layer, int expert) const {
+  auto it = tensors_.find({role, layer, expert, true});
+  return it == tensors_.end() ? at::Tensor() : it->second;
 }
 
 }  // namespace qs

@@ -1,38 +1,35 @@
 #pragma once
-// Resolves tensor roles to checkpoint tensors, checks their shapes against config.json, and moves
-// them to the compute device and dtype. Errors name the tensor, the file and the expected shape.
+// Loads a family's tensor plan from a checkpoint: resolves each planned name (also without the
+// "model." / "transformer." prefix some checkpoints omit), checks its shape against the one
+// config.json implies, transposes tensors stored [in, out], and moves them to the compute device
+// and dtype. Errors name the file, the tensor and the expected shape.
 #include <ATen/core/Tensor.h>
 
-#include <string>
-#include <vector>
+#include <map>
+#include <tuple>
 
-#include "core/checkpoint/checkpoint.h"
-#include "core/model/family.h"
-#include "core/model/tensor_role.h"
+#include "core/model/tensor_plan.h"
 
 namespace qs {
 
-class WeightLoader {
- public:
-  WeightLoader(const Checkpoint& checkpoint, Family family, c10::Device device, c10::ScalarType dtype);
+class Checkpoint;
 
-  at::Tensor weight(TensorRole role, int layer, std::vector<int64_t> shape);
-  // An undefined tensor when the checkpoint has no such bias and it is not required.
-  at::Tensor bias(TensorRole role, int layer, std::vector<int64_t> shape, bool required);
-  bool hasWeight(TensorRole role, int layer) const;
+class LoadedWeights {
+ public:
+  static LoadedWeights load(const Checkpoint& checkpoint, const TensorPlan& plan, c10::Device device,
+                            c10::ScalarType dtype);
+
+  // The planned weight (or bias); undefined when it is optional and absent from the checkpoint.
+  at::Tensor weight(TensorRole role, int layer = -1, int expert = -1) const;
+  at::Tensor bias(TensorRole role, int layer = -1, int expert = -1) const;
+  bool has(TensorRole role, int layer = -1, int expert = -1) const { return weight(role, layer, expert).defined(); }
 
   int64_t parameterCount() const { return parameters_; }
   int64_t bytes() const { return bytes_; }
 
  private:
-  at::Tensor load(const std::string& name, std::vector<int64_t> shape);
-  // Some checkpoints (e.g. facebook/opt-*) store names without the "model." prefix.
-  std::optional<std::string> resolve(const std::string& name) const;
-
-  const Checkpoint& checkpoint_;
-  Family family_;
-  c10::Device device_;
-  c10::ScalarType dtype_;
+  using Key = std::tuple<TensorRole, int, int, bool>;  // role, layer, expert, isBias
+  std::map<Key, at::Tensor> tensors_;
   int64_t parameters_ = 0;
   int64_t bytes_ = 0;
 };

@@ -22,8 +22,8 @@ class TestModelPanel : public QObject {
     const qs::ModelCard card = qs::loadModelCard(dir);
     QCOMPARE(QString::fromStdString(card.name), QString("stories260K"));
     QCOMPARE(card.config.numLayers, 5);
-    QCOMPARE(card.config.numHeads, 8);
-    QCOMPARE(card.config.numKvHeads, 4);
+    QCOMPARE(card.config.attention.numHeads, 8);
+    QCOMPARE(card.config.attention.numKvHeads, 4);
     QCOMPARE(card.config.maxPositions, 512);
     QCOMPARE(QString::fromStdString(card.storedDtype), QString("F32"));
     QCOMPARE(card.weightFiles, 1);

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "core/model/generation.h"
+#include "core/model/family.h"
 #include "core/model/model.h"
 #include "core/base/runtime.h"
 #include "core/checkpoint/safetensors.h"

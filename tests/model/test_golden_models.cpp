@@ -1,11 +1,13 @@
 // Logits, hidden states and KV-cached greedy decoding against Hugging Face transformers' outputs
-// for tiny LLaMA (GQA) and OPT models (../shared/golden, computed by transformers 4.40).
+// for a tiny model of every attention family (tests/data/golden, computed by transformers 4.40;
+// copied from ../shared/golden).
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "core/model/family.h"
 #include "core/model/model.h"
 #include "core/base/runtime.h"
 #include "core/checkpoint/safetensors.h"
@@ -38,8 +40,20 @@ class TestGoldenModels : public QObject {
   Q_OBJECT
 
   std::filesystem::path goldenDir(const char* family) {
-    auto dir = qs::test::sharedDir() / "golden" / family;
+    auto dir = qs::test::goldenDir() / family;
     if (!std::filesystem::exists(dir / "model.safetensors")) return {};
+    return dir;
+  }
+
+  // A copy of a golden folder whose config.json is edited by `edit` (the weights are linked).
+  std::filesystem::path editedCopy(const char* family, const std::string& name,
+                                   const std::function<void(nlohmann::json&)>& edit) {
+    auto src = goldenDir(family);
+    auto dir = qs::test::freshTempDir(name);
+    auto config = readJson(src / "config.json");
+    edit(config);
+    std::ofstream(dir / "config.json") << config.dump(2);
+    std::filesystem::create_symlink(std::filesystem::absolute(src / "model.safetensors"), dir / "model.safetensors");
     return dir;
   }
 
@@ -48,14 +62,16 @@ class TestGoldenModels : public QObject {
 
   void logitsAndHiddenStates_data() {
     QTest::addColumn<QString>("family");
-    QTest::newRow("llama") << "llama";
-    QTest::newRow("opt") << "opt";
+    for (const char* f : {"llama", "opt", "mistral", "qwen2", "gemma", "stablelm", "falcon", "falcon_newdec", "bloom"})
+      QTest::newRow(f) << f;
   }
   void logitsAndHiddenStates() {
     QFETCH(QString, family);
     auto dir = goldenDir(family.toUtf8().constData());
-    if (dir.empty()) QSKIP("../shared/golden is not available");
+    QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
     auto model = qs::Model::load(dir);
+    QCOMPARE(QString::fromUtf8(std::string(qs::familyName(model->family())).c_str()),
+             family.startsWith("falcon") ? QString("falcon") : family);
     std::vector<at::Tensor> hidden;
     auto logits = model->forward(goldenIds(dir), {}, nullptr, &hidden);
     auto expected = goldenTensor(dir / "logits.safetensors", "logits");
@@ -75,7 +91,7 @@ class TestGoldenModels : public QObject {
   void kvCachedGreedy() {
     QFETCH(QString, family);
     auto dir = goldenDir(family.toUtf8().constData());
-    if (dir.empty()) QSKIP("../shared/golden is not available");
+    QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
     auto model = qs::Model::load(dir);
     auto greedy = readJson(dir / "greedy.json");
     std::vector<int64_t> prompt = greedy["prompt_ids"].get<std::vector<int64_t>>();
@@ -103,7 +119,7 @@ class TestGoldenModels : public QObject {
   void paddingLeftAndRight() {
     QFETCH(QString, family);
     auto dir = goldenDir(family.toUtf8().constData());
-    if (dir.empty()) QSKIP("../shared/golden is not available");
+    QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
     auto model = qs::Model::load(dir);
     auto ids = goldenIds(dir);
     auto expected = goldenTensor(dir / "logits.safetensors", "logits");
@@ -123,9 +139,11 @@ class TestGoldenModels : public QObject {
   }
 
   // Batched, left-padded incremental decoding matches the unpadded single-sequence steps.
+  void leftPaddedCachedDecoding_data() { logitsAndHiddenStates_data(); }
   void leftPaddedCachedDecoding() {
-    auto dir = goldenDir("llama");
-    if (dir.empty()) QSKIP("../shared/golden is not available");
+    QFETCH(QString, family);
+    auto dir = goldenDir(family.toUtf8().constData());
+    QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
     auto model = qs::Model::load(dir);
     auto expected = goldenTensor(dir / "logits.safetensors", "logits");
     auto ids = goldenIds(dir);
@@ -144,13 +162,78 @@ class TestGoldenModels : public QObject {
     QVERIFY(maxDiff(logits[1][0], expected[1][P - pad]) < kTolerance);
   }
 
+  // Mistral's window: query i sees keys i-W .. i (W+1 keys, transformers 4.40). The reference run
+  // with sliding_window 7 (= the newer transformers' W keys at W = 8) must match our W = 7 too, and
+  // differ from W = 8: the window rule, not just "some window", is checked.
+  void mistralSlidingWindowRule() {
+    auto dir = goldenDir("mistral");
+    QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
+    auto ids = goldenIds(dir);
+    auto wKeys = goldenTensor(dir / "logits_window_W_keys.safetensors", "logits");
+    auto window7 = qs::Model::load(editedCopy("mistral", "mistral-window-7", [](auto& c) { c["sliding_window"] = 7; }));
+    QCOMPARE(window7->config().attention.slidingWindow, 7);
+    QVERIFY(maxDiff(window7->forward(ids), wKeys) < kTolerance);
+    auto window8 = qs::Model::load(dir);
+    QVERIFY(maxDiff(window8->forward(ids), wKeys) > 0.1);
+    auto noWindow = qs::Model::load(editedCopy("mistral", "mistral-no-window", [](auto& c) { c["sliding_window"] = nullptr; }));
+    QVERIFY(maxDiff(noWindow->forward(ids), goldenTensor(dir / "logits.safetensors", "logits")) > 0.1);
+  }
+
+  // OPT-350m's layout (word_embed_proj_dim != hidden_size): embeddings of 80 dimensions whose first
+  // 64 are the golden OPT's, project_in = [I | 0] and project_out = [I ; 0]. Through the tied head
+  // the logits are exactly the golden model's, so the projections' order and shapes are checked.
+  void optProjectInOut() {
+    auto src = goldenDir("opt");
+    QVERIFY2(!src.empty(), "tests/data/golden is incomplete");
+    const int64_t C = 64, P = 80;
+    auto dir = qs::test::freshTempDir("opt-project-in-out");
+    auto config = readJson(src / "config.json");
+    config["word_embed_proj_dim"] = P;
+    std::ofstream(dir / "config.json") << config.dump(2);
+    auto file = qs::SafetensorsFile::open(src / "model.safetensors");
+    std::vector<std::pair<std::string, at::Tensor>> tensors;
+    for (const auto& e : file->entries()) {
+      auto t = file->tensor(e.name).clone();
+      if (e.name == "model.decoder.embed_tokens.weight")
+        t = at::cat({t, at::randn({t.size(0), P - C}, at::TensorOptions().dtype(at::kFloat))}, 1);
+      tensors.emplace_back(e.name, t);
+    }
+    tensors.emplace_back("model.decoder.project_in.weight", at::cat({at::eye(C), at::zeros({C, P - C})}, 1));
+    tensors.emplace_back("model.decoder.project_out.weight", at::cat({at::eye(C), at::zeros({P - C, C})}, 0));
+    qs::writeSafetensors(dir / "model.safetensors", tensors);
+    auto model = qs::Model::load(dir);
+    QCOMPARE(model->config().layout.wordEmbedProjDim, 80);
+    auto ids = goldenIds(src);
+    QVERIFY(maxDiff(model->forward(ids), goldenTensor(src / "logits.safetensors", "logits")) < kTolerance);
+  }
+
+  // Fused q/k/v (Falcon, Bloom, GPT-2) is split at load: every family lists q, k, v and o per
+  // layer, so rules such as excl.k_proj and per-role statistics work on all of them.
+  void linearWeightsCoverEveryProjection_data() {
+    QTest::addColumn<QString>("family");
+    QTest::addColumn<int>("perLayer");
+    QTest::newRow("llama") << "llama" << 7;
+    QTest::newRow("gemma") << "gemma" << 7;
+    QTest::newRow("opt") << "opt" << 6;
+    QTest::newRow("falcon") << "falcon" << 6;
+    QTest::newRow("falcon_newdec") << "falcon_newdec" << 6;
+    QTest::newRow("bloom") << "bloom" << 6;
+  }
   void linearWeightsCoverEveryProjection() {
-    auto dir = goldenDir("llama");
-    if (dir.empty()) QSKIP("../shared/golden is not available");
+    QFETCH(QString, family);
+    QFETCH(int, perLayer);
+    auto dir = goldenDir(family.toUtf8().constData());
+    QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
     auto model = qs::Model::load(dir);
     auto linears = model->linearWeights();
-    QCOMPARE(static_cast<int>(linears.size()), 2 * 7 + 1);
+    QCOMPARE(static_cast<int>(linears.size()), 2 * perLayer + 1);
     QCOMPARE(linears.back().role, qs::TensorRole::LmHead);
+    for (int l = 0; l < 2; ++l)
+      for (auto role : {qs::TensorRole::QProj, qs::TensorRole::KProj, qs::TensorRole::VProj, qs::TensorRole::OutProj}) {
+        auto it = std::find_if(linears.begin(), linears.end(), [&](auto& lw) { return lw.layer == l && lw.role == role; });
+        QVERIFY2(it != linears.end(), qPrintable(QString("layer %1 %2 missing").arg(l).arg(qs::roleName(role).data())));
+        QCOMPARE(it->weight->size(1), int64_t{64});  // [out, in]: Conv1D weights are transposed at load
+      }
     int64_t params = 0;
     for (auto& l : linears) params += l.weight->numel();
     QVERIFY(params < model->parameterCount());

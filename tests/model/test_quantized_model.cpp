@@ -39,7 +39,7 @@ class TestQuantizedModel : public QObject {
  private Q_SLOTS:
   void initTestCase() {
     qs::configureThreads();
-    const auto dir = qs::test::sharedDir() / "golden" / "llama";
+    const auto dir = qs::test::goldenDir() / "llama";
     if (!std::filesystem::exists(dir / "model.safetensors")) QSKIP("../shared/golden/llama is not available");
     llama_ = qs::Model::load(dir);
     at::manual_seed(5);

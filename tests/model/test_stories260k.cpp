@@ -41,7 +41,7 @@ class TestStories260K : public QObject {
   void modelCard() {
     const auto& c = model_->config();
     QCOMPARE(c.numLayers, 5);
-    QCOMPARE(c.numKvHeads, 4);
+    QCOMPARE(c.attention.numKvHeads, 4);
     QVERIFY(c.tieWordEmbeddings);
     // 260K parameters as the name says (tied embedding counted once).
     QVERIFY(model_->parameterCount() > 250000 && model_->parameterCount() < 270000);

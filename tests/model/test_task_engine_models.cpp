@@ -55,14 +55,14 @@ class TestTaskEngineModels : public QObject {
   void initTestCase() {
     qs::configureThreads();
     shared_ = qs::test::sharedDir();
-    if (!std::filesystem::exists(shared_ / "golden" / "llama" / "model.safetensors") ||
+    if (!std::filesystem::exists(qs::test::goldenDir() / "llama" / "model.safetensors") ||
         !std::filesystem::exists(shared_ / "models" / "stories260K" / "tokenizer.json"))
       QSKIP("../shared golden/llama or models/stories260K is not available");
-    golden_ = qs::Model::load(shared_ / "golden" / "llama");
+    golden_ = qs::Model::load(qs::test::goldenDir() / "llama");
     storiesTok_ = qs::Tokenizer::load(shared_ / "models" / "stories260K");
     stories_ = qs::ModelBackend::load(shared_ / "models" / "stories260K");
-    ids_ = nlohmann::json::parse(qs::test::readFile(shared_ / "golden" / "llama" / "input_ids.json"))["input_ids"];
-    goldenLogits_ = qs::SafetensorsFile::open(shared_ / "golden" / "llama" / "logits.safetensors")->tensor("logits").clone();
+    ids_ = nlohmann::json::parse(qs::test::readFile(qs::test::goldenDir() / "llama" / "input_ids.json"))["input_ids"];
+    goldenLogits_ = qs::SafetensorsFile::open(qs::test::goldenDir() / "llama" / "logits.safetensors")->tensor("logits").clone();
   }
 
   // Loglikelihoods through the engine (batched, shared prefixes, KV-cache copies) equal the
@@ -104,7 +104,7 @@ class TestTaskEngineModels : public QObject {
 
   void goldenGreedyGeneration() {
     qs::ModelBackend lm(*golden_, *storiesTok_);
-    auto greedy = nlohmann::json::parse(qs::test::readFile(shared_ / "golden" / "llama" / "greedy.json"));
+    auto greedy = nlohmann::json::parse(qs::test::readFile(qs::test::goldenDir() / "llama" / "greedy.json"));
     qs::Request r;
     r.type = qs::RequestType::GenerateUntil;
     r.pretokenized = true;

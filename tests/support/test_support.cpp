@@ -14,6 +14,7 @@ std::filesystem::path sharedDir() {
 }
 
 std::filesystem::path sourceDir() { return QS_SOURCE_DIR; }
+std::filesystem::path goldenDir() { return sourceDir() / "tests" / "data" / "golden"; }
 std::filesystem::path binaryDir() { return QS_BINARY_DIR; }
 
 std::filesystem::path freshTempDir(const std::string& name) {

@@ -8,6 +8,9 @@ namespace qs::test {
 // ../shared beside the checkout (QS_SHARED_DIR overrides). Tests that need it QSKIP without it.
 std::filesystem::path sharedDir();
 std::filesystem::path sourceDir();
+// The Hugging Face reference outputs the model tests compare against, copied from
+// ../shared/golden into tests/data/golden so a fresh clone runs every model test.
+std::filesystem::path goldenDir();
 std::filesystem::path binaryDir();
 // A fresh empty folder under the build tree, removed at the start of the next use of the same name.
 std::filesystem::path freshTempDir(const std::string& name);

@@ -43,7 +43,7 @@ class TestCliErrors : public QObject {
   }
 
   void truncatedSafetensorsNamesTheFile() {
-    auto golden = qs::test::sharedDir() / "golden" / "llama";
+    auto golden = qs::test::goldenDir() / "llama";
     if (!std::filesystem::exists(golden)) QSKIP("../shared/golden is not available");
     auto dir = qs::test::freshTempDir("cli-truncated");
     copyFolder(golden, dir);
@@ -54,7 +54,7 @@ class TestCliErrors : public QObject {
   }
 
   void unknownArchitectureNamesTheConfig() {
-    auto golden = qs::test::sharedDir() / "golden" / "llama";
+    auto golden = qs::test::goldenDir() / "llama";
     if (!std::filesystem::exists(golden)) QSKIP("../shared/golden is not available");
     auto dir = qs::test::freshTempDir("cli-unknown-arch");
     copyFolder(golden, dir);
@@ -65,7 +65,7 @@ class TestCliErrors : public QObject {
   }
 
   void shapeMismatchNamesTheTensor() {
-    auto golden = qs::test::sharedDir() / "golden" / "llama";
+    auto golden = qs::test::goldenDir() / "llama";
     if (!std::filesystem::exists(golden)) QSKIP("../shared/golden is not available");
     auto dir = qs::test::freshTempDir("cli-shape");
     copyFolder(golden, dir);
@@ -78,7 +78,7 @@ class TestCliErrors : public QObject {
   }
 
   void forwardWritesGoldenLogits() {
-    auto golden = qs::test::sharedDir() / "golden" / "opt";
+    auto golden = qs::test::goldenDir() / "opt";
     if (!std::filesystem::exists(golden)) QSKIP("../shared/golden is not available");
     auto out = qs::test::freshTempDir("cli-forward") / "logits.safetensors";
     auto r = runCli({"forward", QString::fromStdString(golden.string()), "--input-ids",

@@ -79,7 +79,7 @@ class TestFakeQuant : public QObject {
   void initTestCase() { at::manual_seed(1234); }
 
   void goldenEdgeCases() {
-    const auto path = qs::test::sharedDir() / "golden/quant/fq_edge_cases.safetensors";
+    const auto path = qs::test::goldenDir() / "quant/fq_edge_cases.safetensors";
     if (!std::filesystem::exists(path)) QSKIP("golden fq_edge_cases.safetensors not found");
     auto tensors = readF32Safetensors(path);
     const at::Tensor input = tensors.at("input");

@@ -14,7 +14,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-fs::path goldenLlama() { return qs::test::sharedDir() / "golden" / "llama"; }
+fs::path goldenLlama() { return qs::test::goldenDir() / "llama"; }
 
 void writeBytes(const fs::path& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -17,7 +17,7 @@ using nlohmann::json;
 namespace {
 
 fs::path optDir() { return qs::test::sharedDir() / "models" / "opt-125m-tokenizer"; }
-fs::path goldenFile() { return qs::test::sharedDir() / "golden" / "tokenizers" / "opt125m_gpt2bpe.json"; }
+fs::path goldenFile() { return qs::test::goldenDir() / "tokenizers" / "opt125m_gpt2bpe.json"; }
 
 json readJson(const fs::path& path) { return json::parse(qs::test::readFile(path)); }
 

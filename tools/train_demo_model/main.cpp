@@ -121,32 +121,27 @@ Options parseOptions(int argc, char** argv) {
   return o;
 }
 
+// The demo configuration as config.json keys, read through the family's own config reader.
 ModelConfig modelConfig(const Options& o, int vocab) {
-  ModelConfig c;
-  c.family = o.family == "opt" ? Family::Opt : Family::Llama;
-  c.modelType = o.family;
-  c.hiddenSize = o.hidden;
-  c.numLayers = o.layers;
-  c.numHeads = o.heads;
-  c.numKvHeads = c.family == Family::Opt ? o.heads : o.kvHeads;
-  c.headDim = o.hidden / o.heads;
-  c.intermediateSize = o.ffn;
-  c.vocabSize = vocab;
-  c.maxPositions = o.train.seqLen;
-  c.normEps = 1e-5;
-  c.bosTokenId = c.eosTokenId = 0;
-  c.torchDtype = "float32";
-  if (c.family == Family::Opt) {
-    c.activation = "relu";
-    c.tieWordEmbeddings = true;
-    c.attentionBias = c.mlpBias = true;
-    c.doLayerNormBefore = true;
-    c.wordEmbedProjDim = o.hidden;
+  nlohmann::json j{{"model_type", o.family},         {"hidden_size", o.hidden},
+                   {"num_hidden_layers", o.layers},  {"num_attention_heads", o.heads},
+                   {"vocab_size", vocab},            {"max_position_embeddings", o.train.seqLen},
+                   {"bos_token_id", 0},              {"eos_token_id", 0},
+                   {"torch_dtype", "float32"}};
+  if (o.family == "opt") {
+    j["ffn_dim"] = o.ffn;
+    j["activation_function"] = "relu";
+    j["tie_word_embeddings"] = true;
+    j["enable_bias"] = true;
+    j["do_layer_norm_before"] = true;
   } else {
-    c.activation = "silu";
-    c.tieWordEmbeddings = o.tieEmbeddings;
+    j["num_key_value_heads"] = o.kvHeads;
+    j["intermediate_size"] = o.ffn;
+    j["rms_norm_eps"] = 1e-5;
+    j["hidden_act"] = "silu";
+    j["tie_word_embeddings"] = o.tieEmbeddings;
   }
-  return c;
+  return ModelConfig::fromJson(j, "train-demo-model --family " + o.family);
 }
 
 double secondsSince(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }

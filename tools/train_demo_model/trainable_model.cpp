@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/model/family.h"
 #include "core/base/error.h"
 
 namespace qs::demo {
@@ -82,13 +83,13 @@ int64_t TrainableModel::parameterCount() const {
 }
 
 at::Tensor TrainableModel::forward(const at::Tensor& ids) const {
-  return config_.family == Family::Opt ? forwardOpt(ids) : forwardLlama(ids);
+  return config_.family->name == "opt" ? forwardOpt(ids) : forwardLlama(ids);
 }
 
 // Causal self-attention of layer `layer` on the normalised input x [B, T, C]; RoPE when rotCos is defined.
 at::Tensor TrainableModel::attention(const at::Tensor& x, int l, const at::Tensor& rotCos, const at::Tensor& rotSin) const {
   const auto& c = config_;
-  const int64_t B = x.size(0), T = x.size(1), H = c.numHeads, G = c.numKvHeads, D = c.headDim;
+  const int64_t B = x.size(0), T = x.size(1), H = c.attention.numHeads, G = c.attention.numKvHeads, D = c.attention.headDim;
   auto q = at::linear(x, weight(TensorRole::QProj, l), bias(TensorRole::QProj, l)).view({B, T, H, D}).transpose(1, 2);
   auto k = at::linear(x, weight(TensorRole::KProj, l), bias(TensorRole::KProj, l)).view({B, T, G, D}).transpose(1, 2);
   auto v = at::linear(x, weight(TensorRole::VProj, l), bias(TensorRole::VProj, l)).view({B, T, G, D}).transpose(1, 2);
@@ -109,8 +110,8 @@ at::Tensor TrainableModel::attention(const at::Tensor& x, int l, const at::Tenso
 
 at::Tensor TrainableModel::forwardLlama(const at::Tensor& ids) const {
   const auto& c = config_;
-  const int64_t T = ids.size(1), D = c.headDim;
-  auto invFreq = 1.0 / at::pow(c.ropeTheta, at::arange(0, D, 2, at::kLong).to(at::kFloat) / static_cast<double>(D));
+  const int64_t T = ids.size(1), D = c.attention.headDim;
+  auto invFreq = 1.0 / at::pow(c.attention.ropeTheta, at::arange(0, D, 2, at::kLong).to(at::kFloat) / static_cast<double>(D));
   auto freqs = at::arange(0, T, at::kLong).to(at::kFloat).unsqueeze(1) * invFreq.unsqueeze(0);  // [T, D/2]
   auto emb = at::cat({freqs, freqs}, -1);
   auto cos = emb.cos().view({1, 1, T, D}), sin = emb.sin().view({1, 1, T, D});
@@ -130,7 +131,8 @@ at::Tensor TrainableModel::forwardLlama(const at::Tensor& ids) const {
 
 at::Tensor TrainableModel::forwardOpt(const at::Tensor& ids) const {
   const auto& c = config_;
-  if (!c.doLayerNormBefore) throw Error("demo model: only pre-LayerNorm OPT is trained");
+  if (c.layout.residual != ResidualKind::Sequential || c.layout.wordEmbedProjDim > 0)
+    throw Error("demo model: only pre-LayerNorm OPT without project_in/out is trained");
   const int64_t C = c.hiddenSize, T = ids.size(1);
   auto positions = at::arange(kOptPositionOffset, T + kOptPositionOffset, at::kLong).unsqueeze(0);
   at::Tensor h = at::embedding(weight(TensorRole::TokenEmbedding, -1), ids) +

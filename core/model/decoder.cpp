@@ -1,0 +1,217 @@
+#include "core/model/decoder.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "core/base/error.h"
+#include "core/model/blocks.h"
+#include "core/model/weight_loader.h"
+
+namespace qs {
+namespace {
+
+struct DecoderLayer {
+  at::Tensor norm1W, norm1B, norm2W, norm2B;
+  at::Tensor wq, bq, wk, bk, wv, bv, wo, bo;
+  at::Tensor qNorm, kNorm;  // [H, D] / [G, D] per-head LayerNorm weights (StableLM), else undefined
+  at::Tensor wGate, bGate, wIn, bIn, wOut, bOut;  // gated: gate/up/down; plain: fc1/fc2 (no gate)
+};
+
+// Per-head LayerNorm without bias over the last dimension of x [B, heads, S, D], weight [heads, D].
+at::Tensor perHeadLayerNorm(const at::Tensor& x, const at::Tensor& weight, double eps) {
+  auto xf = x.to(at::kFloat);
+  auto mean = xf.mean(-1, true);
+  auto var = (xf - mean).pow(2).mean(-1, true);
+  auto y = (xf - mean) * at::rsqrt(var + eps);
+  return (y * weight.to(at::kFloat).unsqueeze(1).unsqueeze(0)).to(x.scalar_type());
+}
+
+class DecoderModel final : public Model {
+ public:
+  DecoderModel(std::filesystem::path dir, ModelConfig config, const LoadedWeights& w, c10::Device device,
+               c10::ScalarType dtype)
+      : Model(std::move(dir), std::move(config), device, dtype) {
+    const auto& c = config_;
+    const auto& a = c.attention;
+    const bool gated = c.mlp.gated;
+    inRole_ = gated ? TensorRole::UpProj : TensorRole::Fc1;
+    outRole_ = gated ? TensorRole::DownProj : TensorRole::Fc2;
+    embed_ = w.weight(TensorRole::TokenEmbedding);
+    positions_ = w.weight(TensorRole::PositionEmbedding);
+    embedNormW_ = w.weight(TensorRole::EmbeddingNorm);
+    embedNormB_ = w.bias(TensorRole::EmbeddingNorm);
+    projectIn_ = w.weight(TensorRole::ProjectIn);
+    projectOut_ = w.weight(TensorRole::ProjectOut);
+    for (int l = 0; l < c.numLayers; ++l) {
+      DecoderLayer L;
+      L.norm1W = w.weight(TensorRole::AttnNorm, l);
+      L.norm1B = w.bias(TensorRole::AttnNorm, l);
+      L.norm2W = w.weight(TensorRole::MlpNorm, l);
+      L.norm2B = w.bias(TensorRole::MlpNorm, l);
+      if (a.qkvLayout == QkvLayout::Separate) {
+        L.wq = w.weight(TensorRole::QProj, l), L.bq = w.bias(TensorRole::QProj, l);
+        L.wk = w.weight(TensorRole::KProj, l), L.bk = w.bias(TensorRole::KProj, l);
+        L.wv = w.weight(TensorRole::VProj, l), L.bv = w.bias(TensorRole::VProj, l);
+      } else {
+        // Fused q/k/v is split once here, so hooks, rules and statistics see q, k and v.
+        auto parts = blocks::splitQkv(w.weight(TensorRole::QkvProj, l), a.qkvLayout, a.numHeads, a.numKvHeads, a.headDim);
+        L.wq = parts.q, L.wk = parts.k, L.wv = parts.v;
+        if (auto b = w.bias(TensorRole::QkvProj, l); b.defined()) {
+          auto bp = blocks::splitQkv(b, a.qkvLayout, a.numHeads, a.numKvHeads, a.headDim);
+          L.bq = bp.q, L.bk = bp.k, L.bv = bp.v;
+        }
+      }
+      L.wo = w.weight(TensorRole::OutProj, l), L.bo = w.bias(TensorRole::OutProj, l);
+      if (a.qkNorm) {
+        L.qNorm = stackHeads(w, TensorRole::QNorm, l, a.numHeads);
+        L.kNorm = stackHeads(w, TensorRole::KNorm, l, a.numKvHeads);
+      }
+      if (gated) L.wGate = w.weight(TensorRole::GateProj, l), L.bGate = w.bias(TensorRole::GateProj, l);
+      L.wIn = w.weight(inRole_, l), L.bIn = w.bias(inRole_, l);
+      L.wOut = w.weight(outRole_, l), L.bOut = w.bias(outRole_, l);
+      layers_.push_back(std::move(L));
+    }
+    finalNormW_ = w.weight(TensorRole::FinalNorm);
+    finalNormB_ = w.bias(TensorRole::FinalNorm);
+    // Tied checkpoints omit lm_head; some untied ones are saved tied too.
+    lmHead_ = (!c.tieWordEmbeddings && w.has(TensorRole::LmHead)) ? w.weight(TensorRole::LmHead) : embed_;
+    parameterCount_ = w.parameterCount();
+    weightBytes_ = w.bytes();
+  }
+
+ protected:
+  at::Tensor forwardImpl(const StepInputs& in, DecodeState* state, std::vector<at::Tensor>* hidden) override {
+    const auto& c = config_;
+    const auto& a = c.attention;
+    const auto& lay = c.layout;
+    const int64_t S = in.inputIds.size(1);
+
+    at::Tensor h = at::embedding(embed_, in.inputIds);
+    if (projectIn_.defined()) h = at::linear(h, projectIn_);
+    if (lay.scaleEmbedding) {
+      // Gemma rounds sqrt(hidden) to the compute dtype before multiplying.
+      auto normalizer = at::scalar_tensor(std::sqrt(static_cast<double>(c.hiddenSize)), h.options());
+      h = h * normalizer;
+    }
+    if (a.position == PositionKind::Learned)
+      h = h + at::embedding(positions_, in.positions + lay.positionOffset);
+    if (lay.embeddingNorm) h = blocks::layerNorm(h, embedNormW_, embedNormB_, c.normEps);
+    if (hidden) hidden->push_back(h);
+
+    auto bias = blocks::causalBias(in.fullMask, S, dtype_, a.slidingWindow);
+    if (a.position == PositionKind::Alibi) {
+      auto alibi = blocks::alibiBias(in.fullMask, a.numHeads);
+      if (a.alibiScaled) alibi = alibi * (1.0 / std::sqrt(static_cast<double>(a.headDim)));
+      bias = bias + alibi.to(dtype_);  // [B, H, S, T]; masked entries stay far below any score
+    }
+    blocks::Rotary rot;
+    if (a.position == PositionKind::Rotary)
+      rot = blocks::rotaryTables(in.positions, a.rotaryDim > 0 ? a.rotaryDim : a.headDim, a.ropeTheta,
+                                 a.ropeLinearScale, dtype_);
+
+    for (int l = 0; l < c.numLayers; ++l) {
+      const auto& L = layers_[l];
+      const bool post = lay.residual == ResidualKind::PostNorm;
+      auto x = post ? h : blocks::norm(lay.norm, h, L.norm1W, L.norm1B, c.normEps);
+      auto attn = attention(l, x, rot, bias, state);
+      switch (lay.residual) {
+        case ResidualKind::Sequential: {
+          auto residual = lay.residualFromNorm ? x : h;
+          h = residual + attn;
+          auto x2 = blocks::norm(lay.norm, h, L.norm2W, L.norm2B, c.normEps);
+          h = (lay.residualFromNorm ? x2 : h) + mlp(l, x2);
+          break;
+        }
+        case ResidualKind::Parallel: {
+          auto x2 = lay.parallelTwoNorms ? blocks::norm(lay.norm, h, L.norm2W, L.norm2B, c.normEps) : x;
+          h = h + (mlp(l, x2) + attn);
+          break;
+        }
+        case ResidualKind::PostNorm:
+          h = blocks::norm(lay.norm, h + attn, L.norm1W, L.norm1B, c.normEps);
+          h = blocks::norm(lay.norm, h + mlp(l, h), L.norm2W, L.norm2B, c.normEps);
+          break;
+      }
+      if (hidden) hidden->push_back(h);
+    }
+    if (lay.finalNorm) h = blocks::norm(lay.norm, h, finalNormW_, finalNormB_, c.normEps);
+    if (projectOut_.defined()) h = at::linear(h, projectOut_);
+    return linear(h, -1, TensorRole::LmHead, lmHead_, at::Tensor());
+  }
+
+  void collectLinears(std::vector<LinearWeight>& out) override {
+    for (int l = 0; l < config_.numLayers; ++l) {
+      auto& L = layers_[l];
+      out.push_back({l, TensorRole::QProj, -1, &L.wq, &L.bq});
+      out.push_back({l, TensorRole::KProj, -1, &L.wk, &L.bk});
+      out.push_back({l, TensorRole::VProj, -1, &L.wv, &L.bv});
+      out.push_back({l, TensorRole::OutProj, -1, &L.wo, &L.bo});
+      if (L.wGate.defined()) out.push_back({l, TensorRole::GateProj, -1, &L.wGate, &L.bGate});
+      out.push_back({l, inRole_, -1, &L.wIn, &L.bIn});
+      out.push_back({l, outRole_, -1, &L.wOut, &L.bOut});
+    }
+    out.push_back({-1, TensorRole::LmHead, -1, &lmHead_, nullptr});
+  }
+
+ private:
+  static at::Tensor stackHeads(const LoadedWeights& w, TensorRole role, int layer, int heads) {
+    std::vector<at::Tensor> rows;
+    for (int h = 0; h < heads; ++h) rows.push_back(w.weight(role, layer, h));
+    return at::stack(rows);
+  }
+
+  double attentionScale(int layer) const {
+    const auto& a = config_.attention;
+    double scale = a.unscaled ? 1.0 : 1.0 / std::sqrt(static_cast<double>(a.headDim));
+    if (a.scaleByInverseLayer) scale /= static_cast<double>(layer + 1);
+    return scale;
+  }
+
+  at::Tensor attention(int l, const at::Tensor& x, const blocks::Rotary& rot, const at::Tensor& bias,
+                       DecodeState* state) {
+    const auto& a = config_.attention;
+    const auto& L = layers_[l];
+    auto q = blocks::splitHeads(linear(x, l, TensorRole::QProj, L.wq, L.bq), a.numHeads, a.headDim);
+    auto k = blocks::splitHeads(linear(x, l, TensorRole::KProj, L.wk, L.bk), a.numKvHeads, a.headDim);
+    auto v = blocks::splitHeads(linear(x, l, TensorRole::VProj, L.wv, L.bv), a.numKvHeads, a.headDim);
+    if (L.qNorm.defined()) {
+      q = perHeadLayerNorm(q, L.qNorm, config_.normEps);
+      k = perHeadLayerNorm(k, L.kNorm, config_.normEps);
+    }
+    if (a.position == PositionKind::Rotary) {
+      q = blocks::applyRotary(q, rot);
+      k = blocks::applyRotary(k, rot);
+    }
+    auto [K, V] = storeKv(l, k, v, state);
+    auto out = blocks::mergeHeads(blocks::attention(q, K, V, bias, attentionScale(l)));
+    return linear(out, l, TensorRole::OutProj, L.wo, L.bo);
+  }
+
+  at::Tensor mlp(int l, const at::Tensor& x) {
+    const auto& L = layers_[l];
+    const auto& m = config_.mlp;
+    at::Tensor inner;
+    if (m.gated) {
+      auto gate = blocks::activation(linear(x, l, TensorRole::GateProj, L.wGate, L.bGate), m.activation);
+      inner = gate * linear(x, l, inRole_, L.wIn, L.bIn);
+    } else {
+      inner = blocks::activation(linear(x, l, inRole_, L.wIn, L.bIn), m.activation);
+    }
+    return linear(inner, l, outRole_, L.wOut, L.bOut);
+  }
+
+  TensorRole inRole_, outRole_;
+  at::Tensor embed_, positions_, embedNormW_, embedNormB_, projectIn_, projectOut_;
+  at::Tensor finalNormW_, finalNormB_, lmHead_;
+  std::vector<DecoderLayer> layers_;
+};
+
+}  // namespace
+
+std::unique_ptr<Model> makeDecoderModel(std::filesystem::path dir, ModelConfig config, LoadedWeights weights,
+                                        c10::Device device, c10::ScalarType dtype) {
+  return std::make_unique<DecoderModel>(std::move(dir), std::move(config), weights, device, dtype);
+}
+
+}  // namespace qs
