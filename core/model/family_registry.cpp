@@ -11,7 +11,8 @@
   X(gemma)             \
   X(stablelm)          \
   X(falcon)            \
-  X(bloom)
+  X(bloom)             \
+  X(gpt2)
 
 namespace qs {
 

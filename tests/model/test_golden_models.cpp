@@ -62,7 +62,8 @@ class TestGoldenModels : public QObject {
 
   void logitsAndHiddenStates_data() {
     QTest::addColumn<QString>("family");
-    for (const char* f : {"llama", "opt", "mistral", "qwen2", "gemma", "stablelm", "falcon", "falcon_newdec", "bloom"})
+    for (const char* f : {"llama", "opt", "mistral", "qwen2", "gemma", "stablelm", "falcon", "falcon_newdec", "bloom",
+                          "gpt2"})
       QTest::newRow(f) << f;
   }
   void logitsAndHiddenStates() {
@@ -218,6 +219,7 @@ class TestGoldenModels : public QObject {
     QTest::newRow("falcon") << "falcon" << 6;
     QTest::newRow("falcon_newdec") << "falcon_newdec" << 6;
     QTest::newRow("bloom") << "bloom" << 6;
+    QTest::newRow("gpt2") << "gpt2" << 6;
   }
   void linearWeightsCoverEveryProjection() {
     QFETCH(QString, family);
