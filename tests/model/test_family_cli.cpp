@@ -1,0 +1,94 @@
+// Every family through the command line: `info` names it and its attention layout, and a sweep of
+// W4 / W4A8 / KV4 over one task stores its runs and per-role statistics (q/k/v of fused-qkv
+// models included) in the database. The golden models have no tokenizer: the stories260K one
+// (vocabulary 512, as theirs) is placed beside a link to their weights.
+#include <QtTest/QtTest>
+
+#include <set>
+
+#include "core/store/experiment_store.h"
+#include "tests/support/test_support.h"
+
+namespace {
+
+QString cli() { return QString::fromStdString((qs::test::binaryDir() / "app" / "quantscope-cli").string()); }
+
+int run(const QStringList& args, QString* out, QString* err) {
+  QProcess p;
+  p.start(cli(), args);
+  p.waitForFinished(600000);
+  *out = QString::fromUtf8(p.readAllStandardOutput());
+  *err = QString::fromUtf8(p.readAllStandardError());
+  return p.exitCode();
+}
+
+// The golden folder of `family` with the stories260K tokenizer beside its weights.
+std::filesystem::path withTokenizer(const std::string& family) {
+  const auto golden = qs::test::goldenDir() / family;
+  const auto stories = qs::test::sharedDir() / "models" / "stories260K";
+  const auto dir = qs::test::freshTempDir("family-cli-" + family);
+  for (const char* f : {"config.json", "model.safetensors"})
+    std::filesystem::create_symlink(std::filesystem::absolute(golden / f), dir / f);
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"})
+    if (std::filesystem::exists(stories / f)) std::filesystem::copy_file(stories / f, dir / f);
+  return dir;
+}
+
+}  // namespace
+
+class TestFamilyCli : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void info_data() {
+    QTest::addColumn<QString>("folder");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("mistral") << "mistral" << "sliding window 8";
+    QTest::newRow("qwen2") << "qwen2" << "family      qwen2";
+    QTest::newRow("gemma") << "gemma" << "RMSNorm (1 + w)";
+    QTest::newRow("stablelm") << "stablelm" << "partial rotary";
+    QTest::newRow("falcon") << "falcon" << "4 heads (kv 1, head dim 16), rotary, fused qkv";
+    QTest::newRow("falcon_newdec") << "falcon_newdec" << "4 heads (kv 2, head dim 16)";
+    QTest::newRow("bloom") << "bloom" << "ALiBi";
+    QTest::newRow("gpt2") << "gpt2" << "learned positions";
+  }
+  void info() {
+    QFETCH(QString, folder);
+    QFETCH(QString, expected);
+    QString out, err;
+    const auto dir = qs::test::goldenDir() / folder.toStdString();
+    QCOMPARE(run({"info", QString::fromStdString(dir.string())}, &out, &err), 0);
+    QVERIFY2(out.contains(expected), qPrintable(out + err));
+  }
+
+  void sweepStoresRunsAndRoleStatistics_data() {
+    QTest::addColumn<QString>("family");
+    for (const char* f : {"falcon", "bloom", "gpt2", "gemma"}) QTest::newRow(f) << f;
+  }
+  void sweepStoresRunsAndRoleStatistics() {
+    QFETCH(QString, family);
+    if (!std::filesystem::exists(qs::test::sharedDir() / "models" / "stories260K" / "tokenizer.json"))
+      QSKIP("../shared/models/stories260K (the tokenizer) is not available");
+    const auto model = withTokenizer(family.toStdString());
+    const auto db = qs::test::freshTempDir("family-cli-db-" + family.toStdString()) / "sweep.qsdb";
+    QString out, err;
+    const int rc = run({"--threads", "1", "sweep", "--model", QString::fromStdString(model.string()), "--configs",
+                        "W4-g16,W4A8-g16,KV4-g16", "--tasks", "lambada_openai", "--limit", "3", "--db",
+                        QString::fromStdString(db.string())},
+                       &out, &err);
+    QVERIFY2(rc == 0, qPrintable(out + err));
+    qs::ExperimentStore store(db, qs::ExperimentStore::Mode::ReadOnly);
+    std::set<std::string> done;
+    for (const auto& r : store.listRuns())
+      if (r.status == qs::RunStatus::Done) done.insert(r.quantName);
+    for (const char* q : {"W4A16KV16-g16", "W4A8KV16-g16", "W16A16KV4-g16"})
+      QVERIFY2(done.count(q), qPrintable(QString("no done run of %1 (%2)").arg(q).arg(out + err)));
+    std::set<std::string> roles;
+    for (const auto& s : store.layerStats({})) roles.insert(s.role + "/" + s.kind);
+    for (const char* r : {"q_proj/activation", "k_proj/weight", "v_proj/weight", "k_proj/key", "v_proj/value", "o_proj/weight"})
+      QVERIFY2(roles.count(r), r);
+  }
+};
+
+QTEST_GUILESS_MAIN(TestFamilyCli)
+#include "test_family_cli.moc"
