@@ -8,6 +8,9 @@
 #include <set>
 #include <tuple>
 
+#include "core/base/error.h"
+#include "quant/quant_config.h"
+
 namespace qs {
 namespace {
 
@@ -41,31 +44,19 @@ using PointKey = std::tuple<std::string, std::string, std::string>;  // model, q
 }  // namespace
 
 std::optional<QuantBits> parseQuantBits(std::string_view name) {
+  // Baseline spellings that are not quantization configs; everything else is quant/'s name syntax.
   std::string s = lower(name.substr(0, name.find('-')));
   if (s == "fp16" || s == "bf16" || s == "fp32" || s == "baseline") return QuantBits{};
-  QuantBits bits;
-  bool any = false;
-  size_t i = 0;
-  while (i < s.size()) {
-    int* target = nullptr;
-    if (s.compare(i, 2, "kv") == 0) {
-      target = &bits.kv, i += 2;
-    } else if (s[i] == 'w') {
-      target = &bits.weight, ++i;
-    } else if (s[i] == 'a') {
-      target = &bits.activation, ++i;
-    } else {
-      return std::nullopt;
+  // A name whose options quant/ refuses ("W16A16KV16-g128": a group size with nothing quantized)
+  // still spells its bits: fall back to the part before the first option.
+  for (std::string_view candidate : {name, name.substr(0, name.find('-'))}) {
+    try {
+      const QuantConfig c = QuantConfig::parse(candidate);
+      return QuantBits{c.weight.bits, c.activation.bits, c.kv.bits};
+    } catch (const Error&) {
     }
-    size_t digits = i;
-    while (digits < s.size() && std::isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
-    if (digits == i || digits - i > 2) return std::nullopt;
-    *target = std::stoi(s.substr(i, digits - i));
-    i = digits;
-    any = true;
   }
-  if (!any) return std::nullopt;
-  return bits;
+  return std::nullopt;
 }
 
 bool isBaselineQuant(std::string_view name) {

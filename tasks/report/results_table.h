@@ -34,8 +34,9 @@ struct QuantBits {
   int kv = 16;
 };
 
-// The bit-widths spelled in a config name: "W4A16KV8-g128" -> 4/16/8; absent ones are 16;
-// "FP16", "BF16", "FP32" and "baseline" (any case) -> 16/16/16. nullopt when the name spells none.
+// The bit-widths of a config name as quant/'s QuantConfig::parse reads it: "W4A16KV8-g128" ->
+// 4/16/8, presets ("W4A8", "KV4") included; "FP16", "BF16", "FP32" and "baseline" (any case) ->
+// 16/16/16. nullopt when the name is not a configuration.
 std::optional<QuantBits> parseQuantBits(std::string_view name);
 // True when parseQuantBits gives 16/16/16.
 bool isBaselineQuant(std::string_view name);
