@@ -207,6 +207,12 @@ TensorStatsTable collectWeightStats(Model& model, const StatsSettings& settings)
     auto [it, inserted] = table.try_emplace(key, settings.outlierSigma);
     it->second.add(*lw.weight);
   }
+  for (const auto& p : model.otherParameters()) {
+    if (!p.weight || !p.weight->defined()) continue;
+    TensorStatsKey key{p.layer, p.role, TensorKind::Weight, p.expert};
+    auto [it, inserted] = table.try_emplace(key, settings.outlierSigma);
+    it->second.add(p.weight->reshape({p.weight->size(0), -1}));
+  }
   return table;
 }
 

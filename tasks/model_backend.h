@@ -1,6 +1,6 @@
 #pragma once
-// The real LmBackend: a qs::Model and its qs::Tokenizer. The state is a KvCache; selecting rows
-// gathers the cached K/V of those rows into a new cache.
+// The real LmBackend: a qs::Model and its qs::Tokenizer. The state is the model's decode state
+// (KV cache or SSM state); selecting rows gathers those rows into a new state.
 #include <filesystem>
 #include <memory>
 

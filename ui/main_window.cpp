@@ -16,6 +16,7 @@
 #include <QTabWidget>
 
 #include "core/base/error.h"
+#include "core/model/family.h"
 #include "core/store/experiment_store.h"
 #include "core/base/runtime.h"
 #include "tasks/resource_paths.h"
@@ -26,6 +27,7 @@
 #include "ui/heatmap_view.h"
 #include "ui/help_dialog.h"
 #include "ui/log_view.h"
+#include "ui/model_card.h"
 #include "ui/model_panel.h"
 #include "ui/preferences_dialog.h"
 #include "ui/quant_grid.h"
@@ -136,6 +138,7 @@ void MainWindow::buildDocks() {
   resizeDocks({models, quant}, {420, 520}, Qt::Vertical);
   resizeDocks({models}, {430}, Qt::Horizontal);
   resizeDocks({queue}, {200}, Qt::Vertical);
+  connect(modelPanel_, &ModelPanel::selectionChanged, this, &MainWindow::updateKvAvailability);
   connect(modelPanel_, &ModelPanel::selectionChanged, this, &MainWindow::updateRunCount);
   connect(quantPanel_, &QuantPanel::selectionChanged, this, &MainWindow::updateRunCount);
   connect(taskPanel_, &TaskPanel::selectionChanged, this, &MainWindow::updateRunCount);
@@ -331,6 +334,23 @@ QString MainWindow::runCountText() const {
                                modelPanel_->selectedModels().size());
   return QString("<b>%1 runs</b> = %2 configs × %3 tasks × %4 models + %5 FP16 baselines")
       .arg(c.total).arg(c.configs).arg(c.tasks).arg(c.models).arg(c.baselines);
+}
+
+void MainWindow::updateKvAvailability() {
+  QStringList without;
+  for (const QString& m : modelPanel_->selectedModels()) {
+    try {
+      const auto card = loadModelCard(m.toStdString());
+      if (!card.config.hasKvCache())
+        without << QString("%1 (%2)").arg(QString::fromStdString(card.name),
+                                          QString::fromUtf8(std::string(familyName(card.config.family)).c_str()));
+    } catch (const Error&) {
+      // A folder that cannot be read is reported by the model panel; it does not decide this.
+    }
+  }
+  quantPanel_->setKvAvailable(without.isEmpty(), without.isEmpty() ? QString()
+                                                                    : "KV-cache quantization is off: " + without.join(", ") +
+                                                                          " has no KV cache (no attention layers).");
 }
 
 void MainWindow::updateRunCount() {

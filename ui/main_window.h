@@ -85,6 +85,8 @@ class MainWindow : public QMainWindow {
   void buildDocks();
   void rebuildRecentMenu();
   void updateRunCount();
+  // KV bit-widths off while a selected model has no KV cache (a state-space model).
+  void updateKvAvailability();
   void updateTitle();
   void scheduleReload();
   void pollDatabase();

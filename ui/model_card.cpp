@@ -1,5 +1,6 @@
 #include "ui/model_card.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
@@ -73,6 +74,12 @@ uint64_t ModelCard::kvCacheMemory(int bytesPerElement) const {
   // A model without a context limit of its own (ALiBi) is costed at 2048 positions.
   const uint64_t positions = config.maxPositions > 0 ? config.maxPositions : 2048;
   return 2ull * config.numLayers * config.attention.numKvHeads * config.attention.headDim * positions * bytesPerElement;
+}
+
+uint64_t ModelCard::stateMemory(int bytesPerElement) const {
+  const auto& s = config.ssm;
+  const uint64_t channels = config.mlp.intermediateSize;
+  return uint64_t(config.numLayers) * channels * (uint64_t(std::max(0, s.convKernel - 1)) + s.stateSize) * bytesPerElement;
 }
 
 ModelCard loadModelCard(const fs::path& dir) {

@@ -23,6 +23,9 @@ struct ModelCard {
   uint64_t weightMemory(int bytesPerParameter) const;
   // KV cache memory for one sequence at the full context, in the same dtype.
   uint64_t kvCacheMemory(int bytesPerElement) const;
+  // A state-space model's decode state per sequence (conv window + SSM state of every layer), which
+  // does not grow with the context.
+  uint64_t stateMemory(int bytesPerElement) const;
 };
 
 // Reads dir/config.json (throws qs::Error naming the file and key when it is missing or invalid)

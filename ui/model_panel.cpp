@@ -51,11 +51,19 @@ QString modelCardHtml(const ModelCard& c) {
   }
   html += row("Context", m.maxPositions > 0 ? QString::number(m.maxPositions) + " tokens" : QString("no limit of its own"));
   html += row("Vocabulary", QString::number(m.vocabSize));
-  if (c.parameters > 0) {
+  if (!m.hasKvCache())
+    html += row("Decode state", QString("conv window %1 + SSM state %2 per channel, %3 channels; no KV cache")
+                                    .arg(m.ssm.convKernel - 1).arg(m.ssm.stateSize).arg(m.mlp.intermediateSize));
+  if (c.parameters > 0 && m.hasKvCache()) {
     html += row("Memory (CPU, fp32)", q(formatBytes(c.weightMemory(4))) + " weights + " +
                                           q(formatBytes(c.kvCacheMemory(4))) + " KV cache at full context");
     html += row("Memory (GPU, fp16)", q(formatBytes(c.weightMemory(2))) + " weights + " +
                                           q(formatBytes(c.kvCacheMemory(2))) + " KV cache");
+  } else if (c.parameters > 0) {
+    html += row("Memory (CPU, fp32)", q(formatBytes(c.weightMemory(4))) + " weights + " +
+                                          q(formatBytes(c.stateMemory(4))) + " state per sequence (any length)");
+    html += row("Memory (GPU, fp16)", q(formatBytes(c.weightMemory(2))) + " weights + " +
+                                          q(formatBytes(c.stateMemory(4))) + " state (float32)");
   }
   html += "</table>";
   if (!c.weightWarning.empty())

@@ -69,7 +69,29 @@ QWidget* QuantPanel::makeBitsGroup() {
     }
     ++row;
   }
+  kvNote_ = new QLabel(box);
+  kvNote_->setWordWrap(true);
+  kvNote_->setStyleSheet("color: #8a5a00");
+  kvNote_->hide();
+  grid->addWidget(kvNote_, row, 0, 1, int(choices.size()) + 1);
   return box;
+}
+
+void QuantPanel::setKvAvailable(bool available, const QString& reason) {
+  kvAvailable_ = available;
+  for (auto& [key, check] : bits_) {
+    if (key.first != TensorType::Kv || key.second == 16) continue;
+    if (!available) check->setChecked(false);
+    check->setEnabled(available);
+  }
+  for (auto& [name, button] : presets_)
+    if (name.startsWith("KV")) {
+      if (!available) button->setChecked(false);
+      button->setEnabled(available);
+    }
+  kvNote_->setText(reason);
+  kvNote_->setVisible(!available);
+  onChanged();
 }
 
 QWidget* QuantPanel::makePresetGroup() {

@@ -38,6 +38,12 @@ class QuantPanel : public QWidget {
 
   static const std::vector<int>& bitChoices();  // 2, 3, 4, 8, 16
 
+  // Disables (and clears) the KV bit-widths and presets with `reason` shown beneath them, for a
+  // selection with a model that has no KV cache (Mamba); enabled again with available = true.
+  void setKvAvailable(bool available, const QString& reason = {});
+  bool kvAvailable() const { return kvAvailable_; }
+  QLabel* kvNote() const { return kvNote_; }
+
  public Q_SLOTS:
   void selectPaperGrid();
   void clearSelection();
@@ -59,6 +65,8 @@ class QuantPanel : public QWidget {
   QComboBox* activationRange_ = nullptr;
   QComboBox* method_ = nullptr;
   QLabel* summary_ = nullptr;
+  QLabel* kvNote_ = nullptr;
+  bool kvAvailable_ = true;
   QStringListModel* configModel_ = nullptr;
   QStringList names_;
   bool updating_ = false;  // blocks the feedback loop while setGrid() writes the widgets

@@ -10,9 +10,14 @@
 namespace qs::cli {
 namespace {
 
-const char* positionName(const AttentionConfig& a) {
+std::string positionName(const AttentionConfig& a) {
   switch (a.position) {
-    case PositionKind::Rotary: return a.rotaryDim > 0 && a.rotaryDim < a.headDim ? "partial rotary" : "rotary";
+    case PositionKind::Rotary: {
+      const bool partial = a.rotaryDim > 0 && a.rotaryDim < a.headDim;
+      std::string notes = partial ? std::to_string(a.rotaryDim) + " of " + std::to_string(a.headDim) + " dims" : "";
+      if (a.rotaryInterleaved) notes += std::string(notes.empty() ? "" : ", ") + "interleaved pairs";
+      return std::string(partial ? "partial rotary" : "rotary") + (notes.empty() ? "" : " (" + notes + ")");
+    }
     case PositionKind::Learned: return "learned positions";
     case PositionKind::Alibi: return "ALiBi";
   }
@@ -61,7 +66,7 @@ int runInfo(const std::vector<std::string>& argv) {
   std::printf("layers      %d\n", c.numLayers);
   if (a.numHeads > 0)
     std::printf("attention   %d heads (kv %d, head dim %d), %s%s%s\n", a.numHeads, a.numKvHeads, a.headDim,
-                positionName(a), a.slidingWindow > 0 ? (", sliding window " + std::to_string(a.slidingWindow)).c_str() : "",
+                positionName(a).c_str(), a.slidingWindow > 0 ? (", sliding window " + std::to_string(a.slidingWindow)).c_str() : "",
                 a.qkvLayout != QkvLayout::Separate ? ", fused qkv (split at load)" : "");
   std::printf("hidden      %d, mlp %d (%s%s), %s\n", c.hiddenSize, c.mlp.intermediateSize, c.mlp.gated ? "gated " : "",
               c.mlp.activation.c_str(), normName(c.layout.norm));

@@ -100,24 +100,32 @@ at::Tensor alibiBias(const at::Tensor& fullMask, int64_t numHeads) {
   return slopes.view({1, -1, 1, 1}) * positions.view({positions.size(0), 1, 1, -1});
 }
 
-Rotary rotaryTables(const at::Tensor& positions, int64_t headDim, double theta, double linearScale,
-                    c10::ScalarType dtype) {
+Rotary rotaryTables(const at::Tensor& positions, int64_t rotaryDim, double theta, double linearScale,
+                    c10::ScalarType dtype, bool interleaved) {
   auto fopts = at::TensorOptions().device(positions.device()).dtype(at::kFloat);
   // As Hugging Face: inv_freq from an int64 arange converted to float, then float32 throughout.
-  auto invFreq = 1.0 / at::pow(theta, at::arange(0, headDim, 2, fopts.dtype(at::kLong)).to(at::kFloat) /
-                                          static_cast<double>(headDim));
+  auto invFreq = 1.0 / at::pow(theta, at::arange(0, rotaryDim, 2, fopts.dtype(at::kLong)).to(at::kFloat) /
+                                          static_cast<double>(rotaryDim));
   auto pos = positions.to(at::kFloat);
   if (linearScale != 1.0) pos = pos / linearScale;
-  auto freqs = pos.unsqueeze(-1) * invFreq.view({1, 1, -1});  // [B, S, D/2]
-  auto emb = at::cat({freqs, freqs}, -1);                     // [B, S, D]
-  return {emb.cos().to(dtype).unsqueeze(1), emb.sin().to(dtype).unsqueeze(1)};
+  auto freqs = pos.unsqueeze(-1) * invFreq.view({1, 1, -1});  // [B, S, R/2]
+  auto emb = interleaved ? freqs : at::cat({freqs, freqs}, -1);
+  return {emb.cos().to(dtype).unsqueeze(1), emb.sin().to(dtype).unsqueeze(1), interleaved};
 }
 
 at::Tensor applyRotary(const at::Tensor& x, const Rotary& r) {
-  const int64_t rot = r.cos.size(-1);
+  const int64_t rot = r.interleaved ? 2 * r.cos.size(-1) : r.cos.size(-1);
   if (rot < x.size(-1)) {
     auto rotated = applyRotary(x.narrow(-1, 0, rot), r);
     return at::cat({rotated, x.narrow(-1, rot, x.size(-1) - rot)}, -1);
+  }
+  if (r.interleaved) {
+    auto shape = x.sizes().vec();
+    shape.back() = rot / 2;
+    shape.push_back(2);
+    auto pairs = x.reshape(shape);
+    auto x0 = pairs.select(-1, 0), x1 = pairs.select(-1, 1);
+    return at::stack({x0 * r.cos - x1 * r.sin, x1 * r.cos + x0 * r.sin}, -1).flatten(-2);
   }
   const int64_t half = x.size(-1) / 2;
   auto x1 = x.narrow(-1, 0, half);

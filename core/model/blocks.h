@@ -40,15 +40,17 @@ at::Tensor alibiSlopes(int64_t numHeads);
 at::Tensor alibiBias(const at::Tensor& fullMask, int64_t numHeads);
 
 struct Rotary {
-  at::Tensor cos;  // [B, 1, S, R]
+  at::Tensor cos;  // [B, 1, S, R], or [B, 1, S, R/2] (one per pair) when interleaved
   at::Tensor sin;
+  bool interleaved = false;
 };
 // Rotary tables of R = rotaryDim dimensions for positions [B, S]; linearScale divides positions
 // (LongChat's rope_scaling).
 Rotary rotaryTables(const at::Tensor& positions, int64_t rotaryDim, double theta, double linearScale,
-                    c10::ScalarType dtype);
-// x [B, H, S, D]: its first R dimensions rotated by the half-split convention (rotate_half) of
-// Hugging Face LLaMA; the other D - R pass through (partial rotary, StableLM).
+                    c10::ScalarType dtype, bool interleaved = false);
+// x [B, H, S, D]: its first R dimensions rotated, the other D - R pass through (partial rotary,
+// StableLM, ChatGLM). Half-split convention (rotate_half) of Hugging Face LLaMA, or interleaved
+// pairs (x[2i], x[2i+1]) as ChatGLM rotates them.
 at::Tensor applyRotary(const at::Tensor& x, const Rotary& r);
 
 // [B, S, C] -> [B, heads, S, D]

@@ -4,6 +4,8 @@
 // states behind the same interface.
 #include <ATen/core/Tensor.h>
 
+#include <memory>
+
 namespace qs {
 
 class DecodeState {
@@ -16,6 +18,9 @@ class DecodeState {
   // Called by the model once per forward step with the mask of everything processed so far.
   void commitStep(const at::Tensor& fullMask) { mask_ = fullMask; }
   virtual void clear() { mask_ = at::Tensor(); }
+  // A new state holding only the given batch rows (int64 indices), in that order: the request
+  // engine forks a shared prefix into its continuations this way.
+  virtual std::unique_ptr<DecodeState> selectRows(const at::Tensor& rows) const = 0;
 
  private:
   at::Tensor mask_;

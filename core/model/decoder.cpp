@@ -11,11 +11,17 @@
 namespace qs {
 namespace {
 
+struct Expert {
+  at::Tensor wGate, bGate, wUp, bUp, wDown, bDown;
+};
+
 struct DecoderLayer {
   at::Tensor norm1W, norm1B, norm2W, norm2B;
   at::Tensor wq, bq, wk, bk, wv, bv, wo, bo;
   at::Tensor qNorm, kNorm;  // [H, D] / [G, D] per-head LayerNorm weights (StableLM), else undefined
   at::Tensor wGate, bGate, wIn, bIn, wOut, bOut;  // gated: gate/up/down; plain: fc1/fc2 (no gate)
+  at::Tensor router;                              // mixture of experts: [E, C]
+  std::vector<Expert> experts;
 };
 
 // Per-head LayerNorm without bias over the last dimension of x [B, heads, S, D], weight [heads, D].
@@ -67,8 +73,26 @@ class DecoderModel final : public Model {
         L.qNorm = stackHeads(w, TensorRole::QNorm, l, a.numHeads);
         L.kNorm = stackHeads(w, TensorRole::KNorm, l, a.numKvHeads);
       }
-      if (gated) L.wGate = w.weight(TensorRole::GateProj, l), L.bGate = w.bias(TensorRole::GateProj, l);
-      L.wIn = w.weight(inRole_, l), L.bIn = w.bias(inRole_, l);
+      if (c.moe.numExperts > 0) {
+        L.router = w.weight(TensorRole::Router, l);
+        for (int e = 0; e < c.moe.numExperts; ++e)
+          L.experts.push_back({w.weight(TensorRole::GateProj, l, e), w.bias(TensorRole::GateProj, l, e),
+                               w.weight(TensorRole::UpProj, l, e), w.bias(TensorRole::UpProj, l, e),
+                               w.weight(TensorRole::DownProj, l, e), w.bias(TensorRole::DownProj, l, e)});
+        layers_.push_back(std::move(L));
+        continue;
+      }
+      if (auto fused = w.weight(TensorRole::GateUpProj, l); fused.defined()) {
+        // ChatGLM's dense_h_to_4h: [gate; up], split once so rules and statistics see both.
+        const int64_t F = fused.size(0) / 2;
+        L.wGate = fused.narrow(0, 0, F).contiguous();
+        L.wIn = fused.narrow(0, F, F).contiguous();
+        if (auto b = w.bias(TensorRole::GateUpProj, l); b.defined())
+          L.bGate = b.narrow(0, 0, F).contiguous(), L.bIn = b.narrow(0, F, F).contiguous();
+      } else {
+        if (gated) L.wGate = w.weight(TensorRole::GateProj, l), L.bGate = w.bias(TensorRole::GateProj, l);
+        L.wIn = w.weight(inRole_, l), L.bIn = w.bias(inRole_, l);
+      }
       L.wOut = w.weight(outRole_, l), L.bOut = w.bias(outRole_, l);
       layers_.push_back(std::move(L));
     }
@@ -108,7 +132,7 @@ class DecoderModel final : public Model {
     blocks::Rotary rot;
     if (a.position == PositionKind::Rotary)
       rot = blocks::rotaryTables(in.positions, a.rotaryDim > 0 ? a.rotaryDim : a.headDim, a.ropeTheta,
-                                 a.ropeLinearScale, dtype_);
+                                 a.ropeLinearScale, dtype_, a.rotaryInterleaved);
 
     for (int l = 0; l < c.numLayers; ++l) {
       const auto& L = layers_[l];
@@ -147,6 +171,16 @@ class DecoderModel final : public Model {
       out.push_back({l, TensorRole::KProj, -1, &L.wk, &L.bk});
       out.push_back({l, TensorRole::VProj, -1, &L.wv, &L.bv});
       out.push_back({l, TensorRole::OutProj, -1, &L.wo, &L.bo});
+      if (L.router.defined()) {
+        out.push_back({l, TensorRole::Router, -1, &L.router, nullptr});
+        for (int e = 0; e < static_cast<int>(L.experts.size()); ++e) {
+          auto& E = L.experts[e];
+          out.push_back({l, TensorRole::GateProj, e, &E.wGate, &E.bGate});
+          out.push_back({l, TensorRole::UpProj, e, &E.wUp, &E.bUp});
+          out.push_back({l, TensorRole::DownProj, e, &E.wDown, &E.bDown});
+        }
+        continue;
+      }
       if (L.wGate.defined()) out.push_back({l, TensorRole::GateProj, -1, &L.wGate, &L.bGate});
       out.push_back({l, inRole_, -1, &L.wIn, &L.bIn});
       out.push_back({l, outRole_, -1, &L.wOut, &L.bOut});
@@ -188,9 +222,38 @@ class DecoderModel final : public Model {
     return linear(out, l, TensorRole::OutProj, L.wo, L.bo);
   }
 
+  // Mixtral's sparse MoE block: softmax over the router logits in float32, the top-k experts per
+  // token with their weights renormalised, each expert run on its tokens only (its hooks see
+  // exactly those tokens, with the expert index).
+  at::Tensor moe(int l, const at::Tensor& x) {
+    const auto& L = layers_[l];
+    const auto& m = config_.mlp;
+    const int64_t C = x.size(-1);
+    auto flat = x.reshape({-1, C});
+    auto logits = linear(flat, l, TensorRole::Router, L.router, at::Tensor());
+    auto probs = at::softmax(logits, 1, at::kFloat);
+    auto [weights, selected] = probs.topk(config_.moe.topK, -1);
+    weights = (weights / weights.sum(-1, true)).to(x.scalar_type());
+    auto out = at::zeros_like(flat);
+    for (int e = 0; e < static_cast<int>(L.experts.size()); ++e) {
+      auto hits = (selected == e).nonzero();  // [n, 2]: token, slot
+      if (hits.size(0) == 0) continue;
+      auto tokens = hits.select(1, 0), slots = hits.select(1, 1);
+      const auto& E = L.experts[e];
+      auto xe = flat.index_select(0, tokens);
+      auto gate = blocks::activation(linear(xe, l, TensorRole::GateProj, E.wGate, E.bGate, e), m.activation);
+      auto y = linear(gate * linear(xe, l, TensorRole::UpProj, E.wUp, E.bUp, e), l, TensorRole::DownProj, E.wDown,
+                      E.bDown, e);
+      auto w = weights.reshape({-1}).index_select(0, tokens * config_.moe.topK + slots).unsqueeze(1);
+      out.index_add_(0, tokens, y * w);
+    }
+    return out.view(x.sizes());
+  }
+
   at::Tensor mlp(int l, const at::Tensor& x) {
     const auto& L = layers_[l];
     const auto& m = config_.mlp;
+    if (L.router.defined()) return moe(l, x);
     at::Tensor inner;
     if (m.gated) {
       auto gate = blocks::activation(linear(x, l, TensorRole::GateProj, L.wGate, L.bGate), m.activation);

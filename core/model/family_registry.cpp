@@ -12,7 +12,10 @@
   X(stablelm)          \
   X(falcon)            \
   X(bloom)             \
-  X(gpt2)
+  X(gpt2)              \
+  X(mixtral)           \
+  X(chatglm)           \
+  X(mamba)
 
 namespace qs {
 

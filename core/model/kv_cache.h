@@ -17,6 +17,7 @@ class KvCache : public DecodeState {
   std::pair<at::Tensor, at::Tensor> append(int layer, const at::Tensor& k, const at::Tensor& v);
 
   void clear() override;
+  std::unique_ptr<DecodeState> selectRows(const at::Tensor& rows) const override;
   int numLayers() const { return static_cast<int>(keys_.size()); }
 
  private:

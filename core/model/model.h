@@ -50,9 +50,12 @@ class Model {
   at::Tensor forward(const at::Tensor& inputIds, const at::Tensor& attentionMask = {},
                      DecodeState* state = nullptr, std::vector<at::Tensor>* hiddenStates = nullptr);
 
-  // A fresh KV cache for incremental decoding (attention families).
+  // A fresh decode state for incremental decoding: a KV cache for attention families, the conv and
+  // SSM states for a state-space family.
+  virtual std::unique_ptr<DecodeState> makeState() const { return std::make_unique<KvCache>(config_.numLayers); }
+  // A fresh KV cache (attention families only).
   KvCache makeCache() const { return KvCache(config_.numLayers); }
-  virtual ModelCapabilities capabilities() const { return {true, config_.contextLimit()}; }
+  virtual ModelCapabilities capabilities() const { return {config_.hasKvCache(), config_.contextLimit()}; }
 
   const ModelConfig& config() const { return config_; }
   const std::filesystem::path& directory() const { return dir_; }
@@ -68,6 +71,9 @@ class Model {
   HookSet& hooks() { return hooks_; }
   // Every linear layer, in forward order (lm_head last). Weight quantization edits these.
   std::vector<LinearWeight> linearWeights();
+  // Parameters that are not linear weights but are reported by weight statistics under their own
+  // roles (Mamba's conv1d, A_log and D), each viewed as [channels, -1].
+  virtual std::vector<LinearWeight> otherParameters() { return {}; }
 
   struct StepInputs {
     at::Tensor inputIds;   // [B, S]

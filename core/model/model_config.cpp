@@ -52,7 +52,8 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& j, const std::string& fi
   c.family = familyFromModelType(c.modelType);
   if (!c.family)
     r.fail("unknown architecture: model_type \"" + c.modelType + "\" (supported: " + supportedModelTypes() + ")");
-  c.vocabSize = r.positiveInt("vocab_size");
+  // Families with another spelling (ChatGLM's padded_vocab_size) set it in their reader.
+  c.vocabSize = r.intOr("vocab_size", 0);
   c.bosTokenId = r.tokenId("bos_token_id");
   c.eosTokenId = r.tokenId("eos_token_id");
   c.padTokenId = r.tokenId("pad_token_id");
@@ -60,6 +61,10 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& j, const std::string& fi
   c.family->readConfig(r, c);
   if (c.hiddenSize <= 0 || c.numLayers <= 0)
     r.fail("the " + std::string(c.family->name) + " reader found no hidden size or layer count");
+  if (c.vocabSize <= 0) r.fail("missing required key \"vocab_size\" (or it is not positive)");
+  if (c.moe.numExperts > 0 && (c.moe.topK <= 0 || c.moe.topK > c.moe.numExperts))
+    r.fail("experts per token " + std::to_string(c.moe.topK) + " must be between 1 and the " +
+           std::to_string(c.moe.numExperts) + " experts");
   checkAttention(r, c);
   return c;
 }

@@ -56,6 +56,8 @@ struct AttentionConfig {
   bool qkvBias = false;
   bool outBias = false;
   bool qkNorm = false;       // per-head LayerNorm on q and k (StableLM qk_layernorm)
+  // RoPE on interleaved pairs (x[2i], x[2i+1]) instead of the two halves (ChatGLM)
+  bool rotaryInterleaved = false;
   QkvLayout qkvLayout = QkvLayout::Separate;
 };
 
@@ -67,8 +69,8 @@ struct MlpConfig {
 };
 
 struct MoeConfig {
-  int numExperts = 0;  // 0: a dense MLP
-  int topK = 0;
+  int numExperts = 0;  // 0: a dense MLP; else a router and this many gated experts per layer
+  int topK = 0;        // experts each token is routed to (weights renormalised over them)
 };
 
 struct SsmConfig {
@@ -76,6 +78,7 @@ struct SsmConfig {
   int convKernel = 0;
   int expand = 0;
   int timeStepRank = 0;
+  bool convBias = true;
 };
 
 struct DecoderLayout {
@@ -112,6 +115,8 @@ struct ModelConfig {
   SsmConfig ssm;
   DecoderLayout layout;
 
+  // Attention layers keep a KV cache; a state-space model (no attention heads) has none.
+  bool hasKvCache() const { return attention.numHeads > 0; }
   // Positions the model can attend to; a large number when it has no limit of its own.
   int contextLimit() const { return maxPositions > 0 ? maxPositions : (1 << 30); }
 

@@ -9,10 +9,11 @@ constexpr TensorRole kQkv[] = {TensorRole::QProj, TensorRole::KProj, TensorRole:
 constexpr TensorRole kGateUp[] = {TensorRole::GateProj, TensorRole::UpProj};
 
 using R = TensorRole;
-constexpr OpClass L = OpClass::Linear, E = OpClass::Embedding, N = OpClass::Norm;
+constexpr OpClass L = OpClass::Linear, E = OpClass::Embedding, N = OpClass::Norm, C = OpClass::Conv,
+                  P = OpClass::Parameter;
 
 // The role table: name, operation class, quantized by default, fused roles covered.
-const std::array<RoleInfo, 23> kRoles{{
+const std::array<RoleInfo, 30> kRoles{{
     {R::TokenEmbedding, "embed_tokens", E, false, {}},
     {R::PositionEmbedding, "embed_positions", E, false, {}},
     {R::QProj, "q_proj", L, true, {}},
@@ -36,6 +37,18 @@ const std::array<RoleInfo, 23> kRoles{{
     {R::KNorm, "k_norm", N, false, {}},
     {R::ProjectIn, "project_in", L, false, {}},
     {R::ProjectOut, "project_out", L, false, {}},
+    {R::MixerInProj, "in_proj", L, true, {}},
+    {R::MixerXProj, "x_proj", L, true, {}},
+    // dt_proj's input is the time-step rank (48 in mamba-130m), which group 128 does not divide
+    // (QUANT_SPEC: the group must divide the input): off by default, a rule with a group that
+    // divides the rank includes it.
+    {R::MixerDtProj, "dt_proj", L, false, {}},
+    {R::MixerOutProj, "out_proj", L, true, {}},
+    // The convolution and the SSM parameters are statistics roles: not weights of a matmul, so
+    // W quantization leaves them as they are.
+    {R::Conv1d, "conv1d", C, false, {}},
+    {R::SsmALog, "A_log", P, false, {}},
+    {R::SsmD, "D", P, false, {}},
 }};
 
 constexpr std::array<std::pair<TensorKind, std::string_view>, 4> kKindNames{{

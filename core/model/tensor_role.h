@@ -35,6 +35,14 @@ enum class TensorRole : uint8_t {
   KNorm,
   ProjectIn,   // OPT-350m: embeddings (word_embed_proj_dim) -> hidden
   ProjectOut,  // hidden -> word_embed_proj_dim before lm_head
+  // Mamba's selective state-space mixer.
+  MixerInProj,   // hidden -> [x | gate]
+  MixerXProj,    // x -> [dt | B | C]
+  MixerDtProj,   // dt rank -> channels
+  MixerOutProj,  // channels -> hidden
+  Conv1d,        // causal depthwise convolution [channels, 1, kernel]
+  SsmALog,       // A = -exp(A_log) [channels, state]
+  SsmD,          // skip connection [channels]
 };
 
 // What a hook sees at a hook point.
@@ -45,7 +53,7 @@ enum class TensorKind : uint8_t {
   Value,       // attention values, before the cache
 };
 
-enum class OpClass : uint8_t { Linear, Embedding, Norm };
+enum class OpClass : uint8_t { Linear, Embedding, Norm, Conv, Parameter };
 
 struct RoleInfo {
   TensorRole role;

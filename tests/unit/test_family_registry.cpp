@@ -87,6 +87,10 @@ class TestFamilyRegistry : public QObject {
     QTest::newRow("missing n_head") << "gpt2" << "n_head" << "null" << "\"n_head\"";
     QTest::newRow("partial rotary") << "stablelm" << "partial_rotary_factor" << "1.5" << "partial_rotary_factor";
     QTest::newRow("negative window") << "mistral" << "sliding_window" << "-2" << "sliding_window";
+    QTest::newRow("top-k > experts") << "mixtral" << "num_experts_per_tok" << "5" << "experts per token 5";
+    QTest::newRow("no experts") << "mixtral" << "num_local_experts" << "0" << "\"num_local_experts\" must be positive";
+    QTest::newRow("chatglm groups") << "chatglm3" << "multi_query_group_num" << "3" << "not a multiple";
+    QTest::newRow("mamba state") << "mamba" << "state_size" << "null" << "\"state_size\"";
   }
   void refusals() {
     QFETCH(QString, family);
@@ -102,7 +106,8 @@ class TestFamilyRegistry : public QObject {
   // What writeConfig writes, readConfig reads back to the same sections and tensor layout.
   void writerRoundTrips_data() {
     QTest::addColumn<QString>("family");
-    for (const char* f : {"llama", "opt", "mistral", "qwen2", "gemma", "stablelm", "falcon", "falcon_newdec", "bloom", "gpt2"})
+    for (const char* f : {"llama", "opt", "mistral", "qwen2", "gemma", "stablelm", "falcon", "falcon_newdec", "bloom", "gpt2",
+                          "mixtral", "chatglm3", "mamba"})
       QTest::newRow(f) << f;
   }
   void writerRoundTrips() {
@@ -115,6 +120,10 @@ class TestFamilyRegistry : public QObject {
     QCOMPARE(back.attention.slidingWindow, c.attention.slidingWindow);
     QCOMPARE(back.layout.residual, c.layout.residual);
     QCOMPARE(back.mlp.activation, c.mlp.activation);
+    QCOMPARE(back.moe.numExperts, c.moe.numExperts);
+    QCOMPARE(back.moe.topK, c.moe.topK);
+    QCOMPARE(back.ssm.stateSize, c.ssm.stateSize);
+    QCOMPARE(back.attention.rotaryInterleaved, c.attention.rotaryInterleaved);
     auto a = qs::tensorLayout(c), b = qs::tensorLayout(back);
     QCOMPARE(a.size(), b.size());
     for (size_t i = 0; i < a.size(); ++i) {

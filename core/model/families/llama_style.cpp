@@ -75,9 +75,11 @@ TensorPlan llamaStylePlan(const ModelConfig& c) {
   }
   if (c.layout.residual != ResidualKind::Parallel || c.layout.parallelTwoNorms)
     p.norm(TensorRole::MlpNorm, L + "post_attention_layernorm", C, normBias);
-  p.linear(TensorRole::GateProj, L + "mlp.gate_proj", F, C, c.mlp.bias);
-  p.linear(TensorRole::UpProj, L + "mlp.up_proj", F, C, c.mlp.bias);
-  p.linear(TensorRole::DownProj, L + "mlp.down_proj", C, F, c.mlp.bias);
+  if (c.moe.numExperts == 0) {  // a mixture-of-experts family plans its experts itself
+    p.linear(TensorRole::GateProj, L + "mlp.gate_proj", F, C, c.mlp.bias);
+    p.linear(TensorRole::UpProj, L + "mlp.up_proj", F, C, c.mlp.bias);
+    p.linear(TensorRole::DownProj, L + "mlp.down_proj", C, F, c.mlp.bias);
+  }
   p.norm(TensorRole::FinalNorm, "model.norm", C, normBias, /*perLayer=*/false);
   p.global(TensorRole::LmHead, "lm_head.weight", {V, C}, false, /*optional=*/true);
   return p.take();
