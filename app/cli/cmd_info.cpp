@@ -1,10 +1,12 @@
 // quantscope-cli info: a model card, or the compute devices.
 #include <cstdio>
 #include <iostream>
+#include <map>
 
 #include "app/cli/command.h"
 #include "core/model/family.h"
 #include "core/model/model.h"
+#include "quant/quant_config.h"
 #include "core/base/runtime.h"
 
 namespace qs::cli {
@@ -33,8 +35,29 @@ const char* normName(NormKind n) {
   return "?";
 }
 
+// Which linear layers a configuration quantizes: the count, and the roles it leaves alone (the
+// output head, MoE routers and the like by default, and what its rules exclude).
+void printQuantCoverage(Model& model, const QuantConfig& config) {
+  std::map<std::string, int> kept;
+  int selected = 0, total = 0;
+  for (const auto& lw : model.linearWeights()) {
+    ++total;
+    if (config.selectsLinear(lw.layer, lw.role))
+      ++selected;
+    else
+      ++kept[std::string(roleName(lw.role))];
+  }
+  std::string notes;
+  for (const auto& [role, n] : kept) notes += (notes.empty() ? "" : ", ") + role + " x" + std::to_string(n);
+  std::printf("quant       %s: %d of %d linear layers quantized%s%s\n", config.name().c_str(), selected, total,
+              notes.empty() ? "" : "; not quantized: ", notes.c_str());
+  if (config.kv.enabled() && !model.capabilities().hasKvCache)
+    std::printf("            KV-cache quantization does not apply: %s has no KV cache\n",
+                std::string(familyName(model.family())).c_str());
+}
+
 int runInfo(const std::vector<std::string>& argv) {
-  Args args(argv, {"device"}, {"devices"});
+  Args args(argv, {"device", "quant"}, {"devices"});
   if (args.helpRequested()) {
     std::cout << commands().at("info").help;
     return kOk;
@@ -75,16 +98,19 @@ int runInfo(const std::vector<std::string>& argv) {
               c.maxPositions > 0 ? std::to_string(c.maxPositions).c_str() : "no limit of its own",
               caps.hasKvCache ? ", KV cache" : ", no KV cache");
   std::printf("memory      %.1f MiB of weights in the compute dtype\n", model->weightBytes() / 1048576.0);
+  if (args.has("quant")) printQuantCoverage(*model, QuantConfig::parse(args.value("quant", "")));
   return kOk;
 }
 
 const CommandRegistrar kRegister{{
     "info",
     "show a model card (family, parameters, dtype, layers, memory) or the devices",
-    "usage: quantscope-cli info MODEL [--device cpu|cuda]\n"
+    "usage: quantscope-cli info MODEL [--device cpu|cuda] [--quant CONFIG]\n"
     "       quantscope-cli info --devices\n\n"
     "Loads the Hugging Face folder MODEL and prints its family, parameter count, stored and compute\n"
     "dtypes, layers, attention shape, vocabulary, context length and weight memory.\n"
+    "--quant CONFIG also says how many linear layers CONFIG quantizes and which it leaves alone\n"
+    "(lm_head and mixture-of-experts routers unless a rule includes them).\n"
     "--devices lists the compute devices and which fused quantization kernels this build has.\n",
     runInfo,
 }};

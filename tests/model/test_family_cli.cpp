@@ -64,6 +64,17 @@ class TestFamilyCli : public QObject {
     QVERIFY2(out.contains(expected), qPrintable(out + err));
   }
 
+  // The router of each MoE layer is not quantized unless a rule includes it, and info says so.
+  void infoQuantCoverage() {
+    QString out, err;
+    const QString dir = QString::fromStdString((qs::test::goldenDir() / "mixtral").string());
+    QCOMPARE(run({"info", dir, "--quant", "W4-g16"}, &out, &err), 0);
+    // 2 layers x (q, k, v, o + 4 experts x 3) = 32 quantized; lm_head and 2 routers kept.
+    QVERIFY2(out.contains("32 of 35 linear layers quantized; not quantized: lm_head x1, router x2"), qPrintable(out + err));
+    QCOMPARE(run({"info", dir, "--quant", "W4-g16-incl.router"}, &out, &err), 0);
+    QVERIFY2(out.contains("34 of 35 linear layers quantized; not quantized: lm_head x1"), qPrintable(out + err));
+  }
+
   void sweepStoresRunsAndRoleStatistics_data() {
     QTest::addColumn<QString>("family");
     for (const char* f : {"falcon", "bloom", "gpt2", "gemma", "mixtral", "chatglm3"}) QTest::newRow(f) << f;
