@@ -138,6 +138,7 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::load(const fs::p
   tokenizer->file_ = modelFile;
   tokenizer->registerAddedTokens(settings);
   tokenizer->resolveSpecialTokens(settings);
+  if (settings.tokenizerClass == "ChatGLMTokenizer") tokenizer->addChatGlmCommands();
   return tokenizer;
 }
 
@@ -170,7 +171,27 @@ void SentencePieceTokenizer::registerAddedTokens(const TokenizerSettings& settin
     if (token.special) specialIds_.insert(token.id);
     unique.push_back(token);
   }
+  addedTokens_ = unique;
   added_ = AddedTokenMatcher(std::move(unique));
+}
+
+void SentencePieceTokenizer::addChatGlmCommands() {
+  static constexpr const char* kCommands[] = {"[MASK]", "[gMASK]", "[sMASK]", "sop", "eop",
+                                              "<|system|>", "<|user|>", "<|assistant|>", "<|observation|>"};
+  const int first = vocabSize();
+  for (const char* name : kCommands) {
+    AddedToken token;
+    token.content = name;
+    token.id = first + commandTokens_++;
+    token.special = true;
+    addedById_[token.id] = token.content;
+    specialIds_.insert(token.id);
+    addedTokens_.push_back(token);
+  }
+  added_ = AddedTokenMatcher(addedTokens_);
+  prefix_ = {first + 1, first + 3};  // [gMASK], sop
+  addBos_ = false;
+  pad_ = shim_->unkId(static_cast<QsSpmModel*>(model_));
 }
 
 // Ids from the tokenizer files first, then config.json, then the model's own; LlamaTokenizer's
@@ -227,6 +248,7 @@ std::vector<int> SentencePieceTokenizer::encode(std::string_view text, bool addS
   std::string input = utf8::lossy(text);
   std::vector<int> ids;
   if (addSpecialTokens && addBos_) ids.push_back(bos_);
+  if (addSpecialTokens) ids.insert(ids.end(), prefix_.begin(), prefix_.end());
   for (const TextSegment& piece : added_.split(input)) {
     if (piece.id >= 0) ids.push_back(piece.id);
     else encodePlain(piece.text, ids);
@@ -256,6 +278,7 @@ std::string SentencePieceTokenizer::decode(const std::vector<int>& ids, bool ski
 }
 
 std::string SentencePieceTokenizer::tokenString(int id) const {
+  if (auto it = addedById_.find(id); it != addedById_.end() && id >= vocabSize() - commandTokens_) return it->second;
   auto* m = static_cast<QsSpmModel*>(model_);
   std::string piece(64, '\0');
   long n = shim_->idToPiece(m, id, piece.data(), piece.size());
@@ -268,6 +291,8 @@ std::string SentencePieceTokenizer::tokenString(int id) const {
   return piece;
 }
 
-int SentencePieceTokenizer::vocabSize() const { return shim_->pieceSize(static_cast<QsSpmModel*>(model_)); }
+int SentencePieceTokenizer::vocabSize() const {
+  return shim_->pieceSize(static_cast<QsSpmModel*>(model_)) + commandTokens_;
+}
 
 }  // namespace qs

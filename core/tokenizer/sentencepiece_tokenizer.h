@@ -38,6 +38,9 @@ class SentencePieceTokenizer : public Tokenizer {
   int pieceId(const std::string& piece) const;  // -1 when absent
   void registerAddedTokens(const TokenizerSettings& settings);
   void resolveSpecialTokens(const TokenizerSettings& settings);
+  // ChatGLM2/3's tokenizer (tokenizer_class ChatGLMTokenizer): its command tokens take the ids
+  // after the sentencepiece vocabulary, and a prompt starts with [gMASK] sop instead of BOS.
+  void addChatGlmCommands();
   void encodePlain(std::string_view text, std::vector<int>& ids) const;
   std::string decodePlain(const std::vector<int>& ids) const;
 
@@ -45,6 +48,9 @@ class SentencePieceTokenizer : public Tokenizer {
   void* model_ = nullptr;
   std::filesystem::path file_;
   AddedTokenMatcher added_;
+  std::vector<AddedToken> addedTokens_;  // what added_ matches
+  std::vector<int> prefix_;             // prepended with the special tokens (ChatGLM: [gMASK] sop)
+  int commandTokens_ = 0;               // ids past the sentencepiece vocabulary
   std::unordered_map<int, std::string> addedById_;
   std::unordered_set<int> specialIds_;
 };

@@ -193,6 +193,29 @@ class TestSentencePieceTokenizer : public QObject {
     stories_ = qs::Tokenizer::load(storiesDir());
   }
 
+  // ChatGLM3's tokenizer: [gMASK] sop before a prompt (no BOS), its command tokens numbered after
+  // the sentencepiece vocabulary, matched in text and skipped when decoding.
+  void chatGlmPrefixAndCommands() {
+    if (!fs::exists(tok512File())) QSKIP("stories260K tokenizer not found");
+    fs::path dir = qs::test::freshTempDir("spm_chatglm");
+    writeFile(dir / "tokenizer.model", llamaModelProto(readLlama2cTokenizer(tok512File())));
+    writeFile(dir / "tokenizer_config.json", R"({"tokenizer_class": "ChatGLMTokenizer"})");
+    auto tok = qs::Tokenizer::load(dir);
+    auto plain = loadShimModel();
+    QCOMPARE(tok->vocabSize(), 512 + 9);
+    const auto ids = tok->encode("Once upon a time");
+    const auto body = plain->encode("Once upon a time", false);
+    QCOMPARE(ids.size(), body.size() + 2);
+    QCOMPARE(ids[0], 513);  // [gMASK]
+    QCOMPARE(ids[1], 515);  // sop
+    QVERIFY(std::equal(body.begin(), body.end(), ids.begin() + 2));
+    QVERIFY(!tok->addsBos());
+    const auto turn = tok->encode("<|user|>Hi", false);
+    QCOMPARE(turn.front(), 512 + 6);
+    QCOMPARE(q(tok->tokenString(515)), QString("sop"));
+    QCOMPARE(q(tok->decode(ids)), QString("Once upon a time"));
+  }
+
   void storiesSettings() {
     QCOMPARE(q(stories_->kind()), QString("sentencepiece BPE"));
     QCOMPARE(stories_->bosId(), vocab_->id("<s>"));
