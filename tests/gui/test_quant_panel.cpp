@@ -3,6 +3,7 @@
 #include <QAbstractButton>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QLabel>
 #include <QSpinBox>
 #include <QStringListModel>
 
@@ -116,6 +117,29 @@ class TestQuantPanel : public QObject {
     // Every name the panel prints parses back to itself.
     for (const QString& n : panel.configNames())
       QCOMPARE(QString::fromStdString(qs::QuantConfig::parse(n.toStdString()).name()), n);
+  }
+
+  // A selected model without a KV cache (Mamba): KV bit-widths and presets are cleared and disabled,
+  // the reason is shown; W/A configurations stay; enabling again restores the controls.
+  void kvDisabledForAModelWithoutKvCache() {
+    QuantPanel panel;
+    panel.show();
+    clickCheckBox(panel.bitsBox(TensorType::Weight, 4));
+    clickCheckBox(panel.bitsBox(TensorType::Kv, 4));
+    QVERIFY(panel.configNames().join(",").contains("KV4"));
+    panel.setKvAvailable(false, "KV-cache quantization is off: mamba has no KV cache");
+    QVERIFY(!panel.bitsBox(TensorType::Kv, 4)->isEnabled());
+    QVERIFY(!panel.bitsBox(TensorType::Kv, 4)->isChecked());
+    QVERIFY(panel.bitsBox(TensorType::Kv, 16)->isEnabled());
+    QVERIFY(!panel.presetButton("KV4")->isEnabled());
+    QVERIFY(panel.kvNote()->isVisible());
+    QVERIFY(panel.kvNote()->text().contains("no KV cache"));
+    QVERIFY(!panel.configNames().join(",").contains("KV4"));
+    QVERIFY(panel.configNames().join(",").contains("W4"));
+    panel.setKvAvailable(true);
+    QVERIFY(panel.bitsBox(TensorType::Kv, 4)->isEnabled());
+    QVERIFY(panel.presetButton("KV4")->isEnabled());
+    QVERIFY(!panel.kvNote()->isVisible());
   }
 
   void setGridRoundTripsWithoutFeedback() {
