@@ -2,7 +2,9 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "core/base/error.h"
@@ -31,6 +33,7 @@ void appendRecords(const TensorStatsTable& table, const StatsKey& key, std::vect
     r.layer = k.layer;
     r.role = std::string(roleName(k.role));
     r.kind = std::string(kindName(k.kind));
+    r.expert = k.expert;
     r.count = s.count();
     r.mean = s.mean();
     r.std = s.std();
@@ -44,10 +47,27 @@ void appendRecords(const TensorStatsTable& table, const StatsKey& key, std::vect
       p.layer = k.layer;
       p.role = r.role;
       p.kind = r.kind;
+      p.expert = k.expert;
       p.absmax = s.channelAbsmax();
       profiles.push_back(std::move(p));
     }
   }
+}
+
+// ", 96 of them of experts 0..7" for a mixture-of-experts model, "" otherwise: the log line says
+// that the experts of one layer and role were stored as rows of their own.
+std::string expertSummary(const std::vector<LayerStatRecord>& stats) {
+  int64_t rows = 0;
+  int lowest = std::numeric_limits<int>::max(), highest = -1;
+  for (const auto& s : stats) {
+    if (s.expert < 0) continue;
+    ++rows;
+    lowest = std::min(lowest, s.expert);
+    highest = std::max(highest, s.expert);
+  }
+  if (rows == 0) return "";
+  return ", " + std::to_string(rows) + " of them of experts " + std::to_string(lowest) + ".." +
+         std::to_string(highest);
 }
 
 // Removes the hook however the calibration loop ends.
@@ -105,7 +125,9 @@ bool storeLayerStatistics(ExperimentStore& store, int64_t modelId, Model& model,
   appendRecords(gathered.weights, StatsKey{modelId, baseline, ""}, stats, profiles);
   appendRecords(gathered.activations, StatsKey{modelId, baseline, gathered.calibration}, stats, profiles);
   store.putStats(stats, profiles);
-  if (log) log("info", "stored " + std::to_string(stats.size()) + " tensor statistics (" + gathered.calibration + ")");
+  if (log)
+    log("info", "stored " + std::to_string(stats.size()) + " tensor statistics (" + gathered.calibration + ")" +
+                    expertSummary(stats));
   return true;
 }
 

@@ -66,12 +66,12 @@ const CommandRegistrar kRegister{{
     "per-layer weight / activation / KV statistics (kurtosis, absmax, outliers)",
     "usage: quantscope-cli stats MODEL [--calib FILE] [--samples N] [--seqlen L]\n"
     "                            (--out stats.json | --db FILE.qsdb) [--device D] [--dtype T]\n\n"
-    "Per (layer, role, tensor type): count, mean, std, absmax, Pearson kurtosis (3 = normal), the\n"
-    "fraction of outliers |x - mean| > 6 std, and the per-channel absmax profile with its outlier\n"
-    "channels (absmax > 10 x median). Weights need no data; activations (the input of every linear),\n"
-    "keys (after RoPE) and values are gathered on N sequences of L tokens of the calibration text\n"
-    "(default: the bundled sample, 8 x 256). --db stores them in an experiment database for the\n"
-    "workbench's heatmaps; --out writes JSON.\n",
+    "Per (layer, role, tensor type, and expert of a mixture-of-experts model): count, mean, std,\n"
+    "absmax, Pearson kurtosis (3 = normal), the fraction of outliers |x - mean| > 6 std, and the\n"
+    "per-channel absmax profile with its outlier channels (absmax > 10 x median). Weights need no\n"
+    "data; activations (the input of every linear), keys (after RoPE) and values are gathered on N\n"
+    "sequences of L tokens of the calibration text (default: the bundled sample, 8 x 256). --db\n"
+    "stores them in an experiment database for the workbench's heatmaps; --out writes JSON.\n",
     runStats,
 }};
 

@@ -91,13 +91,13 @@ class ExperimentStore {
 
   // --- statistics (keyed by model, quant config, calibration; a run may be recorded) ---
   // Stores statistics gathered outside a run (or copied by a merge), each under its own key and
-  // run id; replaces stored rows with the same (key, layer, role, kind). One transaction.
+  // run id; replaces stored rows with the same (key, layer, role, kind, expert). One transaction.
   void putStats(const std::vector<LayerStatRecord>& stats, const std::vector<ChannelProfileRecord>& profiles);
   std::vector<StatsKey> statsKeys() const;
-  std::vector<LayerStatRecord> layerStats(const StatsQuery& query) const;  // ordered by layer, role, kind
+  std::vector<LayerStatRecord> layerStats(const StatsQuery& query) const;  // ordered by layer, role, kind, expert
   std::vector<ChannelProfileRecord> channelProfiles(const StatsQuery& query) const;
   std::optional<ChannelProfileRecord> channelProfile(const StatsKey& key, int layer, const std::string& role,
-                                                     const std::string& kind) const;
+                                                     const std::string& kind, int expert = -1) const;
 
   // --- logs ---
   int64_t appendLog(int64_t runId, LogLevel level, const std::string& text);

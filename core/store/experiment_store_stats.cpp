@@ -10,16 +10,17 @@
 namespace qs {
 namespace {
 
-using StatIdentity = std::tuple<int64_t, std::string, std::string, int, std::string, std::string>;
+using StatIdentity = std::tuple<int64_t, std::string, std::string, int, std::string, std::string, int>;
 
 template <typename Record>
 StatIdentity identityOf(const Record& r) {
-  return {r.key.modelId, r.key.quantName, r.key.calibration, r.layer, r.role, r.kind};
+  return {r.key.modelId, r.key.quantName, r.key.calibration, r.layer, r.role, r.kind, r.expert};
 }
 
 template <typename Record>
 std::string describe(const Record& r) {
-  return "layer " + std::to_string(r.layer) + " " + r.role + " " + r.kind + " (quant '" + r.key.quantName +
+  const std::string expert = r.expert >= 0 ? " expert " + std::to_string(r.expert) : "";
+  return "layer " + std::to_string(r.layer) + " " + r.role + " " + r.kind + expert + " (quant '" + r.key.quantName +
          "', calibration '" + r.key.calibration + "')";
 }
 
@@ -44,7 +45,8 @@ std::string whereClause(const StatsQuery& q) {
   if (q.layer) sql += " AND layer = ?5";
   if (!q.role.empty()) sql += " AND role = ?6";
   if (!q.kind.empty()) sql += " AND kind = ?7";
-  return sql + " ORDER BY model_id, quant_name, calibration, layer, role, kind";
+  if (q.expert) sql += " AND expert = ?8";
+  return sql + " ORDER BY model_id, quant_name, calibration, layer, role, kind, expert";
 }
 
 void bindQuery(SqliteStatement& st, const StatsQuery& q) {
@@ -55,6 +57,7 @@ void bindQuery(SqliteStatement& st, const StatsQuery& q) {
   if (q.layer) st.bind(5, *q.layer);
   if (!q.role.empty()) st.bind(6, q.role);
   if (!q.kind.empty()) st.bind(7, q.kind);
+  if (q.expert) st.bind(8, *q.expert);
 }
 
 }  // namespace
@@ -64,20 +67,20 @@ void ExperimentStore::insertStats(const std::vector<LayerStatRecord>& stats,
   rejectDuplicates(file_, stats, "layer statistics");
   rejectDuplicates(file_, profiles, "channel profiles");
   SqliteStatement st(*db_, "INSERT OR REPLACE INTO layer_stats (" + std::string(store_rows::kStatColumns) +
-                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   for (const auto& s : stats) {
     st.bind(1, s.key.modelId).bind(2, s.key.quantName).bind(3, s.key.calibration).bind(4, s.runId);
     st.bind(5, s.layer).bind(6, s.role).bind(7, s.kind).bind(8, s.count).bind(9, s.mean).bind(10, s.std);
-    st.bind(11, s.absmax).bind(12, s.kurtosis).bind(13, s.outlierRatio);
+    st.bind(11, s.absmax).bind(12, s.kurtosis).bind(13, s.outlierRatio).bind(14, s.expert);
     st.run();
   }
   SqliteStatement pt(*db_, "INSERT OR REPLACE INTO channel_profiles (" + std::string(store_rows::kProfileColumns) +
-                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   for (const auto& p : profiles) {
     const std::string blob = store_rows::floatsToBlob(p.absmax);
     pt.bind(1, p.key.modelId).bind(2, p.key.quantName).bind(3, p.key.calibration).bind(4, p.runId);
     pt.bind(5, p.layer).bind(6, p.role).bind(7, p.kind).bind(8, static_cast<int64_t>(p.absmax.size()));
-    pt.bindBlob(9, blob.data(), blob.size());
+    pt.bindBlob(9, blob.data(), blob.size()).bind(10, p.expert);
     pt.run();
   }
 }
@@ -116,7 +119,7 @@ std::vector<ChannelProfileRecord> ExperimentStore::channelProfiles(const StatsQu
 
 std::optional<ChannelProfileRecord> ExperimentStore::channelProfile(const StatsKey& key, int layer,
                                                                     const std::string& role,
-                                                                    const std::string& kind) const {
+                                                                    const std::string& kind, int expert) const {
   StatsQuery q;
   q.modelId = key.modelId;
   q.quantName = key.quantName;
@@ -124,6 +127,7 @@ std::optional<ChannelProfileRecord> ExperimentStore::channelProfile(const StatsK
   q.layer = layer;
   q.role = role;
   q.kind = kind;
+  q.expert = expert;
   auto found = channelProfiles(q);
   if (found.empty()) return std::nullopt;
   return found.front();

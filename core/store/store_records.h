@@ -76,6 +76,7 @@ struct LayerStatRecord {
   int layer = 0;
   std::string role;  // roleName(): "q_proj", "down_proj", ...
   std::string kind;  // kindName(): "weight", "activation", "key", "value"
+  int expert = -1;   // mixture-of-experts expert index; -1 = not an expert's tensor
   int64_t count = 0;
   double mean = 0;
   double std = 0;
@@ -90,6 +91,7 @@ struct ChannelProfileRecord {
   int layer = 0;
   std::string role;
   std::string kind;
+  int expert = -1;  // as in LayerStatRecord
   std::vector<float> absmax;  // one per channel (input feature)
 };
 
@@ -120,6 +122,7 @@ struct StatsQuery {
   std::optional<int> layer;
   std::string role;  // "" = any
   std::string kind;  // "" = any
+  std::optional<int> expert;  // -1 selects the tensors that belong to no expert
 };
 
 // Everything a finished run stores, committed in one transaction by finishRun. The stats' key and

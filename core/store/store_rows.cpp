@@ -72,6 +72,7 @@ LayerStatRecord readLayerStat(const SqliteStatement& st) {
   s.absmax = st.real(10);
   s.kurtosis = st.real(11);
   s.outlierRatio = st.optReal(12);
+  s.expert = static_cast<int>(st.int64(13));
   return s;
 }
 
@@ -83,6 +84,7 @@ ChannelProfileRecord readProfile(const SqliteStatement& st) {
   p.role = st.text(5);
   p.kind = st.text(6);
   p.absmax = floatsFromBlob(st.blob(8));
+  p.expert = static_cast<int>(st.int64(9));
   return p;
 }
 

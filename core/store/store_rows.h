@@ -24,11 +24,11 @@ ModelRecord readModel(const SqliteStatement& st);
 
 inline constexpr std::string_view kStatColumns =
     "model_id, quant_name, calibration, run_id, layer, role, kind, count, mean, std, absmax, kurtosis, "
-    "outlier_ratio";
+    "outlier_ratio, expert";
 LayerStatRecord readLayerStat(const SqliteStatement& st);
 
 inline constexpr std::string_view kProfileColumns =
-    "model_id, quant_name, calibration, run_id, layer, role, kind, channels, absmax";
+    "model_id, quant_name, calibration, run_id, layer, role, kind, channels, absmax, expert";
 ChannelProfileRecord readProfile(const SqliteStatement& st);
 
 // float32 <-> little-endian bytes, the blob layout of channel_profiles.absmax.

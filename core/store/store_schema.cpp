@@ -100,7 +100,54 @@ constexpr std::string_view kV2ToV3 = R"sql(
 ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<std::string_view, kCurrentVersion> kSteps = {kCreateV1, kV1ToV2, kV2ToV3};
+// Version 4: the mixture-of-experts expert index (-1 = not an expert's tensor) joins the key of
+// statistics and profiles, so the experts of one layer and role no longer replace each other.
+// SQLite cannot change a primary key in place: each table is rebuilt under a new name, its rows
+// copied (all of them expert -1, the only tensors older versions stored), the old one dropped.
+constexpr std::string_view kV3ToV4 = R"sql(
+CREATE TABLE layer_stats_v4 (
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  quant_name TEXT NOT NULL DEFAULT '',
+  calibration TEXT NOT NULL DEFAULT '',
+  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  layer INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  expert INTEGER NOT NULL DEFAULT -1,
+  count INTEGER NOT NULL,
+  mean REAL NOT NULL,
+  std REAL NOT NULL,
+  absmax REAL NOT NULL,
+  kurtosis REAL NOT NULL,
+  outlier_ratio REAL,
+  PRIMARY KEY (model_id, quant_name, calibration, layer, role, kind, expert)
+);
+INSERT INTO layer_stats_v4 (model_id, quant_name, calibration, run_id, layer, role, kind, count, mean, std,
+                            absmax, kurtosis, outlier_ratio)
+  SELECT model_id, quant_name, calibration, run_id, layer, role, kind, count, mean, std, absmax, kurtosis,
+         outlier_ratio FROM layer_stats;
+DROP TABLE layer_stats;
+ALTER TABLE layer_stats_v4 RENAME TO layer_stats;
+CREATE TABLE channel_profiles_v4 (
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  quant_name TEXT NOT NULL DEFAULT '',
+  calibration TEXT NOT NULL DEFAULT '',
+  run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  layer INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  expert INTEGER NOT NULL DEFAULT -1,
+  channels INTEGER NOT NULL,
+  absmax BLOB NOT NULL CHECK (length(absmax) = 4 * channels),
+  PRIMARY KEY (model_id, quant_name, calibration, layer, role, kind, expert)
+);
+INSERT INTO channel_profiles_v4 (model_id, quant_name, calibration, run_id, layer, role, kind, channels, absmax)
+  SELECT model_id, quant_name, calibration, run_id, layer, role, kind, channels, absmax FROM channel_profiles;
+DROP TABLE channel_profiles;
+ALTER TABLE channel_profiles_v4 RENAME TO channel_profiles;
+)sql";
+
+constexpr std::array<std::string_view, kCurrentVersion> kSteps = {kCreateV1, kV1ToV2, kV2ToV3, kV3ToV4};
 
 }  // namespace
 

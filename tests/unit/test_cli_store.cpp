@@ -1,9 +1,15 @@
-// quantscope-cli runs / show / export / merge over real databases: output and exit codes.
+// quantscope-cli runs / show / export / merge / stats --db over real databases: output and exit codes.
 #include <QtTest/QtTest>
 
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <tuple>
 
+#include <nlohmann/json.hpp>
+
+#include "core/model/model_config.h"
+#include "core/model/tensor_layout.h"
 #include "core/store/experiment_store.h"
 #include "tests/support/cli_runner.h"
 #include "tests/support/test_support.h"
@@ -43,6 +49,20 @@ void writeShard(const fs::path& file, const std::string& quant, double acc, bool
     r.taskVersion = "1";
     store.failRun(store.beginRun(r), "diverged");
   }
+}
+
+// A random-weight Mixtral of 2 layers with 4 experts (top 2) and the demo model's tokenizer.
+fs::path writeTinyMixtral(const fs::path& dir) {
+  const auto config = qs::ModelConfig::fromJson(
+      {{"model_type", "mixtral"}, {"hidden_size", 32}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+       {"num_key_value_heads", 2}, {"intermediate_size", 48}, {"vocab_size", 1457},
+       {"max_position_embeddings", 64}, {"num_local_experts", 4}, {"num_experts_per_tok", 2}},
+      "tiny mixtral");
+  qs::writeRandomCheckpoint(config, dir, 3);
+  const auto demo = qs::test::sourceDir() / "resources" / "demo-model";
+  for (const char* f : {"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"})
+    fs::copy_file(demo / f, dir / f);
+  return dir;
 }
 
 }  // namespace
@@ -95,6 +115,41 @@ class TestCliStore : public QObject {
     r = runCli({"export", str(dir / "all.qsdb"), "--format", "latex", "--out", str(tex)});
     QCOMPARE(r.code, 0);
     QVERIFY(qs::test::readFile(tex).find("\\toprule\nQuant & lambada/acc \\\\\n\\midrule\n") != std::string::npos);
+  }
+
+  // Before the expert was part of the key, the experts of a layer and role collided in one batch.
+  void statsOfExpertsStoredPerExpert() {
+    auto dir = qs::test::freshTempDir("cli_store_moe");
+    const auto model = writeTinyMixtral(dir / "mixtral");
+    const auto db = dir / "moe.qsdb";
+    auto r = runCli({"stats", str(model), "--db", str(db), "--samples", "1", "--seqlen", "16"});
+    QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
+    QVERIFY2(r.err.contains("of them of experts 0..3"), qPrintable(r.err));
+
+    qs::ExperimentStore store(db, qs::ExperimentStore::Mode::ReadOnly);
+    std::set<std::tuple<int, std::string, std::string, int>> tensors;
+    int expertRows = 0;
+    const auto stats = store.layerStats({});
+    for (const auto& s : stats) {
+      tensors.insert({s.layer, s.role, s.kind, s.expert});
+      expertRows += s.expert >= 0;
+    }
+    QCOMPARE(tensors.size(), stats.size());
+    QVERIFY2(r.err.contains(QString("stored %1 tensor statistics").arg(stats.size())), qPrintable(r.err));
+    QVERIFY2(r.err.contains(QString(", %1 of them").arg(expertRows)), qPrintable(r.err));
+    for (int layer : {0, 1})
+      for (int expert = 0; expert < 4; ++expert)
+        for (const char* role : {"gate_proj", "up_proj", "down_proj"})
+          QVERIFY2(tensors.count({layer, role, "weight", expert}),
+                   qPrintable(QString("layer %1 %2 expert %3").arg(layer).arg(role).arg(expert)));
+    QVERIFY(tensors.count({0, "router", "weight", -1}));
+    QVERIFY(!tensors.count({0, "gate_proj", "weight", -1}));
+    qs::StatsQuery q;
+    q.kind = "activation";
+    q.role = "down_proj";
+    int activated = 0;
+    for (const auto& s : store.layerStats(q)) activated += s.expert >= 0;
+    QVERIFY(activated > 0);  // 16 tokens x top 2 of 4 experts reach some experts' down_proj
   }
 
   void errorsAndExitCodes() {

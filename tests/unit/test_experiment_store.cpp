@@ -54,6 +54,30 @@ INSERT INTO layer_stats VALUES (1, '', '', NULL, 0, 'q_proj', 'weight', 589824, 
 PRAGMA user_version = 1;
 )sql";
 
+// What QuantScope 0.2 and 0.3 added to a version-1 file (schema versions 2 and 3), verbatim, and the
+// statistics of a dense model such a file held: a version-3 database before experts had rows.
+constexpr const char* kV1ToV3WithStats = R"sql(
+ALTER TABLE metrics ADD COLUMN stderr REAL;
+ALTER TABLE metrics ADD COLUMN n INTEGER;
+ALTER TABLE layer_stats ADD COLUMN outlier_ratio REAL;
+ALTER TABLE runs ADD COLUMN shard TEXT NOT NULL DEFAULT '';
+CREATE INDEX runs_status ON runs (status);
+CREATE TABLE channel_profiles (model_id INTEGER NOT NULL REFERENCES models(id), quant_name TEXT NOT NULL DEFAULT '',
+  calibration TEXT NOT NULL DEFAULT '', run_id INTEGER REFERENCES runs(id) ON DELETE SET NULL,
+  layer INTEGER NOT NULL, role TEXT NOT NULL, kind TEXT NOT NULL, channels INTEGER NOT NULL,
+  absmax BLOB NOT NULL CHECK (length(absmax) = 4 * channels),
+  PRIMARY KEY (model_id, quant_name, calibration, layer, role, kind));
+CREATE TABLE logs (id INTEGER PRIMARY KEY, run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  time TEXT NOT NULL, level TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX logs_run ON logs (run_id, id);
+ALTER TABLE runs ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+INSERT INTO layer_stats VALUES (1, 'W4A16KV16-g128', 'wiki n=2', 1, 1, 'down_proj', 'activation', 4096, 0.02, 0.4,
+  17.5, 96.0, 0.003);
+INSERT INTO channel_profiles VALUES (1, 'W4A16KV16-g128', 'wiki n=2', 1, 1, 'down_proj', 'activation', 2,
+  X'0000803F00002041');
+PRAGMA user_version = 3;
+)sql";
+
 void rawExec(const fs::path& file, const std::string& sql) {
   sqlite3* db = nullptr;
   QCOMPARE(sqlite3_open(file.string().c_str(), &db), SQLITE_OK);
@@ -133,6 +157,32 @@ qs::RunResults resultsWithStats() {
   res.wallSeconds = 12.5;
   res.tokensProcessed = 98765;
   return res;
+}
+
+// Layer 5 gate_proj weights of a mixture-of-experts model: experts 0 and 1 and, sharing layer, role
+// and kind, the tensor of no expert; the kurtosis tells them apart.
+qs::LayerStatRecord expertStat(int64_t modelId, int expert, double kurtosis) {
+  qs::LayerStatRecord s;
+  s.key = {modelId, "FP16", ""};
+  s.layer = 5;
+  s.role = "gate_proj";
+  s.kind = "weight";
+  s.expert = expert;
+  s.count = 1024;
+  s.kurtosis = kurtosis;
+  s.outlierRatio = 0.0;
+  return s;
+}
+
+qs::ChannelProfileRecord expertProfile(int64_t modelId, int expert, std::vector<float> absmax) {
+  qs::ChannelProfileRecord p;
+  p.key = {modelId, "FP16", ""};
+  p.layer = 5;
+  p.role = "gate_proj";
+  p.kind = "weight";
+  p.expert = expert;
+  p.absmax = std::move(absmax);
+  return p;
 }
 
 template <typename F>
@@ -248,7 +298,7 @@ class TestExperimentStore : public QObject {
       // Version-2 features work on the migrated file.
       store.appendLog(1, qs::LogLevel::Info, "after migration");
       QCOMPARE(store.logs(1).size(), size_t(1));
-      qs::ChannelProfileRecord p{{1, "", ""}, std::nullopt, 0, "q_proj", "weight", {1.0f, 2.0f}};
+      qs::ChannelProfileRecord p{{1, "", ""}, std::nullopt, 0, "q_proj", "weight", -1, {1.0f, 2.0f}};
       store.putStats({}, {p});
       QCOMPARE(store.channelProfiles({}).size(), size_t(1));
     }
@@ -290,6 +340,154 @@ class TestExperimentStore : public QObject {
     QVERIFY(!fs::exists(file.string() + ".v1.bak"));
   }
 
+  void expertsOfOneTensorKeepTheirOwnRows() {
+    auto file = qs::test::freshTempDir("store_experts") / "moe.qsdb";
+    {
+      ExperimentStore store(file);
+      const int64_t model = store.upsertModel(opt125m());
+      // Given out of order: the store orders by expert.
+      store.putStats({expertStat(model, 1, 7.5), expertStat(model, -1, 3.0), expertStat(model, 0, 5.25)},
+                     {expertProfile(model, 1, {1.0f, 8.0f}), expertProfile(model, 0, {2.0f, 4.0f})});
+    }
+    ExperimentStore store(file);
+    auto stats = store.layerStats({});
+    QCOMPARE(stats.size(), size_t(3));
+    QCOMPARE(stats[0].expert, -1);
+    QCOMPARE(stats[0].kurtosis, 3.0);
+    QCOMPARE(stats[1].expert, 0);
+    QCOMPARE(stats[1].kurtosis, 5.25);
+    QCOMPARE(stats[2].expert, 1);
+    QCOMPARE(stats[2].kurtosis, 7.5);
+    auto profiles = store.channelProfiles({});
+    QCOMPARE(profiles.size(), size_t(2));
+    QCOMPARE(profiles[0].expert, 0);
+    QCOMPARE(profiles[0].absmax, std::vector<float>({2.0f, 4.0f}));
+    QCOMPARE(profiles[1].expert, 1);
+    QCOMPARE(profiles[1].absmax, std::vector<float>({1.0f, 8.0f}));
+
+    // Storing expert 0 again replaces expert 0 only.
+    const int64_t model = stats[0].key.modelId;
+    store.putStats({expertStat(model, 0, 6.0)}, {});
+    stats = store.layerStats({});
+    QCOMPARE(stats.size(), size_t(3));
+    QCOMPARE(stats[1].kurtosis, 6.0);
+    QCOMPARE(stats[2].kurtosis, 7.5);
+
+    // Twice the same expert in one batch is still a caller bug, and the message names the expert.
+    QString err = errorOf([&] { store.putStats({expertStat(model, 1, 1.0), expertStat(model, 1, 2.0)}, {}); });
+    QVERIFY2(err.contains("duplicate layer statistics") && err.contains("gate_proj weight expert 1"), qPrintable(err));
+    QCOMPARE(store.layerStats({})[2].kurtosis, 7.5);
+  }
+
+  void expertFilter() {
+    auto file = qs::test::freshTempDir("store_expert_filter") / "moe.qsdb";
+    ExperimentStore store(file);
+    const int64_t model = store.upsertModel(opt125m());
+    store.putStats({expertStat(model, -1, 3.0), expertStat(model, 0, 5.25), expertStat(model, 1, 7.5)},
+                   {expertProfile(model, 0, {2.0f}), expertProfile(model, 1, {8.0f})});
+    qs::StatsQuery q;
+    q.layer = 5;
+    q.role = "gate_proj";
+    q.expert = 1;
+    auto stats = store.layerStats(q);
+    QCOMPARE(stats.size(), size_t(1));
+    QCOMPARE(stats[0].kurtosis, 7.5);
+    q.expert = -1;  // the tensors of no expert
+    stats = store.layerStats(q);
+    QCOMPARE(stats.size(), size_t(1));
+    QCOMPARE(stats[0].kurtosis, 3.0);
+    QVERIFY(store.channelProfiles(q).empty());
+    q.expert = 7;
+    QVERIFY(store.layerStats(q).empty());
+    q.expert = 0;
+    auto profiles = store.channelProfiles(q);
+    QCOMPARE(profiles.size(), size_t(1));
+    QCOMPARE(profiles[0].absmax, std::vector<float>({2.0f}));
+
+    const qs::StatsKey key{model, "FP16", ""};
+    auto profile = store.channelProfile(key, 5, "gate_proj", "weight", 1);
+    QVERIFY(profile.has_value());
+    QCOMPARE(profile->absmax, std::vector<float>({8.0f}));
+    QVERIFY(!store.channelProfile(key, 5, "gate_proj", "weight").has_value());  // default: no expert
+  }
+
+  void migratesV3DatabaseStatsAsNoExpert() {
+    auto dir = qs::test::freshTempDir("store_v3");
+    auto file = dir / "v3.qsdb";
+    rawExec(file, std::string(kSchemaV1) + kV1ToV3WithStats);
+    QCOMPARE(rawInt(file, "SELECT count(*) FROM pragma_table_info('layer_stats') WHERE name = 'expert'"), int64_t(0));
+    const std::string before = qs::test::readFile(file);
+
+    // Read-only: readable as it is, the file untouched.
+    {
+      ExperimentStore viewer(file, ExperimentStore::Mode::ReadOnly);
+      QCOMPARE(viewer.migratedFrom(), std::optional<int>(3));
+      auto stats = viewer.layerStats({});
+      QCOMPARE(stats.size(), size_t(2));  // the version-1 row and the version-3 one
+      for (const auto& s : stats) QCOMPARE(s.expert, -1);
+      qs::StatsQuery q;
+      q.expert = -1;
+      q.role = "down_proj";
+      QCOMPARE(viewer.layerStats(q).size(), size_t(1));
+      QCOMPARE(viewer.channelProfiles(q).size(), size_t(1));
+      QCOMPARE(viewer.channelProfiles(q)[0].expert, -1);
+      q.expert = 0;
+      QVERIFY(viewer.layerStats(q).empty());
+    }
+    QCOMPARE(qs::test::readFile(file), before);
+    QVERIFY(!fs::exists(file.string() + ".v3.bak"));
+
+    // Read-write: migrated, its rows kept as the tensors of no expert.
+    {
+      ExperimentStore store(file);
+      QCOMPARE(store.migratedFrom(), std::optional<int>(3));
+      QCOMPARE(store.backupFile(), fs::path(file.string() + ".v3.bak"));
+      auto stats = store.layerStats({});
+      QCOMPARE(stats.size(), size_t(2));
+      QCOMPARE(stats[0].role, std::string("q_proj"));
+      QCOMPARE(stats[0].kurtosis, 4.5);
+      QVERIFY(!stats[0].outlierRatio.has_value());
+      QCOMPARE(stats[1].role, std::string("down_proj"));
+      QCOMPARE(stats[1].key.quantName, std::string("W4A16KV16-g128"));
+      QCOMPARE(stats[1].key.calibration, std::string("wiki n=2"));
+      QCOMPARE(stats[1].runId, std::optional<int64_t>(1));
+      QCOMPARE(stats[1].count, int64_t(4096));
+      QCOMPARE(stats[1].kurtosis, 96.0);
+      QCOMPARE(stats[1].outlierRatio, std::optional<double>(0.003));
+      for (const auto& s : stats) QCOMPARE(s.expert, -1);
+      auto profiles = store.channelProfiles({});
+      QCOMPARE(profiles.size(), size_t(1));
+      QCOMPARE(profiles[0].expert, -1);
+      QCOMPARE(profiles[0].runId, std::optional<int64_t>(1));
+      QCOMPARE(profiles[0].absmax, std::vector<float>({1.0f, 10.0f}));  // the blob, bit for bit
+      // The old key no longer holds: experts of that tensor get rows of their own.
+      store.putStats({expertStat(1, 0, 5.0), expertStat(1, 1, 6.0)}, {expertProfile(1, 0, {1.0f})});
+      QCOMPARE(store.layerStats({}).size(), size_t(4));
+    }
+    QCOMPARE(rawInt(file, "PRAGMA user_version"), int64_t(ExperimentStore::currentSchemaVersion()));
+    QCOMPARE(rawInt(file, "SELECT pk FROM pragma_table_info('layer_stats') WHERE name = 'expert'"), int64_t(7));
+    QCOMPARE(rawInt(file, "SELECT pk FROM pragma_table_info('channel_profiles') WHERE name = 'expert'"), int64_t(7));
+    QCOMPARE(rawText(file, "SELECT name FROM sqlite_master WHERE name LIKE '%_v4'"), std::string());
+    QCOMPARE(rawText(file, "PRAGMA foreign_key_check"), std::string());
+    // The backup is the version-3 file as it was.
+    auto bak = fs::path(file.string() + ".v3.bak");
+    QCOMPARE(rawInt(bak, "PRAGMA user_version"), int64_t(3));
+    QCOMPARE(rawInt(bak, "SELECT count(*) FROM layer_stats"), int64_t(2));
+    QCOMPARE(rawInt(bak, "SELECT count(*) FROM pragma_table_info('layer_stats') WHERE name = 'expert'"), int64_t(0));
+
+    // Migrated, the file has the schema of a new one.
+    auto freshFile = dir / "fresh.qsdb";
+    { ExperimentStore fresh(freshFile); }
+    const std::string columns =
+        "SELECT m.name || ' ' || p.name || ' ' || p.type || ' ' || p.\"notnull\" || ' ' || "
+        "ifnull(p.dflt_value, '-') || ' ' || p.pk FROM sqlite_master m, pragma_table_info(m.name) p "
+        "WHERE m.type = 'table' ORDER BY m.name, p.cid";
+    const std::string objects = "SELECT type || ' ' || name || ' ' || tbl_name FROM sqlite_master ORDER BY name";
+    QCOMPARE(rawText(file, columns), rawText(freshFile, columns));
+    QCOMPARE(rawText(file, objects), rawText(freshFile, objects));
+    QVERIFY(rawText(file, columns).find("layer_stats expert INTEGER 1 -1 7") != std::string::npos);
+  }
+
   void newerSchemaRefusedUntouched() {
     auto file = qs::test::freshTempDir("store_newer") / "future.qsdb";
     {
@@ -301,7 +499,8 @@ class TestExperimentStore : public QObject {
     for (auto mode : {ExperimentStore::Mode::ReadWrite, ExperimentStore::Mode::ReadOnly}) {
       QString err = errorOf([&] { ExperimentStore store(file, mode); });
       QVERIFY2(err.contains(QString::fromStdString(file.string())), qPrintable(err));
-      QVERIFY2(err.contains("version 7") && err.contains("version 3"), qPrintable(err));
+      const QString current = QString("version %1").arg(ExperimentStore::currentSchemaVersion());
+      QVERIFY2(err.contains("version 7") && err.contains(current), qPrintable(err));
     }
     QCOMPARE(qs::test::readFile(file), before);
     QVERIFY(!fs::exists(file.string() + ".v7.bak"));

@@ -60,7 +60,7 @@ void addRuns(ExperimentStore& store, const std::vector<std::string>& modelOrder,
     st.kurtosis = s.acc * 100;
     st.outlierRatio = 0.5;
     res.layerStats = {st};
-    res.channelProfiles = {{{}, std::nullopt, 1, "q_proj", "activation", {float(s.acc), 2.0f}}};
+    res.channelProfiles = {{{}, std::nullopt, 1, "q_proj", "activation", -1, {float(s.acc), 2.0f}}};
     res.wallSeconds = 10 * s.acc;
     res.tokensProcessed = 1000;
     store.finishRun(id, res);
@@ -89,10 +89,11 @@ std::string snapshot(const ExperimentStore& store) {
   for (const auto& s : store.layerStats({}))
     lines.push_back("stat " + fingerprintOf[s.key.modelId] + "|" + s.key.quantName + "|" + s.key.calibration + "|" +
                     (s.runId ? keyOf[*s.runId] : "-") + "|" + std::to_string(s.layer) + s.role + s.kind + "|" +
-                    std::to_string(s.kurtosis) + "|" + std::to_string(s.outlierRatio.value_or(-1)));
+                    std::to_string(s.expert) + "|" + std::to_string(s.kurtosis) + "|" + std::to_string(s.outlierRatio.value_or(-1)));
   for (const auto& p : store.channelProfiles({})) {
     std::string line = "profile " + fingerprintOf[p.key.modelId] + "|" + p.key.quantName + "|" +
-                       (p.runId ? keyOf[*p.runId] : "-");
+                       (p.runId ? keyOf[*p.runId] : "-") + "|" + std::to_string(p.layer) + p.role + p.kind + "|" +
+                       std::to_string(p.expert);
     for (float v : p.absmax) line += " " + std::to_string(v);
     lines.push_back(line);
   }
@@ -185,6 +186,53 @@ class TestStoreMerge : public QObject {
     auto third = qs::mergeDatabases(dir / "out.qsdb", {dir / "b.qsdb"});
     QCOMPARE(third.runsDuplicate, 2);
     QCOMPARE(third.runsAdded + third.runsReplaced, 0);
+  }
+
+  void mergeCarriesExperts() {
+    auto dir = qs::test::freshTempDir("merge_experts");
+    {
+      ExperimentStore a(dir / "a.qsdb");
+      addRuns(a, {"fp-opt", "fp-llama"}, {kLlamaW4});
+      const int64_t llama = a.modelByFingerprint("fp-llama")->id;
+      // Two experts and the router of one layer, as a mixture-of-experts model's statistics are.
+      std::vector<qs::LayerStatRecord> stats;
+      for (int expert : {1, 0, -1}) {
+        qs::LayerStatRecord s;
+        s.key = {llama, "FP16", ""};
+        s.layer = 2;
+        s.role = expert < 0 ? "router" : "down_proj";
+        s.kind = "weight";
+        s.expert = expert;
+        s.count = 256;
+        s.kurtosis = 10.0 + expert;
+        stats.push_back(s);
+      }
+      qs::ChannelProfileRecord p0{{llama, "FP16", ""}, std::nullopt, 2, "down_proj", "weight", 0, {1.0f, 3.0f}};
+      qs::ChannelProfileRecord p1{{llama, "FP16", ""}, std::nullopt, 2, "down_proj", "weight", 1, {5.0f, 7.0f}};
+      a.putStats(stats, {p0, p1});
+    }
+    auto report = qs::mergeDatabases(dir / "merged.qsdb", {dir / "a.qsdb"});
+    QCOMPARE(report.layerStatRows, int64_t(4));  // three of the FP16 set, one of the run
+    QCOMPARE(report.channelProfileRows, int64_t(3));
+
+    ExperimentStore merged(dir / "merged.qsdb", ExperimentStore::Mode::ReadOnly);
+    ExperimentStore a(dir / "a.qsdb", ExperimentStore::Mode::ReadOnly);
+    const std::string expected = snapshot(a);
+    QVERIFY2(expected.find("2down_projweight|1|11.0") != std::string::npos, expected.c_str());
+    QCOMPARE(snapshot(merged), expected);
+    qs::StatsQuery q;
+    q.quantName = "FP16";
+    q.role = "down_proj";
+    auto stats = merged.layerStats(q);
+    QCOMPARE(stats.size(), size_t(2));
+    QCOMPARE(stats[0].expert, 0);
+    QCOMPARE(stats[0].kurtosis, 10.0);
+    QCOMPARE(stats[1].expert, 1);
+    QCOMPARE(stats[1].kurtosis, 11.0);
+    q.expert = 1;
+    auto profiles = merged.channelProfiles(q);
+    QCOMPARE(profiles.size(), size_t(1));
+    QCOMPARE(profiles[0].absmax, std::vector<float>({5.0f, 7.0f}));
   }
 
   void badInputLeavesNoOutput() {
