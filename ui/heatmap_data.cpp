@@ -77,10 +77,76 @@ HeatmapMatrix layerTensorMatrix(const std::vector<LayerStatRecord>& stats, StatM
     m.rowLayers.push_back(layer);
   }
   m.values.assign(m.rowLabels.size() * m.columnLabels.size(), kNaN);
+  // Experts of one layer and role share a cell: the most extreme of them (max), so an outlier
+  // expert is not averaged away; the layer x expert view shows them one by one.
+  std::map<std::pair<std::string, std::string>, std::set<int>> experts;
   for (const auto& s : stats) {
     if (!kind.empty() && s.kind != kind) continue;
-    m.values[static_cast<size_t>(rowIndex[s.layer]) * m.columns() + columnIndex[{s.role, s.kind}]] = statValue(s, metric);
+    double& cell = m.values[static_cast<size_t>(rowIndex[s.layer]) * m.columns() + columnIndex[{s.role, s.kind}]];
+    const double v = statValue(s, metric);
+    if (s.expert < 0 || std::isnan(cell) || v > cell) cell = v;
+    if (s.expert >= 0) experts[{s.role, s.kind}].insert(s.expert);
   }
+  for (const auto& [tensor, ids] : experts)
+    m.columnLabels[columnIndex[tensor]] += " (max of " + std::to_string(ids.size()) + " experts)";
+  return m;
+}
+
+std::vector<std::string> expertRoles(const std::vector<LayerStatRecord>& stats) {
+  std::set<std::pair<int, std::string>> roles;
+  for (const auto& s : stats)
+    if (s.expert >= 0) roles.insert({roleOrder(s.role), s.role});
+  std::vector<std::string> out;
+  for (const auto& [order, role] : roles) out.push_back(role);
+  return out;
+}
+
+HeatmapMatrix layerExpertMatrix(const std::vector<LayerStatRecord>& stats, StatMetric metric, const std::string& role,
+                                const std::string& kind) {
+  std::set<int> layers, experts;
+  for (const auto& s : stats)
+    if (s.expert >= 0 && s.role == role && s.kind == kind) layers.insert(s.layer), experts.insert(s.expert);
+  HeatmapMatrix m;
+  m.valueLabel = statMetricName(metric);
+  m.title = kindShortName(kind) + " " + role + " per expert: " + statMetricName(metric);
+  std::map<int, int> columnIndex, rowIndex;
+  for (int e : experts) {
+    columnIndex[e] = m.columns();
+    m.columnLabels.push_back("expert " + std::to_string(e));
+    m.columnTensors.push_back({role, kind});
+    m.columnExperts.push_back(e);
+  }
+  for (int layer : layers) {
+    rowIndex[layer] = m.rows();
+    m.rowLabels.push_back("layer " + std::to_string(layer));
+    m.rowLayers.push_back(layer);
+  }
+  m.values.assign(m.rowLabels.size() * m.columnLabels.size(), kNaN);
+  for (const auto& s : stats)
+    if (s.expert >= 0 && s.role == role && s.kind == kind)
+      m.values[static_cast<size_t>(rowIndex[s.layer]) * m.columns() + columnIndex[s.expert]] = statValue(s, metric);
+  return m;
+}
+
+HeatmapMatrix routerLoadMatrix(const std::vector<LayerStatRecord>& stats) {
+  // Each routed token passes its whole input vector through the expert's first projection, so the
+  // element count of that projection's input statistics, per expert, is tokens x hidden size.
+  const auto roles = expertRoles(stats);
+  HeatmapMatrix m;
+  m.valueLabel = "share of routed tokens";
+  m.title = "Router load per expert (share of the layer's routed tokens on the calibration text)";
+  if (roles.empty()) return m;
+  std::vector<LayerStatRecord> inputs;
+  for (const auto& s : stats)
+    if (s.expert >= 0 && s.kind == "activation" && s.role == roles.front()) inputs.push_back(s);
+  std::map<int, double> perLayer;
+  for (const auto& s : inputs) perLayer[s.layer] += static_cast<double>(s.count);
+  for (auto& s : inputs) {
+    s.absmax = perLayer[s.layer] > 0 ? static_cast<double>(s.count) / perLayer[s.layer] : kNaN;
+  }
+  m = layerExpertMatrix(inputs, StatMetric::AbsMax, roles.front(), "activation");
+  m.valueLabel = "share of routed tokens";
+  m.title = "Router load per expert (share of the layer's routed tokens on the calibration text)";
   return m;
 }
 

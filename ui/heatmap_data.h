@@ -21,6 +21,8 @@ struct HeatmapMatrix {
   // For layer x tensor matrices: the (role, kind) of each column, to look a cell's tensor up.
   std::vector<std::pair<std::string, std::string>> columnTensors;
   std::vector<int> rowLayers;
+  // For layer x expert matrices: the expert of each column (empty otherwise).
+  std::vector<int> columnExperts;
   std::vector<double> values;  // row-major, NaN = not measured
 
   int rows() const { return static_cast<int>(rowLabels.size()); }
@@ -32,6 +34,14 @@ struct HeatmapMatrix {
 // kind "" = every kind; columns ordered by kind (weight, activation, key, value) then role order.
 HeatmapMatrix layerTensorMatrix(const std::vector<LayerStatRecord>& stats, StatMetric metric,
                                 const std::string& kind = "");
+// Mixture-of-experts models: the roles that have per-expert statistics, in role order.
+std::vector<std::string> expertRoles(const std::vector<LayerStatRecord>& stats);
+// rows = layers, columns = experts, for one (role, kind).
+HeatmapMatrix layerExpertMatrix(const std::vector<LayerStatRecord>& stats, StatMetric metric, const std::string& role,
+                                const std::string& kind);
+// rows = layers, columns = experts: each expert's share of the tokens the router sent to the
+// layer's experts on the calibration text (from the element counts of their input statistics).
+HeatmapMatrix routerLoadMatrix(const std::vector<LayerStatRecord>& stats);
 // profiles of one (role, kind) over layers: rows = layers, columns = channels (missing = NaN).
 HeatmapMatrix layerChannelMatrix(const std::vector<ChannelProfileRecord>& profiles);
 

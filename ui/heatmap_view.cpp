@@ -55,12 +55,24 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
   metric_->addItem("std", int(StatMetric::Std));
   metric_->addItem("outlier ratio", int(StatMetric::OutlierRatio));
   metric_->setToolTip("Kurtosis is Pearson's (a normal distribution gives 3)");
+  view_ = new QComboBox(this);
+  view_->addItem("layer × tensor", 0);
+  view_->addItem("layer × expert", 1);
+  view_->addItem("router load", 2);
+  view_->setToolTip("Mixture-of-experts models: statistics per expert for one role, or the share of tokens each "
+                    "expert received from the router on the calibration text");
+  view_->setVisible(false);
+  expertRole_ = new QComboBox(this);
+  expertRole_->setToolTip("The role whose experts the layer × expert view compares");
+  expertRole_->setVisible(false);
   log_ = new QCheckBox("Log colour scale", this);
   log_->setChecked(true);
   controls->addWidget(key_, 2);
   controls->addWidget(calibration_, 1);
   controls->addWidget(kind_);
   controls->addWidget(metric_);
+  controls->addWidget(view_);
+  controls->addWidget(expertRole_);
   controls->addWidget(log_);
   layout->addLayout(controls);
 
@@ -90,6 +102,8 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
   connect(calibration_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
   connect(kind_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
   connect(metric_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
+  connect(view_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
+  connect(expertRole_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
   connect(log_, &QCheckBox::toggled, this, [this](bool on) {
     tensorMap_->setLogScale(on);
     channelMap_->setLogScale(on);
@@ -158,9 +172,9 @@ void HeatmapView::rebuild() {
     stats_.clear();
     problem = q(e.what());
   }
-  const auto metric = static_cast<StatMetric>(metric_->currentData().toInt());
-  HeatmapMatrix m = layerTensorMatrix(stats_, metric, kind_->currentData().toString().toStdString());
-  m.title = key_->count() ? (key_->currentText() + ": " + metric_->currentText()).toStdString() : "No statistics in this database";
+  fillExpertRoles();
+  HeatmapMatrix m = currentMatrix();
+  if (!key_->count()) m.title = "No statistics in this database";
   tensorModel_->setMatrix(m);
   tensorMap_->setMatrix(m);
   tensorMap_->setLogScale(log_->isChecked());
@@ -175,21 +189,64 @@ void HeatmapView::rebuild() {
   if (problem.isEmpty() && bestRow >= 0) selectCell(bestRow, bestColumn);
 }
 
+void HeatmapView::fillExpertRoles() {
+  const auto roles = expertRoles(stats_);
+  const QString current = expertRole_->currentText();
+  updating_ = true;
+  expertRole_->clear();
+  for (const auto& r : roles) expertRole_->addItem(q(r));
+  if (int i = expertRole_->findText(current); i >= 0) expertRole_->setCurrentIndex(i);
+  if (roles.empty()) view_->setCurrentIndex(0);
+  updating_ = false;
+  view_->setVisible(!roles.empty());
+  expertRole_->setVisible(!roles.empty() && view_->currentData().toInt() == 1);
+}
+
+HeatmapMatrix HeatmapView::currentMatrix() const {
+  const auto metric = static_cast<StatMetric>(metric_->currentData().toInt());
+  const std::string kind = kind_->currentData().toString().toStdString();
+  const QString prefix = key_->currentText() + ": ";
+  HeatmapMatrix m;
+  switch (view_->currentData().toInt()) {
+    case 1:
+      // All tensors has no single kind per expert cell: weights then.
+      m = layerExpertMatrix(stats_, metric, expertRole_->currentText().toStdString(), kind.empty() ? "weight" : kind);
+      break;
+    case 2:
+      return routerLoadMatrix(stats_);
+    default:
+      m = layerTensorMatrix(stats_, metric, kind);
+      m.title = (prefix + metric_->currentText()).toStdString();
+      return m;
+  }
+  m.title = prefix.toStdString() + m.title;
+  return m;
+}
+
 void HeatmapView::selectCell(int row, int column) {
   const HeatmapMatrix& m = tensorMap_->matrix();
   if (row < 0 || column < 0 || row >= m.rows() || column >= m.columns()) return;
   tensorMap_->setSelectedCell(row, column);
   const int layer = m.rowLayers[row];
   const auto& [role, kind] = m.columnTensors[column];
+  // The cell's record: the column's expert in the layer x expert view; else the expert whose value
+  // the cell shows (the maximum), or the one record of a dense tensor.
+  const int expert = m.columnExperts.empty() ? -2 : m.columnExperts[column];
+  const auto metric = static_cast<StatMetric>(metric_->currentData().toInt());
   const LayerStatRecord* record = nullptr;
-  for (const auto& s : stats_)
-    if (s.layer == layer && s.role == role && s.kind == kind) record = &s;
+  for (const auto& s : stats_) {
+    if (s.layer != layer || s.role != role || s.kind != kind) continue;
+    if (expert >= -1 && s.expert != expert) continue;
+    if (!record || statValue(s, metric) > statValue(*record, metric)) record = &s;
+  }
   if (!record) {
     details_->setText(QString("%1 · %2: not measured").arg(q(m.rowLabels[row]), q(m.columnLabels[column])));
     channelMap_->setMatrix({});
     return;
   }
-  QString html = QString("<b>%1 · %2 %3</b><table>").arg(q(m.rowLabels[row]), q(kind), q(role));
+  QString html = QString("<b>%1 · %2 %3%4</b><table>")
+                     .arg(q(m.rowLabels[row]), q(kind), q(role),
+                          record->expert >= 0 ? QString(" · expert %1").arg(record->expert) : QString());
   auto line = [&](const QString& k, const QString& v) { html += "<tr><td>" + k + "</td><td align='right'>" + v + "</td></tr>"; };
   line("elements", QString::number(record->count));
   line("mean", number(record->mean));
@@ -209,6 +266,7 @@ void HeatmapView::selectCell(int row, int column) {
     query.calibration = record->key.calibration;
     query.role = role;
     query.kind = kind;
+    query.expert = record->expert;
     HeatmapMatrix channels = layerChannelMatrix(store_->channelProfiles(query));
     if (channels.empty()) channels.title = "No per-channel profile stored for " + kind + " " + role;
     channelMap_->setMatrix(channels);

@@ -1,7 +1,8 @@
 #pragma once
 // The Heatmaps tab: layer x tensor grid of one statistic (kurtosis, absmax, std, outlier ratio) for
 // weights, activations, K and V of one (model, quant config); a click on a cell shows that
-// tensor's numbers and its layer x channel absmax profile.
+// tensor's numbers and its layer x channel absmax profile. For a mixture-of-experts model also
+// layer x expert for one role, and the router's load per expert.
 #include <QWidget>
 #include <memory>
 #include <optional>
@@ -35,6 +36,10 @@ class HeatmapView : public QWidget {
   QComboBox* calibrationBox() const { return calibration_; }
   QComboBox* kindBox() const { return kind_; }
   QComboBox* metricBox() const { return metric_; }
+  // Mixture-of-experts models: layer x tensor, layer x expert (for expertRoleBox's role) or the
+  // router's load per expert. Hidden for models without experts.
+  QComboBox* viewBox() const { return view_; }
+  QComboBox* expertRoleBox() const { return expertRole_; }
   QCheckBox* logBox() const { return log_; }
   QString detailsText() const;
 
@@ -48,6 +53,8 @@ class HeatmapView : public QWidget {
  private:
   void fillKeys();
   void fillCalibrations();
+  void fillExpertRoles();
+  HeatmapMatrix currentMatrix() const;
   std::vector<LayerStatRecord> currentStats() const;
 
   const ExperimentStore* store_ = nullptr;
@@ -57,6 +64,8 @@ class HeatmapView : public QWidget {
   QComboBox* calibration_ = nullptr;
   QComboBox* kind_ = nullptr;
   QComboBox* metric_ = nullptr;
+  QComboBox* view_ = nullptr;
+  QComboBox* expertRole_ = nullptr;
   QCheckBox* log_ = nullptr;
   HeatmapWidget* tensorMap_ = nullptr;
   HeatmapWidget* channelMap_ = nullptr;
