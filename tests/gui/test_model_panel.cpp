@@ -36,6 +36,20 @@ class TestModelPanel : public QObject {
     QCOMPARE(card.kvCacheMemory(4), uint64_t(2) * 5 * 4 * 8 * 512 * 4);
   }
 
+  // A state-space model's card: its decode state instead of a KV cache, and no KV-cache memory.
+  void cardOfAModelWithoutKvCache() {
+    const qs::ModelCard card = qs::loadModelCard(qs::test::goldenDir() / "mamba");
+    QVERIFY(!card.config.hasKvCache());
+    // 2 layers x 128 channels x (conv window 3 + state 16) x 4 bytes.
+    QCOMPARE(card.stateMemory(4), uint64_t(2) * 128 * (3 + 16) * 4);
+    const QString html = qs::modelCardHtml(card);
+    QVERIFY2(html.contains("Decode state") && html.contains("no KV cache"), qPrintable(html));
+    QVERIFY(!html.contains("KV cache at full context"));
+    QVERIFY(html.contains("state per sequence"));
+    const QString mixtral = qs::modelCardHtml(qs::loadModelCard(qs::test::goldenDir() / "mixtral"));
+    QVERIFY2(mixtral.contains("mixtral") && mixtral.contains("KV cache at full context"), qPrintable(mixtral));
+  }
+
   void panelShowsTheCard() {
     const auto dir = qs::test::sharedDir() / "models" / "stories260K";
     if (!std::filesystem::exists(dir / "config.json")) QSKIP("shared/models/stories260K not found");
