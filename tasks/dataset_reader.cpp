@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/base/error.h"
+#include "core/base/json_text.h"
 #include "tasks/csv_reader.h"
 #include "tasks/json_path.h"
 #include "tasks/text_file.h"
@@ -43,6 +44,7 @@ std::vector<Document> readJsonl(const std::string& text, const std::string& name
     Document d;
     d.file = name;
     d.line = static_cast<int>(i + 1);
+    checkJsonDepth(line, d.where());
     try {
       d.fields = json::parse(line);
     } catch (const json::parse_error& e) {
@@ -55,6 +57,7 @@ std::vector<Document> readJsonl(const std::string& text, const std::string& name
 }
 
 std::vector<Document> readJsonArray(const std::string& text, const std::string& name, const std::string& records) {
+  checkJsonDepth(text, name);
   json all;
   try {
     all = json::parse(text);

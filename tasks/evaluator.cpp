@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/base/error.h"
+#include "core/base/json_text.h"
 #include "tasks/resource_paths.h"
 #include "tasks/task.h"
 #include "tasks/text_file.h"
@@ -107,7 +108,7 @@ Baseline Baseline::load(const fs::path& dir) {
   fs::path g = dir / "generations.json";
   if (fs::exists(g)) {
     try {
-      b.generations = json::parse(readTextFile(g)).get<decltype(b.generations)>();
+      b.generations = parseJson(readTextFile(g), g.string()).get<decltype(b.generations)>();
     } catch (const json::exception& e) {
       throw Error(g.string() + ": malformed baseline generations: " + e.what());
     }

@@ -7,6 +7,8 @@
 #include <sstream>
 
 #include "core/base/error.h"
+#include "core/base/json_text.h"
+#include "tasks/chat_template.h"
 #include "tasks/metrics.h"
 #include "tasks/task_hooks.h"
 
@@ -77,6 +79,7 @@ json parseFile(const fs::path& path, Origins& origins) {
   ss << in.rdbuf();
   auto src = std::make_shared<Source>(Source{path, ss.str()});
   origins.sources.push_back(src);
+  checkJsonDepth(src->text, path.string());
   json j;
   try {
     j = json::parse(src->text);
@@ -165,6 +168,17 @@ PromptTemplate getTemplate(const json& j, const std::string& key, const Checker&
   }
 }
 
+void parseMetricGroup(const json& g, MetricSpec& spec, const Checker& c, const std::string& field) {
+  if (!g.is_object() || (g.contains("size") == g.contains("field")))
+    c.fail(field, "must be {\"size\": N} (consecutive documents) or {\"field\": path}");
+  if (g.contains("size")) {
+    spec.groupSize = getInt(g, "size", c, field + ".");
+    if (spec.groupSize < 1) c.fail(field + ".size", "must be at least 1");
+  } else {
+    spec.groupField = getString(g, "field", c, field + ".");
+  }
+}
+
 void parseMetrics(const json& j, TaskConfig& t, const Checker& c) {
   const json& m = j.at("metrics");
   if (!m.is_array() || m.empty()) c.fail("metrics", "must be a non-empty list");
@@ -190,6 +204,7 @@ void parseMetrics(const json& j, TaskConfig& t, const Checker& c) {
       if (!isKnownAggregation(spec.aggregation))
         c.fail(field + ".aggregation", "unknown aggregation '" + spec.aggregation + "' (known: " + knownAggregations() + ")");
     }
+    if (m[i].is_object() && m[i].contains("group")) parseMetricGroup(m[i]["group"], spec, c, field + ".group");
     if (m[i].is_object() && m[i].contains("higher_is_better")) {
       if (!m[i]["higher_is_better"].is_boolean()) c.fail(field + ".higher_is_better", "must be true or false");
       spec.higherIsBetter = m[i]["higher_is_better"].get<bool>();
@@ -234,23 +249,35 @@ void parseOutput(const json& j, TaskConfig& t, const Checker& c) {
   else c.fail("output_type", "unknown '" + o + "' (loglikelihood, multiple_choice, rolling_loglikelihood, generate_until)");
 }
 
-void parseChoices(const json& j, TaskConfig& t, const Checker& c) {
-  if (!j.contains("choices")) c.fail("choices", "is required for multiple_choice tasks");
-  const json& ch = j["choices"];
+// "choices" / "choice_contexts": a list field path or a non-empty list of templates.
+void parseChoiceList(const json& j, const std::string& key, std::string& path, std::vector<PromptTemplate>& templates,
+                     const Checker& c) {
+  const json& ch = j[key];
   if (ch.is_string()) {
-    t.choicesPath = ch.get<std::string>();
+    path = ch.get<std::string>();
   } else if (ch.is_array() && !ch.empty()) {
     for (size_t i = 0; i < ch.size(); ++i) {
-      std::string field = "choices[" + std::to_string(i) + "]";
+      std::string field = key + "[" + std::to_string(i) + "]";
       if (!ch[i].is_string()) c.fail(field, "must be a template string");
       try {
-        t.choiceTemplates.push_back(PromptTemplate::parse(ch[i].get<std::string>(), c.where(field)));
+        templates.push_back(PromptTemplate::parse(ch[i].get<std::string>(), c.where(field)));
       } catch (const Error& e) {
         c.fail(field, e.what());
       }
     }
   } else {
-    c.fail("choices", "must be a list field path or a non-empty list of templates");
+    c.fail(key, "must be a list field path or a non-empty list of templates");
+  }
+}
+
+void parseChoices(const json& j, TaskConfig& t, const Checker& c) {
+  if (j.contains("choice_contexts")) {
+    if (j.contains("choices")) c.fail("choice_contexts", "replaces choices: give one of them");
+    parseChoiceList(j, "choice_contexts", t.choiceContextsPath, t.choiceContextTemplates, c);
+    if (t.target.empty()) c.fail("doc_to_target", "is required with choice_contexts (the shared continuation)");
+  } else {
+    if (!j.contains("choices")) c.fail("choices", "is required for multiple_choice tasks");
+    parseChoiceList(j, "choices", t.choicesPath, t.choiceTemplates, c);
   }
   if (!j.contains("gold")) c.fail("gold", "is required for multiple_choice tasks");
   t.goldPath = getString(j, "gold", c);
@@ -310,6 +337,16 @@ void parseBody(const json& j, TaskConfig& t, const Checker& c) {
     if (!g.contains("metric")) t.fewshotGain["metric"] = "acc";
     return;  // everything else comes from the referenced task
   }
+  if (j.contains("average_of")) {
+    const json& a = j["average_of"];
+    if (!a.is_object() || !a.contains("tasks") || !a["tasks"].is_array() || a["tasks"].empty())
+      c.fail("average_of", "must be an object with a non-empty \"tasks\" list (and \"metric\")");
+    t.averageOf = a;
+    getStrings(a, "tasks", c, "average_of.");
+    if (!a.contains("metric")) t.averageOf["metric"] = "acc";
+    else getString(a, "metric", c, "average_of.");
+    return;  // the scores come from the listed tasks
+  }
 
   require("data");
   try {
@@ -332,7 +369,8 @@ void parseBody(const json& j, TaskConfig& t, const Checker& c) {
   parseOutput(j, t, c);
   if (j.contains("description")) t.description = getTemplate(j, "description", c);
   if (t.output != OutputType::RollingLoglikelihood || j.contains("doc_to_text")) {
-    if (!j.contains("doc_to_text") && !j.contains("turns")) c.fail("doc_to_text", "is required");
+    if (!j.contains("doc_to_text") && !j.contains("turns") && !j.contains("choice_contexts"))
+      c.fail("doc_to_text", "is required");
     if (j.contains("doc_to_text")) t.text = getTemplate(j, "doc_to_text", c);
   }
   if (t.output == OutputType::RollingLoglikelihood && t.text.empty()) t.text = PromptTemplate::parse("{text}", c.where("doc_to_text"));
@@ -352,6 +390,16 @@ void parseBody(const json& j, TaskConfig& t, const Checker& c) {
   if (j.contains("chat")) {
     if (!j["chat"].is_object()) c.fail("chat", "must be an object");
     t.chat = j["chat"];
+    for (const char* key : {"template", "fallback"}) {
+      if (!t.chat.contains(key)) continue;
+      std::string name = getString(t.chat, key, c, "chat.");
+      if (name == "model" && std::string(key) == "template") continue;
+      try {
+        findChatTemplate(name);
+      } catch (const Error& e) {
+        c.fail(std::string("chat.") + key, e.what());
+      }
+    }
   }
   if (j.contains("rolling")) parseRolling(j, t, c);
   if (j.contains("fewshot")) parseFewshot(j, t, c);

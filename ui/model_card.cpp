@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "core/base/error.h"
+#include "core/base/json_text.h"
 #include "core/checkpoint/safetensors.h"
 
 namespace qs {
@@ -26,12 +28,9 @@ std::vector<fs::path> weightFiles(const fs::path& dir) {
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
     std::ifstream in(index);
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw Error(index.string() + ": invalid JSON: " + e.what());
-    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    nlohmann::json j = parseJson(text.str(), index.string());
     if (!j.contains("weight_map") || !j["weight_map"].is_object())
       throw Error(index.string() + ": no \"weight_map\" object");
     std::set<std::string> shards;

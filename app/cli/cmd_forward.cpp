@@ -6,6 +6,7 @@
 
 #include "app/cli/cli_support.h"
 #include "core/base/error.h"
+#include "core/base/json_text.h"
 #include "core/checkpoint/safetensors.h"
 
 namespace qs::cli {
@@ -13,12 +14,7 @@ namespace {
 
 // {"key": [[...], ...]} or a bare [[...], ...] -> [batch, seq] int64; rows must have equal length.
 at::Tensor readIdMatrix(const std::string& path, const char* key) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(readTextFile(path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(path + ": invalid JSON: " + e.what());
-  }
+  nlohmann::json j = parseJson(readTextFile(path), path);
   if (j.is_object()) {
     if (!j.contains(key)) throw Error(path + ": expected a key \"" + key + "\"");
     j = j[key];

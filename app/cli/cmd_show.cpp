@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/cli/command.h"
+#include "core/base/json_text.h"
 #include "app/cli/store_cli.h"
 
 namespace qs::cli {
@@ -32,8 +33,8 @@ std::string number(double v, const char* format = "%.6g") {
 std::string indentedJson(const std::string& text) {
   std::string pretty = text;
   try {
-    pretty = nlohmann::json::parse(text).dump(2);
-  } catch (const nlohmann::json::parse_error&) {
+    pretty = parseJson(text, "stored JSON").dump(2);
+  } catch (const Error&) {
     // stored verbatim by an older or foreign writer: show it as it is
   }
   std::string out = "  ";
@@ -43,13 +44,13 @@ std::string indentedJson(const std::string& text) {
 
 std::string versions(const std::string& text) {
   try {
-    auto j = nlohmann::json::parse(text);
+    auto j = parseJson(text, "stored versions");
     if (!j.is_object() || j.empty()) return "  (none recorded)\n";
     std::vector<std::vector<std::string>> rows;
     for (auto& [k, v] : j.items()) rows.push_back({"  " + k, v.is_string() ? v.get<std::string>() : v.dump()});
     std::string table = textTable({"", ""}, rows);
     return table.substr(table.find('\n') + 1);
-  } catch (const nlohmann::json::exception&) {
+  } catch (const std::exception&) {
     return indentedJson(text);
   }
 }

@@ -1,4 +1,5 @@
 #include "core/checkpoint/checkpoint.h"
+#include "core/base/json_text.h"
 
 #include <ATen/ATen.h>
 
@@ -47,12 +48,7 @@ nlohmann::json readIndex(const fs::path& indexPath) {
   if (!in) throw Error(indexPath.string() + ": cannot read");
   std::ostringstream text;
   text << in.rdbuf();
-  nlohmann::json index;
-  try {
-    index = nlohmann::json::parse(text.str());
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(indexPath.string() + ": not valid JSON: " + e.what());
-  }
+  nlohmann::json index = parseJson(text.str(), indexPath.string());
   if (!index.is_object()) throw Error(indexPath.string() + ": not a JSON object");
   auto map = index.find("weight_map");
   if (map == index.end() || !map->is_object()) throw Error(indexPath.string() + ": no \"weight_map\" object");

@@ -1,4 +1,5 @@
 #include "core/checkpoint/model_fingerprint.h"
+#include "core/base/json_text.h"
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
@@ -9,12 +10,7 @@
 namespace qs {
 
 std::string modelFingerprint(const std::string& configJsonText, std::vector<WeightSignature> weights) {
-  nlohmann::json config;
-  try {
-    config = nlohmann::json::parse(configJsonText);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(std::string("model fingerprint: config.json is not valid JSON: ") + e.what());
-  }
+  nlohmann::json config = parseJson(configJsonText, "model fingerprint: config.json");
   std::sort(weights.begin(), weights.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   Sha256 hash;
   hash.update("quantscope-model-v1\nconfig\n");

@@ -1,4 +1,5 @@
 #include "core/checkpoint/safetensors.h"
+#include "core/base/json_text.h"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -77,6 +78,7 @@ json parseHeader(const char* begin, const char* end, const std::string& file) {
       duplicate = parsed.get<std::string>();
     return true;
   };
+  checkJsonDepth(std::string_view(begin, static_cast<size_t>(end - begin)), file + ": header");
   json header;
   try {
     header = json::parse(begin, end, onEvent);

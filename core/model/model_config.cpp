@@ -1,6 +1,8 @@
 #include "core/model/model_config.h"
+#include "core/base/json_text.h"
 
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "core/base/error.h"
@@ -34,13 +36,9 @@ ModelConfig ModelConfig::load(const std::filesystem::path& configJson) {
   const std::string file = configJson.string();
   std::ifstream in(configJson);
   if (!in) throw Error(file + ": cannot open (is this a Hugging Face model folder?)");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(file + ": invalid JSON: " + e.what());
-  }
-  return fromJson(j, file);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return fromJson(parseJson(text.str(), file), file);
 }
 
 ModelConfig ModelConfig::fromJson(const nlohmann::json& j, const std::string& file) {

@@ -1,4 +1,5 @@
 #include "core/tokenizer/tokenizer_settings.h"
+#include "core/base/json_text.h"
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -16,11 +17,7 @@ json readJsonFile(const fs::path& path) {
   if (!in) throw Error(path.string() + ": cannot be read");
   std::ostringstream text;
   text << in.rdbuf();
-  try {
-    return json::parse(text.str());
-  } catch (const json::parse_error& e) {
-    throw Error(path.string() + ": malformed JSON: " + e.what());
-  }
+  return parseJson(text.str(), path.string());
 }
 
 namespace {

@@ -85,6 +85,13 @@ TensorPlan llamaStylePlan(const ModelConfig& c) {
   return p.take();
 }
 
+int readSlidingWindow(const ConfigReader& r, int absentDefault) {
+  if (!r.raw().contains("sliding_window")) return absentDefault;
+  const int window = r.intOr("sliding_window", 0);
+  if (window < 0) r.fail("\"sliding_window\" must not be negative");
+  return window;
+}
+
 void writeLlamaStyleConfig(const ModelConfig& c, nlohmann::json& j) {
   const auto& a = c.attention;
   j["hidden_size"] = c.hiddenSize;

@@ -27,5 +27,7 @@ void readLlamaStyleConfig(const ConfigReader& r, ModelConfig& c, const LlamaStyl
 // config has them (LayerNorm biases for NormKind::LayerNorm).
 TensorPlan llamaStylePlan(const ModelConfig& c);
 void writeLlamaStyleConfig(const ModelConfig& c, nlohmann::json& j);
+// sliding_window: null = no window (0); absent = the family's default; negative is refused.
+int readSlidingWindow(const ConfigReader& r, int absentDefault);
 
 }  // namespace qs

@@ -13,9 +13,7 @@ namespace {
 
 void readConfig(const ConfigReader& r, ModelConfig& c) {
   readLlamaStyleConfig(r, c, {.normEps = 1e-6, .maxPositions = 4096 * 32});
-  const int window = r.intOr("sliding_window", 4096);
-  if (window < 0) r.fail("\"sliding_window\" must not be negative");
-  c.attention.slidingWindow = window;
+  c.attention.slidingWindow = readSlidingWindow(r, 4096);
 }
 
 void writeConfig(const ModelConfig& c, nlohmann::json& j) {

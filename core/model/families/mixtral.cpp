@@ -13,9 +13,7 @@ namespace {
 
 void readConfig(const ConfigReader& r, ModelConfig& c) {
   readLlamaStyleConfig(r, c, {.normEps = 1e-5, .maxPositions = 4096 * 32});
-  const int window = r.intOr("sliding_window", 0);
-  if (window < 0) r.fail("\"sliding_window\" must not be negative");
-  c.attention.slidingWindow = window;
+  c.attention.slidingWindow = readSlidingWindow(r, 0);
   c.moe.numExperts = r.positiveInt("num_local_experts");
   c.moe.topK = r.positiveInt("num_experts_per_tok");
 }
