@@ -122,6 +122,13 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     log("info", "loading " + modelDir.string());
     auto backend = ModelBackend::load(modelDir, load);
     Model& model = backend->model();
+    if (const auto& bad = model.nonFiniteWeights(); !bad.empty()) {
+      const std::string what = modelDir.string() + ": " + std::to_string(bad.size()) +
+                               " weight tensor(s) hold NaN or Inf (first: " + bad.front().name + ", " +
+                               std::to_string(bad.front().count) + " values)";
+      if (!spec_.allowNonFinite) throw Error(what + "; pass --allow-nonfinite to evaluate it anyway");
+      log("warning", what + "; evaluating anyway (--allow-nonfinite)");
+    }
     const ModelRecord modelRecord = recordModel(store, modelDir, model);
     const int64_t modelId = modelRecord.id;
 

@@ -25,6 +25,8 @@ struct SweepSpec {
   int shardIndex = 0;              // run only the points with index % shardCount == shardIndex
   int shardCount = 1;
   bool layerStatistics = true;  // weight / activation / KV statistics per model (once per model)
+  // A model with NaN or Inf in its weights is refused unless this is set (its scores would be NaN).
+  bool allowNonFinite = false;
   // Evaluate the pending tasks of one configuration together (requests batched across tasks, one
   // KL comparison). false: one evaluation per run, so that each run can be cancelled on its own.
   bool batchTasks = true;

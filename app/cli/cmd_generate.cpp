@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "app/cli/cli_support.h"
+#include "core/base/error.h"
 #include "core/model/generation.h"
 
 namespace qs::cli {
@@ -21,6 +22,16 @@ int runGenerate(const std::vector<std::string>& argv) {
   GreedyOptions options;
   options.maxNewTokens = static_cast<int>(args.integer("max-tokens", 64));
   options.eosTokenId = tokenizer->eosId();
+  // Generation stops at the model's context limit: say so up front instead of stopping early in silence.
+  const int64_t limit = model->capabilities().contextLimit;
+  if (static_cast<int64_t>(ids.size()) >= limit)
+    throw Error(dir + ": the prompt has " + std::to_string(ids.size()) + " tokens, the model's context limit is " +
+                std::to_string(limit));
+  // The last new token is never fed back, so it needs no position: limit - prompt + 1 fit.
+  const int64_t room = limit - static_cast<int64_t>(ids.size()) + 1;
+  if (options.maxNewTokens > room)
+    std::cerr << "warning: the model's context limit is " << limit << " tokens; the " << ids.size()
+              << "-token prompt leaves room for " << room << " new tokens, not " << options.maxNewTokens << "\n";
   auto out = greedyGenerate(*model, ids, options);
   std::vector<int> all(ids32.begin(), ids32.end());
   all.insert(all.end(), out.begin(), out.end());
@@ -39,7 +50,8 @@ const CommandRegistrar kRegister{{
     "usage: quantscope-cli generate MODEL --prompt TEXT [--max-tokens N] [--device D] [--dtype T] [--ids]\n\n"
     "Tokenizes TEXT with the model's tokenizer (BOS as its configuration says), decodes greedily\n"
     "with the KV cache for up to N tokens (default 64) or until EOS, and prints prompt + continuation.\n"
-    "--ids also prints the token ids.\n",
+    "Generation stops at the model's context limit (max_position_embeddings), with a warning when N\n"
+    "asks for more. --ids also prints the token ids.\n",
     runGenerate,
 }};
 

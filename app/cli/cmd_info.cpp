@@ -98,6 +98,9 @@ int runInfo(const std::vector<std::string>& argv) {
               c.maxPositions > 0 ? std::to_string(c.maxPositions).c_str() : "no limit of its own",
               caps.hasKvCache ? ", KV cache" : ", no KV cache");
   std::printf("memory      %.1f MiB of weights in the compute dtype\n", model->weightBytes() / 1048576.0);
+  for (const auto& t : model->nonFiniteWeights())
+    std::printf("non-finite  %s: %lld NaN/Inf values (sweeps refuse this model without --allow-nonfinite)\n",
+                t.name.c_str(), static_cast<long long>(t.count));
   if (args.has("quant")) printQuantCoverage(*model, QuantConfig::parse(args.value("quant", "")));
   return kOk;
 }

@@ -68,7 +68,7 @@ int runSweep(const std::vector<std::string>& argv) {
   Args args(argv,
             {"model", "w", "a", "kv", "group", "configs", "tasks", "db", "shard", "limit", "seed", "device",
              "data-dir", "tasks-dir"},
-            {"resume", "no-stats", "dry-run"});
+            {"resume", "no-stats", "dry-run", "allow-nonfinite"});
   if (printHelpIfAsked(args, "sweep")) return kOk;
   SweepSpec spec;
   for (const auto& m : splitList(args.value("model", ""))) spec.models.emplace_back(m);
@@ -86,6 +86,7 @@ int runSweep(const std::vector<std::string>& argv) {
   spec.dataDir = args.value("data-dir", "");
   spec.tasksDir = args.value("tasks-dir", "");
   spec.layerStatistics = !args.has("no-stats");
+  spec.allowNonFinite = args.has("allow-nonfinite");
   if (auto shard = args.value("shard")) std::tie(spec.shardIndex, spec.shardCount) = parseShard(*shard);
 
   // Writing into another experiment's database by accident would mix results: ask for --resume.
@@ -134,7 +135,7 @@ const CommandRegistrar kRegister{{
     "usage: quantscope-cli sweep --model DIR[,DIR...] --tasks T1,T2 --db OUT.qsdb\n"
     "                            [--w 16,8,4,3,2] [--a 16,8] [--kv 16,8,4,2] [--group 128]\n"
     "                            [--configs NAME,NAME...] [--limit N] [--seed S] [--device D]\n"
-    "                            [--shard i/N] [--resume] [--no-stats] [--dry-run]\n"
+    "                            [--shard i/N] [--resume] [--no-stats] [--dry-run] [--allow-nonfinite]\n"
     "                            [--data-dir DIR] [--tasks-dir DIR]\n\n"
     "Evaluates every model under every quantization configuration on every task; each point is a run\n"
     "stored in OUT.qsdb. The configurations are the cartesian grid --w x --a x --kv (group size\n"
@@ -149,7 +150,9 @@ const CommandRegistrar kRegister{{
     "is skipped; --resume continues a sweep in an existing database, retrying interrupted and failed\n"
     "runs. --shard i/N runs every N-th point starting at i into its own database; combine the shards\n"
     "with 'quantscope-cli merge'. Ctrl-C stops within about a second and marks the current run\n"
-    "interrupted. --dry-run prints the plan.\n",
+    "interrupted. --dry-run prints the plan.\n"
+    "A model whose weights hold NaN or Inf (checked at load; 'quantscope-cli info' lists them) is\n"
+    "refused: its scores would be NaN. --allow-nonfinite evaluates it anyway.\n",
     runSweep,
 }};
 

@@ -60,10 +60,12 @@ std::unique_ptr<Model> Model::load(const std::filesystem::path& dir, const LoadO
 
   const Family& family = *config.family;
   LoadedWeights weights = LoadedWeights::load(ckpt, family.plan(config), device, dtype);
+  auto nonFinite = weights.nonFinite();
   std::unique_ptr<Model> model =
       family.build ? family.build(dir, std::move(config), std::move(weights), device, dtype)
                    : makeDecoderModel(dir, std::move(config), std::move(weights), device, dtype);
   model->storedDtype_ = stored;
+  model->nonFinite_ = std::move(nonFinite);
   return model;
 }
 

@@ -13,6 +13,7 @@
 #include "core/model/kv_cache.h"
 #include "core/model/model_config.h"
 #include "core/model/tensor_role.h"
+#include "core/model/weight_loader.h"
 
 namespace qs {
 
@@ -68,6 +69,9 @@ class Model {
   // Data type of the checkpoint on disk ("F32", "F16", "BF16").
   const std::string& storedDtype() const { return storedDtype_; }
 
+  // Weights holding NaN or Inf (checked once at load); empty for a sound checkpoint.
+  const std::vector<NonFiniteTensor>& nonFiniteWeights() const { return nonFinite_; }
+
   HookSet& hooks() { return hooks_; }
   // Every linear layer, in forward order (lm_head last). Weight quantization edits these.
   std::vector<LinearWeight> linearWeights();
@@ -103,6 +107,7 @@ class Model {
   int64_t parameterCount_ = 0;
   int64_t weightBytes_ = 0;
   std::string storedDtype_;
+  std::vector<NonFiniteTensor> nonFinite_;
   HookSet hooks_;
 };
 

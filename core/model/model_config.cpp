@@ -1,6 +1,7 @@
 #include "core/model/model_config.h"
 #include "core/base/json_text.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <nlohmann/json.hpp>
@@ -60,6 +61,14 @@ ModelConfig ModelConfig::fromJson(const nlohmann::json& j, const std::string& fi
   if (c.hiddenSize <= 0 || c.numLayers <= 0)
     r.fail("the " + std::string(c.family->name) + " reader found no hidden size or layer count");
   if (c.vocabSize <= 0) r.fail("missing required key \"vocab_size\" (or it is not positive)");
+  // Ids past the vocabulary would index outside the embedding at the first generated token.
+  for (auto [key, id] : {std::pair{"bos_token_id", c.bosTokenId}, {"eos_token_id", c.eosTokenId}, {"pad_token_id", c.padTokenId}})
+    if (id >= c.vocabSize)
+      r.fail("\"" + std::string(key) + "\" " + std::to_string(id) + " is outside the vocabulary of " +
+             std::to_string(c.vocabSize) + " tokens");
+  static const char* const kDtypes[] = {"float32", "float16", "bfloat16", "float64", "auto"};
+  if (std::find(std::begin(kDtypes), std::end(kDtypes), c.torchDtype) == std::end(kDtypes))
+    r.fail("\"torch_dtype\" \"" + c.torchDtype + "\" is not a dtype (float32, float16, bfloat16, float64, auto)");
   if (c.moe.numExperts > 0 && (c.moe.topK <= 0 || c.moe.topK > c.moe.numExperts))
     r.fail("experts per token " + std::to_string(c.moe.topK) + " must be between 1 and the " +
            std::to_string(c.moe.numExperts) + " experts");

@@ -48,6 +48,10 @@ LoadedWeights LoadedWeights::load(const Checkpoint& ckpt, const TensorPlan& plan
       throw Error(ckpt.fileOf(*resolved).string() + ": tensor \"" + *resolved + "\" has shape " +
                   shapeString(t.sizes()) + ", config.json implies " + shapeString(stored));
     out.parameters_ += t.numel();
+    // Once per tensor at load, vectorised: a NaN in a checkpoint would otherwise turn every score
+    // into NaN with no hint where it came from.
+    if (t.is_floating_point() && !t.isfinite().all().item<bool>())
+      out.nonFinite_.push_back({*resolved, t.isfinite().logical_not().sum().item<int64_t>()});
     if (p.storedTransposed && t.dim() == 2) t = t.t();
     t = t.to(device, dtype).contiguous();
     out.bytes_ += t.numel() * static_cast<int64_t>(t.element_size());

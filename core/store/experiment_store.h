@@ -119,6 +119,7 @@ class ExperimentStore {
  private:
   void openReadWrite();
   void openReadOnly();
+  void refuseIfDamaged();  // quick_check before any write
   int inspectSchema(bool writable);  // returns the file's schema version, or throws
   void migrate(int fromVersion);
   void markRunningInterrupted();

@@ -488,6 +488,43 @@ class TestExperimentStore : public QObject {
     QVERIFY(rawText(file, columns).find("layer_stats expert INTEGER 1 -1 7") != std::string::npos);
   }
 
+  // Corrupt pages: opening to write runs quick_check and refuses, naming the file and how to
+  // salvage it, without writing a byte; reading still works for what is readable.
+  void damagedDatabaseRefusedForWriting() {
+    const auto file = qs::test::freshTempDir("store-damaged") / "damaged.qsdb";
+    {
+      qs::ExperimentStore store(file);
+      for (int i = 0; i < 40; ++i) {
+        auto m = opt125m();
+        m.fingerprint = "fp-" + std::to_string(i) + std::string(400, 'x');
+        m.path = "/models/m" + std::to_string(i);
+        store.upsertModel(m);
+      }
+    }
+    {
+      // Overwrite the last page (a models table leaf) with garbage; the header stays intact.
+      std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+      f.seekg(0, std::ios::end);
+      const auto size = static_cast<int64_t>(f.tellg());
+      QVERIFY(size >= 4 * 4096);
+      f.seekp(size - 4096);
+      const std::string garbage(4096, '\xA5');
+      f.write(garbage.data(), garbage.size());
+    }
+    const std::string before = qs::test::readFile(file);
+    try {
+      qs::ExperimentStore store(file);
+      QFAIL("a damaged database was opened for writing");
+    } catch (const qs::Error& e) {
+      const QString msg = e.what();
+      QVERIFY2(msg.contains(QString::fromStdString(file.string())) && msg.contains("damaged") &&
+                   msg.contains(".recover") && msg.contains("nothing was written"),
+               e.what());
+    }
+    QVERIFY(qs::test::readFile(file) == before);
+    QVERIFY(!fs::exists(file.string() + "-wal") || fs::file_size(file.string() + "-wal") == 0);
+  }
+
   void newerSchemaRefusedUntouched() {
     auto file = qs::test::freshTempDir("store_newer") / "future.qsdb";
     {

@@ -87,6 +87,9 @@ class TestFamilyRegistry : public QObject {
     QTest::newRow("missing n_head") << "gpt2" << "n_head" << "null" << "\"n_head\"";
     QTest::newRow("partial rotary") << "stablelm" << "partial_rotary_factor" << "1.5" << "partial_rotary_factor";
     QTest::newRow("negative window") << "mistral" << "sliding_window" << "-2" << "sliding_window";
+    QTest::newRow("unknown torch_dtype") << "llama" << "torch_dtype" << "\"float12\"" << "\"float12\" is not a dtype";
+    QTest::newRow("bos outside vocab") << "llama" << "bos_token_id" << "512" << "\"bos_token_id\" 512 is outside the vocabulary";
+    QTest::newRow("eos list outside vocab") << "qwen2" << "eos_token_id" << "[900, 2]" << "\"eos_token_id\" 900";
     QTest::newRow("top-k > experts") << "mixtral" << "num_experts_per_tok" << "5" << "experts per token 5";
     QTest::newRow("no experts") << "mixtral" << "num_local_experts" << "0" << "\"num_local_experts\" must be positive";
     QTest::newRow("chatglm groups") << "chatglm3" << "multi_query_group_num" << "3" << "not a multiple";
