@@ -183,6 +183,42 @@ class TestGoldenModels : public QObject {
     QVERIFY(maxDiff(noWindow->forward(ids), goldenTensor(dir / "logits.safetensors", "logits")) > 0.1);
   }
 
+  // Layout switches the golden models do not exercise (no reference output for them): each loads,
+  // changes the logits, stays finite and keeps padding out of the real tokens' logits.
+  void variantsWithoutGoldenData_data() {
+    QTest::addColumn<QString>("family");
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<QString>("value");
+    QTest::newRow("falcon alibi") << "falcon" << "alibi" << "true";
+    QTest::newRow("stablelm parallel residual") << "stablelm" << "use_parallel_residual" << "true";
+    QTest::newRow("gpt2 inverse layer scaling") << "gpt2" << "scale_attn_by_inverse_layer_idx" << "true";
+    QTest::newRow("bloom residual from norm") << "bloom" << "apply_residual_connection_post_layernorm" << "true";
+    QTest::newRow("opt post-norm") << "opt" << "do_layer_norm_before" << "false";
+  }
+  void variantsWithoutGoldenData() {
+    QFETCH(QString, family);
+    QFETCH(QString, key);
+    QFETCH(QString, value);
+    const std::string f = family.toStdString();
+    auto dir = editedCopy(f.c_str(), "variant-" + f + "-" + key.toStdString(),
+                          [&](auto& c) { c[key.toStdString()] = nlohmann::json::parse(value.toStdString()); });
+    auto model = qs::Model::load(dir);
+    auto ids = goldenIds(goldenDir(f.c_str()));
+    auto logits = model->forward(ids);
+    QVERIFY(logits.isfinite().all().item<bool>());
+    QVERIFY(maxDiff(logits, goldenTensor(goldenDir(f.c_str()) / "logits.safetensors", "logits")) > 1e-3);
+    const int64_t S = ids.size(1), pad = 4, n = S - pad;
+    auto batch = at::zeros({2, S}, at::kLong);
+    auto mask = at::zeros({2, S}, at::kLong);
+    batch[0].narrow(0, pad, n).copy_(ids[0].narrow(0, 0, n));
+    mask[0].narrow(0, pad, n).fill_(1);
+    batch[1].narrow(0, 0, n).copy_(ids[1].narrow(0, 0, n));
+    mask[1].narrow(0, 0, n).fill_(1);
+    auto padded = model->forward(batch, mask);
+    QVERIFY(maxDiff(padded[0].narrow(0, pad, n), logits[0].narrow(0, 0, n)) < kTolerance);
+    QVERIFY(maxDiff(padded[1].narrow(0, 0, n), logits[1].narrow(0, 0, n)) < kTolerance);
+  }
+
   // OPT-350m's layout (word_embed_proj_dim != hidden_size): embeddings of 80 dimensions whose first
   // 64 are the golden OPT's, project_in = [I | 0] and project_out = [I ; 0]. Through the tied head
   // the logits are exactly the golden model's, so the projections' order and shapes are checked.
