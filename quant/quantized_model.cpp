@@ -2,10 +2,16 @@
 
 #include <ATen/ATen.h>
 
+#include <chrono>
+#include <set>
+
 #include "core/base/error.h"
 #include "core/model/family.h"
 #include "core/model/model.h"
+#include "quant/awq.h"
 #include "quant/fake_quant.h"
+#include "quant/gptq.h"
+#include "quant/smoothquant.h"
 
 namespace qs {
 namespace {
@@ -52,35 +58,20 @@ std::shared_ptr<TensorHook> makeFakeQuantHook(const QuantConfig& config) {
   return std::make_shared<FakeQuantHook>(config);
 }
 
-QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config)
+QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config, const at::Tensor& calibration)
     : model_(model), config_(config.normalized()) {
   config_.validate();
   // Without a KV cache a KV configuration would silently equal FP16: refuse it instead.
   if (config_.kv.enabled() && !model_.capabilities().hasKvCache)
     throw Error(model_.directory().string() + ": " + std::string(familyName(model_.family())) +
                 " has no KV cache, so KV-cache quantization (" + config_.name() + ") does not apply");
-  if (config_.method != "rtn")
-    throw Error("quantization method '" + config_.method +
-                "' needs its calibration step; QuantizedModel applies round-to-nearest (rtn) only");
-  if (config_.weight.enabled()) {
-    for (const auto& lw : model_.linearWeights()) {
-      if (!config_.selectsLinear(lw.layer, lw.role) || !lw.weight || !lw.weight->defined()) continue;
-      bool seen = false;
-      for (const auto& s : saved_) seen = seen || s.slot == lw.weight;
-      if (seen) continue;
-      std::string what = describe(lw.layer, lw.role, "weight");
-      if (lw.expert >= 0) what += " (expert " + std::to_string(lw.expert) + ")";
-      at::Tensor quantized;
-      try {
-        quantized = fakeQuantize(*lw.weight, config_.weight, what);
-      } catch (const Error&) {
-        for (auto& s : saved_) *s.slot = s.original;  // leave the model untouched
-        saved_.clear();
-        throw;
-      }
-      saved_.push_back({lw.weight, *lw.weight});
-      *lw.weight = quantized;
-    }
+  try {
+    applyMethod(calibration);
+    quantizeWeights();
+  } catch (...) {
+    for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) *it->slot = it->original;  // leave the model untouched
+    saved_.clear();
+    throw;
   }
   if (config_.activation.enabled() || config_.kv.enabled()) {
     hook_ = makeFakeQuantHook(config_);
@@ -89,11 +80,57 @@ QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config)
   active_ = true;
 }
 
+void QuantizedModel::applyMethod(const at::Tensor& calibration) {
+  if (config_.method == "rtn") return;
+  if (!calibration.defined() || calibration.numel() == 0)
+    throw Error("quantization method '" + config_.method + "' needs calibration text (token sequences) to compute "
+                "its transform; none was given");
+  if (config_.method != "smoothquant" && !config_.weight.enabled())
+    throw Error("quantization method '" + config_.method + "' quantizes weights: " + config_.name() + " has none");
+  // Everything a transform may replace, saved first: the norms it folds into and every linear.
+  for (auto& g : model_.normGroups()) {
+    saved_.push_back({g.weight, *g.weight});
+    if (g.bias && g.bias->defined()) saved_.push_back({g.bias, *g.bias});
+  }
+  for (const auto& lw : model_.linearWeights()) {
+    if (lw.weight && lw.weight->defined()) saved_.push_back({lw.weight, *lw.weight});
+    if (lw.bias && lw.bias->defined()) saved_.push_back({lw.bias, *lw.bias});
+  }
+  auto selected = [this](int layer, TensorRole role) { return config_.selectsLinear(layer, role); };
+  const auto start = std::chrono::steady_clock::now();
+  if (config_.method == "smoothquant") {
+    applySmoothQuant(model_, calibration, 0.5);
+  } else if (config_.method == "awq") {
+    applyAwq(model_, calibration, config_.weight, selected);
+  } else if (config_.method == "gptq") {
+    quantized_ = applyGptq(model_, calibration, config_.weight, selected);
+  } else {
+    throw Error("quantization method '" + config_.method + "' is not implemented");
+  }
+  methodSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void QuantizedModel::quantizeWeights() {
+  if (!config_.weight.enabled() || config_.method == "gptq") return;  // GPTQ's weights are quantized
+  std::set<const at::Tensor*> done;
+  for (const auto& lw : model_.linearWeights()) {
+    if (!config_.selectsLinear(lw.layer, lw.role) || !lw.weight || !lw.weight->defined()) continue;
+    if (!done.insert(lw.weight).second) continue;
+    std::string what = describe(lw.layer, lw.role, "weight");
+    if (lw.expert >= 0) what += " (expert " + std::to_string(lw.expert) + ")";
+    at::Tensor quantized = fakeQuantize(*lw.weight, config_.weight, what);
+    saved_.push_back({lw.weight, *lw.weight});
+    *lw.weight = quantized;
+    ++quantized_;
+  }
+}
+
 QuantizedModel::~QuantizedModel() { restore(); }
 
 void QuantizedModel::restore() {
   if (!active_) return;
-  for (auto& s : saved_) *s.slot = s.original;
+  // Newest first: a tensor replaced twice (transformed, then quantized) ends at its first original.
+  for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) *it->slot = it->original;
   saved_.clear();
   if (hook_) model_.hooks().remove(hook_.get());
   hook_.reset();

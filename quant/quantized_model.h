@@ -1,8 +1,10 @@
 #pragma once
-// Applying a QuantConfig to a loaded Model (round-to-nearest fake quantization): the selected
-// linear weights are fake-quantized once, hooks fake-quantize the inputs of those linears and the
-// K/V states at every call. Destroying the object (or restore()) puts the original weights back
-// (kept in memory, the checkpoint is not read again) and removes the hooks.
+// Applying a QuantConfig to a loaded Model: the method's transform first (SmoothQuant and AWQ fold
+// scales into norms and weights, GPTQ quantizes the weights itself; all from calibration token
+// sequences), then round-to-nearest fake quantization of the selected linear weights (not again
+// for GPTQ's), and hooks that fake-quantize the inputs of those linears and the K/V states at
+// every call. Destroying the object (or restore()) puts the original weights and norms back (kept
+// in memory, the checkpoint is not read again) and removes the hooks.
 #include <ATen/core/Tensor.h>
 
 #include <memory>
@@ -17,10 +19,11 @@ class Model;
 
 class QuantizedModel {
  public:
+  // calibration: token sequences [N, L] for methods other than "rtn" (ignored by rtn).
   // Throws qs::Error naming the tensor when a spec does not fit it (e.g. a group size that does
-  // not divide a weight's input dimension), leaving the model as it was; and for methods other than
-  // "rtn", which need their own calibration step before this one.
-  QuantizedModel(Model& model, const QuantConfig& config);
+  // not divide a weight's input dimension), or when a method has no calibration or cannot serve
+  // this model, leaving the model as it was.
+  QuantizedModel(Model& model, const QuantConfig& config, const at::Tensor& calibration = {});
   ~QuantizedModel();
   QuantizedModel(const QuantizedModel&) = delete;
   QuantizedModel& operator=(const QuantizedModel&) = delete;
@@ -29,7 +32,9 @@ class QuantizedModel {
   void restore();
   bool active() const { return active_; }
   const QuantConfig& config() const { return config_; }
-  int quantizedWeightCount() const { return static_cast<int>(saved_.size()); }
+  int quantizedWeightCount() const { return quantized_; }
+  // Seconds spent in the method's transform (0 for rtn), apart from the quantization itself.
+  double methodSeconds() const { return methodSeconds_; }
 
  private:
   struct SavedWeight {
@@ -38,7 +43,12 @@ class QuantizedModel {
   };
   Model& model_;
   QuantConfig config_;
-  std::vector<SavedWeight> saved_;
+  void applyMethod(const at::Tensor& calibration);
+  void quantizeWeights();
+
+  std::vector<SavedWeight> saved_;  // every tensor replaced, with its original
+  int quantized_ = 0;
+  double methodSeconds_ = 0;
   std::shared_ptr<TensorHook> hook_;
   bool active_ = false;
 };

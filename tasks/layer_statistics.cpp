@@ -15,7 +15,6 @@
 #include "tasks/resource_paths.h"
 
 namespace qs {
-namespace {
 
 std::filesystem::path calibrationFile(const CalibrationSpec& spec, const std::filesystem::path& dataDir) {
   if (!spec.text.empty()) return spec.text;
@@ -24,6 +23,8 @@ std::filesystem::path calibrationFile(const CalibrationSpec& spec, const std::fi
   if (std::filesystem::exists(dir / "calibration.txt")) return dir / "calibration.txt";
   return dir / "kl" / "kl_text.txt";
 }
+
+namespace {
 
 void appendRecords(const TensorStatsTable& table, const StatsKey& key, std::vector<LayerStatRecord>& stats,
                    std::vector<ChannelProfileRecord>& profiles) {

@@ -21,6 +21,10 @@ struct CalibrationSpec {
   int length = 256;            // L tokens each (capped at the model's context)
 };
 
+// The calibration text of a spec: its own file, else <dataDir>/calibration.txt, else the data
+// directory's KL text (the bundled data directory when dataDir is empty).
+std::filesystem::path calibrationFile(const CalibrationSpec& spec, const std::filesystem::path& dataDir);
+
 struct GatheredStatistics {
   std::string calibration;  // what was actually used: "kl_text.txt n=4 L=256"
   TensorStatsTable weights;

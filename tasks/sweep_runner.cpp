@@ -11,6 +11,7 @@
 #include "core/base/runtime.h"
 #include "quant/quant_config.h"
 #include "quant/quantized_model.h"
+#include "tasks/calibration_set.h"
 #include "tasks/evaluator.h"
 #include "tasks/layer_statistics.h"
 #include "tasks/model_backend.h"
@@ -130,6 +131,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
       log("warning", what + "; evaluating anyway (--allow-nonfinite)");
     }
     const ModelRecord modelRecord = recordModel(store, modelDir, model);
+    std::optional<CalibrationSet> calibration;  // drawn once per model, when a method needs it
     const int64_t modelId = modelRecord.id;
 
     if (spec_.layerStatistics) {
@@ -169,12 +171,25 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
       const CancelToken& batchCancel = batchRuns.size() == 1 ? *runToken(batchRuns.front()) : cancel;
 
       std::unique_ptr<QuantizedModel> quantized;  // restores the original weights when destroyed
-      std::string configError;
+      std::string configError, methodNote;
       bool isBaseline = false;
       try {
         const QuantConfig qc = QuantConfig::parse(config);
         isBaseline = !qc.quantizesAnything();
-        if (!isBaseline) quantized = std::make_unique<QuantizedModel>(model, qc);
+        at::Tensor calibrationIds;
+        if (!isBaseline && qc.method != "rtn") {
+          if (!calibration) {
+            const int64_t length = std::min<int64_t>(spec_.calibration.length, backend->maxLength());
+            calibration = loadCalibrationSet([&](std::string_view t) { return backend->encode(t); },
+                                             calibrationFile(spec_.calibration, spec_.dataDir),
+                                             spec_.calibration.sequences, length, spec_.seed);
+          }
+          calibrationIds = calibration->ids;
+        }
+        if (!isBaseline) quantized = std::make_unique<QuantizedModel>(model, qc, calibrationIds);
+        if (quantized && qc.method != "rtn")
+          methodNote = "method " + qc.method + " on calibration " + calibration->description + ": " +
+                       std::to_string(quantized->methodSeconds()) + " s";
       } catch (const Error& e) {
         // A config that does not fit this model (e.g. a group size that does not divide a
         // dimension) fails its runs; the rest of the sweep goes on.
@@ -193,6 +208,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
                            describeDevice(model);
         if (batch > 1) note += " (batched with the other " + std::to_string(batch - 1) + " task(s) of this config)";
         store.appendLog(runId, LogLevel::Info, note);
+        if (!methodNote.empty()) store.appendLog(runId, LogLevel::Info, methodNote);
         taskNames.push_back(tc.name);
         runIds.push_back(runId);
         if (cb.runStarted) cb.runStarted(planIndex);

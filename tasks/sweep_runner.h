@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "tasks/layer_statistics.h"
+
 #include "core/base/cancellation.h"
 
 namespace qs {
@@ -25,6 +27,9 @@ struct SweepSpec {
   int shardIndex = 0;              // run only the points with index % shardCount == shardIndex
   int shardCount = 1;
   bool layerStatistics = true;  // weight / activation / KV statistics per model (once per model)
+  // Calibration text of the methods that need one (awq, smoothquant, gptq): N x L tokens, seeded
+  // by `seed`; the text defaults as for the statistics (layer_statistics.h).
+  CalibrationSpec calibration;
   // A model with NaN or Inf in its weights is refused unless this is set (its scores would be NaN).
   bool allowNonFinite = false;
   // Evaluate the pending tasks of one configuration together (requests batched across tasks, one

@@ -1,10 +1,13 @@
 #include "app/cli/cli_support.h"
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
 #include "core/base/error.h"
+#include "tasks/calibration_set.h"
+#include "tasks/layer_statistics.h"
 
 namespace qs::cli {
 
@@ -21,7 +24,19 @@ std::unique_ptr<QuantizedModel> applyQuantOption(Model& model, const Args& args)
   const QuantConfig config = QuantConfig::parse(*name);  // presets are shorthand names
   config.validate();
   if (!config.quantizesAnything()) return nullptr;
-  return std::make_unique<QuantizedModel>(model, config);
+  if (config.method == "rtn") return std::make_unique<QuantizedModel>(model, config);
+  // The methods' calibration: --calib FILE (where the command takes it) or the bundled text, 8 x 256
+  // tokens (capped at the context), seed 1234, as sweeps draw it.
+  CalibrationSpec spec;
+  if (auto file = args.value("calib")) spec.text = *file;
+  const auto tokenizer = Tokenizer::load(model.directory());
+  const auto set = loadCalibrationSet([&](std::string_view t) { return tokenizer->encode(t, false); },
+                                      calibrationFile(spec, {}), spec.sequences,
+                                      std::min<int64_t>(spec.length, model.capabilities().contextLimit), 1234);
+  auto quantized = std::make_unique<QuantizedModel>(model, config, set.ids);
+  std::cerr << "method " << config.method << " on calibration " << set.description << ": " << quantized->methodSeconds()
+            << " s\n";
+  return quantized;
 }
 
 std::unique_ptr<Tokenizer> loadTokenizer(const std::string& dir) { return Tokenizer::load(dir); }

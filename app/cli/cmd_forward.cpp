@@ -39,7 +39,7 @@ at::Tensor readIdMatrix(const std::string& path, const char* key) {
 }
 
 int runForward(const std::vector<std::string>& argv) {
-  Args args(argv, {"input-ids", "attention-mask", "out", "device", "dtype", "quant"}, {});
+  Args args(argv, {"input-ids", "attention-mask", "out", "device", "dtype", "quant", "calib"}, {});
   if (printHelpIfAsked(args, "forward")) return kOk;
   if (args.positional().size() != 1) throw UsageError("expected one MODEL folder");
   auto idsPath = args.value("input-ids");
@@ -65,10 +65,14 @@ const CommandRegistrar kRegister{{
     "forward",
     "logits of token ids to a safetensors file",
     "usage: quantscope-cli forward MODEL --input-ids IDS.json [--attention-mask MASK.json]\n"
-    "                               [--quant CONFIG] --out LOGITS.safetensors [--device D] [--dtype T]\n\n"
+    "                               [--quant CONFIG [--calib FILE]] --out LOGITS.safetensors\n"
+    "                               [--device D] [--dtype T]\n\n"
     "IDS.json is {\"input_ids\": [[...], ...]} (a bare list of lists is accepted too); MASK.json is\n"
     "{\"attention_mask\": [[1, 0, ...], ...]} with 0 marking padding on either side. The output holds one\n"
-    "tensor \"logits\", float32 [batch, seq, vocab].\n",
+    "tensor \"logits\", float32 [batch, seq, vocab].\n"
+    "A configuration with a method (W4-g128-awq, W4-g128-gptq, W8A8-smoothquant) computes it first on\n"
+    "calibration text: 8 sequences of 256 tokens drawn with seed 1234 from --calib FILE or the bundled\n"
+    "calibration text; the time it took is printed.\n",
     runForward,
 }};
 

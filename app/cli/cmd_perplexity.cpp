@@ -9,7 +9,7 @@ namespace qs::cli {
 namespace {
 
 int runPerplexity(const std::vector<std::string>& argv) {
-  Args args(argv, {"data", "ctx", "max-windows", "batch", "device", "dtype", "quant"}, {});
+  Args args(argv, {"data", "ctx", "max-windows", "batch", "device", "dtype", "quant", "calib"}, {});
   if (printHelpIfAsked(args, "perplexity")) return kOk;
   if (args.positional().size() != 1) throw UsageError("expected one MODEL folder");
   auto data = args.value("data");
@@ -43,13 +43,16 @@ const CommandRegistrar kRegister{{
     "perplexity",
     "perplexity of a text file (concatenated windows protocol)",
     "usage: quantscope-cli perplexity MODEL --data FILE [--ctx L] [--max-windows N] [--batch B]\n"
-    "                                  [--quant CONFIG] [--device D] [--dtype T]\n\n"
+    "                                  [--quant CONFIG [--calib FILE]] [--device D] [--dtype T]\n\n"
     "The protocol of GPTQ / AWQ and the quantization literature: the whole file is tokenized once\n"
     "(BOS first, as the tokenizer's configuration says), cut into non-overlapping windows of L tokens\n"
     "(default: 2048 or the model's context if smaller), the remainder dropped; perplexity =\n"
     "exp(mean next-token NLL over all windows). Prints the perplexity, the NLL with its standard error\n"
     "over windows, and the forward throughput in tokens/s. --quant applies a quantization configuration\n"
-    "(a canonical name such as W4A8KV4-g128 or a preset: W8 W4 W3 W2 W8A8 W4A8 W4A4 KV8 KV4 KV3 KV2).\n",
+    "(a canonical name such as W4A8KV4-g128 or a preset: W8 W4 W3 W2 W8A8 W4A8 W4A4 KV8 KV4 KV3 KV2).\n"
+    "A configuration with a method (W4-g128-awq, W4-g128-gptq, W8A8-smoothquant) computes it first on\n"
+    "calibration text: 8 sequences of 256 tokens drawn with seed 1234 from --calib FILE or the bundled\n"
+    "calibration text; the time it took is printed.\n",
     runPerplexity,
 }};
 

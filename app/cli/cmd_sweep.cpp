@@ -67,7 +67,7 @@ std::pair<int, int> parseShard(const std::string& s) {
 int runSweep(const std::vector<std::string>& argv) {
   Args args(argv,
             {"model", "w", "a", "kv", "group", "configs", "tasks", "db", "shard", "limit", "seed", "device",
-             "data-dir", "tasks-dir"},
+             "data-dir", "tasks-dir", "calib", "calib-samples", "calib-length"},
             {"resume", "no-stats", "dry-run", "allow-nonfinite"});
   if (printHelpIfAsked(args, "sweep")) return kOk;
   SweepSpec spec;
@@ -87,6 +87,9 @@ int runSweep(const std::vector<std::string>& argv) {
   spec.tasksDir = args.value("tasks-dir", "");
   spec.layerStatistics = !args.has("no-stats");
   spec.allowNonFinite = args.has("allow-nonfinite");
+  if (auto calib = args.value("calib")) spec.calibration.text = *calib;
+  spec.calibration.sequences = static_cast<int>(args.integer("calib-samples", spec.calibration.sequences));
+  spec.calibration.length = static_cast<int>(args.integer("calib-length", spec.calibration.length));
   if (auto shard = args.value("shard")) std::tie(spec.shardIndex, spec.shardCount) = parseShard(*shard);
 
   // Writing into another experiment's database by accident would mix results: ask for --resume.
@@ -136,7 +139,8 @@ const CommandRegistrar kRegister{{
     "                            [--w 16,8,4,3,2] [--a 16,8] [--kv 16,8,4,2] [--group 128]\n"
     "                            [--configs NAME,NAME...] [--limit N] [--seed S] [--device D]\n"
     "                            [--shard i/N] [--resume] [--no-stats] [--dry-run] [--allow-nonfinite]\n"
-    "                            [--data-dir DIR] [--tasks-dir DIR]\n\n"
+    "                            [--data-dir DIR] [--tasks-dir DIR]\n"
+    "                            [--calib FILE] [--calib-samples N] [--calib-length L]\n\n"
     "Evaluates every model under every quantization configuration on every task; each point is a run\n"
     "stored in OUT.qsdb. The configurations are the cartesian grid --w x --a x --kv (group size\n"
     "--group for weights and KV), or the names given with --configs (canonical names such as\n"
@@ -152,7 +156,12 @@ const CommandRegistrar kRegister{{
     "with 'quantscope-cli merge'. Ctrl-C stops within about a second and marks the current run\n"
     "interrupted. --dry-run prints the plan.\n"
     "A model whose weights hold NaN or Inf (checked at load; 'quantscope-cli info' lists them) is\n"
-    "refused: its scores would be NaN. --allow-nonfinite evaluates it anyway.\n",
+    "refused: its scores would be NaN. --allow-nonfinite evaluates it anyway.\n"
+    "Configurations with a method (W4-g128-awq, W3-g128-gptq, W8A8-smoothquant) compute it once per\n"
+    "model and configuration on calibration text: N sequences (default 8) of L tokens (default 256,\n"
+    "capped at the context) drawn with the sweep's seed from --calib FILE, else <data-dir>/calibration.txt,\n"
+    "else the data directory's KL text; each run's log records the file's SHA-256, N, L, seed and the\n"
+    "seconds the method took.\n",
     runSweep,
 }};
 

@@ -164,6 +164,54 @@ class DecoderModel final : public Model {
     return linear(h, -1, TensorRole::LmHead, lmHead_, at::Tensor());
   }
 
+  std::vector<NormGroup> normGroups() override {
+    const auto& lay = config_.layout;
+    // Folding into a norm whose output also feeds the residual would change the residual stream.
+    if (lay.residual == ResidualKind::PostNorm || lay.residualFromNorm) return {};
+    std::vector<NormGroup> out;
+    for (int l = 0; l < config_.numLayers; ++l) {
+      auto& L = layers_[l];
+      NormGroup attn{l, lay.norm, &L.norm1W, L.norm1B.defined() ? &L.norm1B : nullptr,
+                     {{l, TensorRole::QProj, -1, &L.wq, &L.bq}, {l, TensorRole::KProj, -1, &L.wk, &L.bk},
+                      {l, TensorRole::VProj, -1, &L.wv, &L.bv}}};
+      std::vector<LinearWeight> mlpInputs;
+      if (L.router.defined()) {
+        mlpInputs.push_back({l, TensorRole::Router, -1, &L.router, nullptr});
+        for (int e = 0; e < static_cast<int>(L.experts.size()); ++e) {
+          mlpInputs.push_back({l, TensorRole::GateProj, e, &L.experts[e].wGate, &L.experts[e].bGate});
+          mlpInputs.push_back({l, TensorRole::UpProj, e, &L.experts[e].wUp, &L.experts[e].bUp});
+        }
+      } else {
+        if (L.wGate.defined()) mlpInputs.push_back({l, TensorRole::GateProj, -1, &L.wGate, &L.bGate});
+        mlpInputs.push_back({l, inRole_, -1, &L.wIn, &L.bIn});
+      }
+      if (lay.residual == ResidualKind::Parallel && !lay.parallelTwoNorms) {
+        // One norm feeds attention and MLP alike: one group, one scale.
+        attn.linears.insert(attn.linears.end(), mlpInputs.begin(), mlpInputs.end());
+        out.push_back(std::move(attn));
+        continue;
+      }
+      out.push_back(std::move(attn));
+      out.push_back({l, lay.norm, &L.norm2W, L.norm2B.defined() ? &L.norm2B : nullptr, std::move(mlpInputs)});
+    }
+    return out;
+  }
+
+  std::vector<LinearChain> linearChains() override {
+    std::vector<LinearChain> out;
+    const auto& a = config_.attention;
+    for (int l = 0; l < config_.numLayers; ++l) {
+      auto& L = layers_[l];
+      if (a.numKvHeads == a.numHeads)
+        out.push_back({{l, TensorRole::VProj, -1, &L.wv, &L.bv}, {l, TensorRole::OutProj, -1, &L.wo, &L.bo}});
+      // act(gate) * up is linear in up; ReLU(x / s) = ReLU(x) / s for s > 0; other activations are not.
+      if (L.router.defined()) continue;
+      if (L.wGate.defined() || config_.mlp.activation == "relu")
+        out.push_back({{l, inRole_, -1, &L.wIn, &L.bIn}, {l, outRole_, -1, &L.wOut, &L.bOut}});
+    }
+    return out;
+  }
+
   void collectLinears(std::vector<LinearWeight>& out) override {
     for (int l = 0; l < config_.numLayers; ++l) {
       auto& L = layers_[l];

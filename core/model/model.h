@@ -34,6 +34,24 @@ struct LinearWeight {
   at::Tensor* bias = nullptr;    // nullptr or an undefined tensor when there is none
 };
 
+// A norm and the linears that read its output, within one layer: SmoothQuant and AWQ divide the
+// norm's output per channel by a scale s (folded into its weight, and bias for LayerNorm) and
+// multiply the linears' input channels by s, which leaves the model's function unchanged.
+struct NormGroup {
+  int layer = -1;
+  NormKind kind = NormKind::RmsNorm;
+  at::Tensor* weight = nullptr;
+  at::Tensor* bias = nullptr;  // LayerNorm's, or nullptr
+  std::vector<LinearWeight> linears;
+};
+
+// A linear whose output is, up to an elementwise factor, the input of another (v_proj -> o_proj
+// without grouped K/V, up_proj -> down_proj, OPT's fc1 -> ReLU -> fc2): the same fold between them.
+struct LinearChain {
+  LinearWeight producer;
+  LinearWeight consumer;
+};
+
 class Model {
  public:
   // Loads a Hugging Face folder (config.json + model.safetensors or its sharded index) through
@@ -75,6 +93,10 @@ class Model {
   HookSet& hooks() { return hooks_; }
   // Every linear layer, in forward order (lm_head last). Weight quantization edits these.
   std::vector<LinearWeight> linearWeights();
+  // Where per-channel scales can be folded (empty: the model cannot be smoothed, e.g. post-norm OPT,
+  // Bloom's residual taken after the norm, or a state-space model).
+  virtual std::vector<NormGroup> normGroups() { return {}; }
+  virtual std::vector<LinearChain> linearChains() { return {}; }
   // Parameters that are not linear weights but are reported by weight statistics under their own
   // roles (Mamba's conv1d, A_log and D), each viewed as [channels, -1].
   virtual std::vector<LinearWeight> otherParameters() { return {}; }
