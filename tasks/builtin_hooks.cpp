@@ -7,6 +7,7 @@
 #include "core/base/error.h"
 #include "tasks/json_path.h"
 #include "tasks/longeval_generator.h"
+#include "tasks/python_random.h"
 #include "tasks/task_config.h"
 #include "tasks/task_hooks.h"
 
@@ -177,6 +178,47 @@ void longevalTopics(json& doc, const TaskConfig&) {
   doc["topics"] = topics;
   doc["target"] = topics[0];
   doc["num_topics"] = static_cast<int64_t>(topics.size());
+}
+
+// Splits params.split.field at the first params.split.marker into <field>_before / <field>_after
+// (Winogrande's sentence at its blank), for per-choice contexts and the shared continuation.
+void splitAtMarker(json& doc, const TaskConfig& cfg) {
+  const json split = cfg.params.value("split", json::object());
+  const std::string field = split.value("field", std::string());
+  const std::string marker = split.value("marker", std::string());
+  if (field.empty() || marker.empty()) throw Error("split_at_marker needs params.split {\"field\", \"marker\"}");
+  std::string text = fieldText(doc, field);
+  size_t p = text.find(marker);
+  if (p == std::string::npos) throw Error("field '" + field + "': no '" + marker + "' to split at");
+  doc[field + "_before"] = text.substr(0, p);
+  doc[field + "_after"] = text.substr(p + marker.size());
+}
+
+// ETHICS virtue rows hold "sentence [SEP] trait" in one column (split as the Hugging Face loader does).
+void ethicsVirtue(json& doc, const TaskConfig&) {
+  std::string scenario = fieldText(doc, "scenario");
+  size_t p = scenario.find("[SEP]");
+  if (p == std::string::npos) throw Error("field 'scenario': no '[SEP]' before the trait");
+  doc["scenario"] = trim(scenario.substr(0, p));
+  doc["trait"] = trim(scenario.substr(p + 5));
+}
+
+// ETHICS utilitarianism rows hold (more pleasant, less pleasant); lm-eval shows them in the order
+// of random.Random(activity).shuffle([0, 1]) and asks whether Scenario 1 is preferable.
+void ethicsUtilitarianism(json& doc, const TaskConfig&) {
+  const std::string activity = fieldText(doc, "activity"), baseline = fieldText(doc, "baseline");
+  std::vector<int> ordering{0, 1};
+  PythonRandom(activity).shuffle(ordering);
+  const std::string scenarios[2] = {activity, baseline};
+  doc["scenario_1"] = scenarios[ordering[0]];
+  doc["scenario_2"] = scenarios[ordering[1]];
+  doc["label"] = ordering[0] == 0 ? 1 : 0;
+}
+
+// lm-eval's GLUE MNLI prompt: the hypothesis stripped, with a full stop added when it has none.
+void mnliHypothesis(json& doc, const TaskConfig&) {
+  std::string h = trim(fieldText(doc, "hypothesis"));
+  doc["hypothesis_text"] = !h.empty() && h.back() == '.' ? h : h + ".";
 }
 
 // ---- dataset hooks ----
@@ -533,6 +575,10 @@ void registerBuiltinHooks() {
   registerDocHook("lambada_split", lambadaSplit);
   registerDocHook("longeval_lines", longevalLines);
   registerDocHook("longeval_topics", longevalTopics);
+  registerDocHook("split_at_marker", splitAtMarker);
+  registerDocHook("ethics_virtue", ethicsVirtue);
+  registerDocHook("ethics_utilitarianism", ethicsUtilitarianism);
+  registerDocHook("mnli_hypothesis", mnliHypothesis);
 
   registerDatasetHook("wikitext_documents", wikitextDocuments);
   registerDatasetHook("kv_retrieval_positions", kvRetrievalPositions);
@@ -563,6 +609,7 @@ void registerBuiltinHooks() {
   registerMetric("judge_score", {judgeMetric, "mean", true});
   registerMetric("agreement_rougeL", {agreementRouge, "mean", true});
   registerMetric("agreement_exact", {agreementExact, "mean", true});
+  registerInstructionFollowingMetrics();
 }
 
 }  // namespace qs

@@ -47,7 +47,7 @@ std::vector<Document> readJsonl(const std::string& text, const std::string& name
     checkJsonDepth(line, d.where());
     try {
       d.fields = json::parse(line);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for "1e999"
       throw Error(d.where() + ": malformed JSON line: " + e.what());
     }
     if (!d.fields.is_object()) throw Error(d.where() + ": expected a JSON object, got " + d.fields.type_name());
@@ -61,7 +61,7 @@ std::vector<Document> readJsonArray(const std::string& text, const std::string& 
   json all;
   try {
     all = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // parse_error, or out_of_range for "1e999"
     throw Error(name + ": malformed JSON: " + e.what());
   }
   const json* arr = &all;

@@ -7,6 +7,7 @@
 
 #include "core/base/error.h"
 #include "core/base/json_text.h"
+#include "tasks/chat_template.h"
 #include "tasks/resource_paths.h"
 #include "tasks/task.h"
 #include "tasks/text_file.h"
@@ -56,7 +57,7 @@ std::vector<TaskInfo> listTasks(const fs::path& tasksDir) {
       info.kind = c.kind;
       info.protocol = c.protocol;
       info.version = c.version;
-      info.outputType = c.fewshotGain.is_null() ? outputTypeName(c.output) : "fewshot_gain";
+      info.outputType = !c.fewshotGain.is_null() ? "fewshot_gain" : !c.averageOf.is_null() ? "average" : outputTypeName(c.output);
     } catch (const Error& e) {
       info.error = e.what();
     }
@@ -158,6 +159,14 @@ EvalResults evaluate(LmBackend& lm, const std::vector<std::string>& taskNames, c
   settings.limit = options.limit;
   settings.seed = options.seed;
   settings.bootstrapIterations = options.bootstrapIterations;
+  if (!options.chatTemplate.empty()) {
+    settings.chatTemplate = findChatTemplate(options.chatTemplate).name;
+    settings.chatTemplateReason = "chosen by the user";
+  } else {
+    ChatTemplateChoice c = detectChatTemplate(lm.modelDirectory());
+    settings.chatTemplate = c.name;
+    settings.chatTemplateReason = c.reason;
+  }
   TaskResolver resolver = [&](const std::string& name) { return findTask(tasksDir, name); };
 
   std::vector<std::unique_ptr<Task>> tasks;

@@ -63,6 +63,10 @@ struct EvalOptions {
   int bootstrapIterations = 1000;
   EngineOptions engine;
 
+  // The chat template of tasks that use the model's ({"template": "model"}): a name from
+  // chatTemplateNames(), or empty to recognise it in lm.modelDirectory() (detectChatTemplate).
+  std::string chatTemplate;
+
   LmBackend* judge = nullptr;  // a local judge model for dialogue tasks (MT-Bench)
   EngineOptions judgeEngine;
 

@@ -5,6 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -44,6 +45,9 @@ class LmBackend {
 
   // One line for results ("llama 4.4M params, cpu float32").
   virtual std::string describe() const = 0;
+  // The Hugging Face folder the model came from (its chat template is recognised there); empty
+  // when there is none.
+  virtual std::filesystem::path modelDirectory() const { return {}; }
 };
 
 }  // namespace qs

@@ -11,7 +11,7 @@ namespace qs {
 namespace {
 
 const std::vector<std::string>& aggregations() {
-  static const std::vector<std::string> a{"mean", "perplexity", "weighted_perplexity", "bits_per_byte", "ece"};
+  static const std::vector<std::string> a{"mean", "ratio", "perplexity", "weighted_perplexity", "bits_per_byte", "ece"};
   return a;
 }
 
@@ -84,6 +84,7 @@ double expectedCalibrationError(const std::vector<double>& confidence, const std
 
 double aggregateValue(const std::string& aggregation, const std::vector<Sample>& s) {
   if (aggregation == "mean") return mean(s);
+  if (aggregation == "ratio") return ratio(s);
   if (aggregation == "perplexity") return std::exp(-mean(s));
   if (aggregation == "weighted_perplexity") return std::exp(-ratio(s));
   if (aggregation == "bits_per_byte") return -ratio(s) / std::log(2.0);

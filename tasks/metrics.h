@@ -1,6 +1,8 @@
 #pragma once
 // Aggregation of per-document metric samples into a value with a standard error.
 //   mean                 mean of value; stderr = sample std / sqrt(n) (analytic)
+//   ratio                sum(value) / sum(weight) (IFEval's instruction-level accuracy: followed
+//                        instructions over all instructions); seeded bootstrap over documents
 //   perplexity           exp(-mean(value)) over log-likelihoods; stderr by the delta method
 //   weighted_perplexity  exp(-sum(value) / sum(weight)) (word / byte / token perplexity);
 //                        stderr by a seeded bootstrap over documents

@@ -28,6 +28,7 @@ class ModelBackend : public LmBackend {
   std::unique_ptr<LmState> newState() const override;
   at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask, LmState* state) override;
   std::string describe() const override;
+  std::filesystem::path modelDirectory() const override { return model_->directory(); }
 
   Model& model() { return *model_; }
   const Tokenizer& tokenizer() const { return *tokenizer_; }

@@ -21,7 +21,7 @@ using NodePtr = std::shared_ptr<const PromptTemplate::Node>;
 using Node = PromptTemplate::Node;
 
 const std::vector<std::string>& knownFilters() {
-  static const std::vector<std::string> f{"strip", "lower", "upper", "capitalize", "letter", "json"};
+  static const std::vector<std::string> f{"strip", "rstrip", "lower", "upper", "capitalize", "letter", "json"};
   return f;
 }
 
@@ -129,7 +129,7 @@ class Parser {
     for (size_t i = 1; i < parts.size(); ++i) {
       const auto& f = knownFilters();
       if (std::find(f.begin(), f.end(), parts[i]) == f.end())
-        failAt(at, "unknown filter '" + parts[i] + "' (known: strip, lower, upper, capitalize, letter, json)");
+        failAt(at, "unknown filter '" + parts[i] + "' (known: strip, rstrip, lower, upper, capitalize, letter, json)");
       n->filters.push_back(parts[i]);
     }
     return n;
@@ -148,6 +148,7 @@ class Parser {
 
 std::string applyFilter(const std::string& name, const nlohmann::json& value, std::string text) {
   if (name == "strip") return trim(text);
+  if (name == "rstrip") return text.substr(0, text.find_last_not_of(" \t\r\n") + 1);  // npos + 1 == 0
   if (name == "lower") {
     std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
     return text;

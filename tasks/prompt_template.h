@@ -1,7 +1,7 @@
 #pragma once
 // Prompt templates of task files. Syntax:
 //   {path}                 a document field ("question", "question.stem", "turns[1]")
-//   {path|strip|lower}     with filters: strip, lower, upper, capitalize, letter (0 -> "A"), json
+//   {path|strip|lower}     with filters: strip, rstrip, lower, upper, capitalize, letter (0 -> "A"), json
 //   {#each path}...{/each} repeats the body for each element of a list field; inside it
 //                          {.} is the element, {.field} a field of it, {@index} (0-based),
 //                          {@number} (1-based) and {@letter} ("A", "B", ...)

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/base/error.h"
+#include "tasks/chat_template.h"
 #include "tasks/json_path.h"
 #include "tasks/metrics.h"
 #include "tasks/request_engine.h"
@@ -21,13 +22,32 @@ using nlohmann::json;
 
 std::string textOf(const json& v, const std::string& what) { return jsonScalarText(v, what); }
 
-// A chat format: how a conversation becomes one prompt string for a base or chat model.
+// A chat format: how a conversation becomes one prompt string for a base or chat model. Either a
+// named template (chat_template.h) or the task file's own system / user / assistant templates.
 struct ChatFormat {
   std::string system;
   PromptTemplate systemFormat, user, assistant, assistantPrefix;
+  std::optional<ChatTemplate> named;
+  std::string note;  // which named template was used and why
 
-  static ChatFormat from(const json& j, const std::string& where) {
+  static ChatFormat from(const json& j, const std::string& where, const TaskSettings& settings = {}) {
     ChatFormat f;
+    if (j.contains("template")) {
+      std::string name = j["template"].get<std::string>();
+      std::string why = "set by the task file";
+      if (name == "model") {
+        name = settings.chatTemplate;
+        why = settings.chatTemplateReason;
+        if (name.empty()) {
+          name = j.value("fallback", std::string("plain"));
+          why = "the task's fallback: nothing in the model folder names a template";
+        }
+      }
+      f.named = findChatTemplate(name);
+      f.system = j.value("system", "");
+      f.note = "chat template: " + name + " (" + why + ")";
+      return f;
+    }
     auto tpl = [&](const char* key, const char* fallback) {
       std::string text = j.contains(key) ? j.at(key).get<std::string>() : fallback;
       return PromptTemplate::parse(text, where + ": chat." + key);
@@ -43,6 +63,7 @@ struct ChatFormat {
   // history: (user, assistant) pairs already exchanged; `next` is the user turn to answer.
   std::string render(const std::vector<std::pair<std::string, std::string>>& history, const std::string& next,
                      const std::string& systemOverride = "") const {
+    if (named) return named->render(history, next, systemOverride.empty() ? system : systemOverride);
     std::string sys = systemOverride.empty() ? system : systemOverride;
     std::string out = sys.empty() ? "" : systemFormat.render(json{{"system", sys}});
     for (const auto& [u, a] : history) {
@@ -73,7 +94,12 @@ struct Unit {
 class ConfigTask : public Task {
  public:
   ConfigTask(TaskConfig config, TaskSettings settings) : cfg_(std::move(config)), settings_(std::move(settings)) {
-    if (!cfg_.chat.empty() || !cfg_.turnsPath.empty()) chat_ = ChatFormat::from(cfg_.chat, cfg_.file.string());
+    if (!cfg_.chat.empty() || !cfg_.turnsPath.empty()) {
+      chat_ = ChatFormat::from(cfg_.chat, cfg_.file.string(), settings_);
+      if (!chat_->note.empty()) notes_.push_back(chat_->note);
+      for (const auto& s : chat_->named ? chat_->named->stops : std::vector<std::string>{})
+        if (std::find(cfg_.until.begin(), cfg_.until.end(), s) == cfg_.until.end()) cfg_.until.push_back(s);
+    }
     loadDocuments();
     if (!cfg_.judge.is_null()) loadJudge();
   }
@@ -140,7 +166,9 @@ class ConfigTask : public Task {
       default: return 1;
     }
   }
-  std::string fullPrompt(size_t index, const Unit& u);
+  // `ownText` replaces the document's rendered doc_to_text (a per-choice context).
+  std::string fullPrompt(size_t index, const Unit& u, const std::string* ownText = nullptr);
+  std::string goldContext(const json& ex, const std::string& where) const;
   std::string fewshotContext(size_t index, const Unit& u);
   const std::vector<Document>& fewshotPool(const Unit& u);
   std::string fewshotTarget(const json& ex, const std::string& where) const;
@@ -165,6 +193,8 @@ class ConfigTask : public Task {
   void buildConcatenatedWindows(const RequestEngine& engine, std::vector<Request>& out);
   void loadJudge();
   ScoredDoc scoredDoc(const Unit& u) const;
+  // One sample per group of documents for a grouped metric (MetricSpec::group*).
+  std::vector<Sample> groupSamples(const MetricSpec& m, const std::vector<std::optional<Sample>>& s) const;
   std::vector<Document> applyHooks(std::vector<Document> docs) const;
 
   TaskConfig cfg_;
@@ -244,12 +274,16 @@ void ConfigTask::prepareUnit(Unit& u) const {
     throw Error(u.where + ": " + e.what());
   }
   if (cfg_.output != OutputType::MultipleChoice) return;
-  if (!cfg_.choicesPath.empty()) {
-    auto ch = resolveJsonPath(u.doc, cfg_.choicesPath);
-    if (!ch || !ch->is_array() || ch->empty()) fail(cfg_.choicesPath, "missing or not a non-empty list of choices");
-    for (const auto& c : *ch) u.choices.push_back(textOf(c, "field '" + cfg_.choicesPath + "' element"));
+  // With per-choice contexts the contexts are what differs between choices; lm-eval's acc_norm
+  // then divides by their length too.
+  const std::string& listPath = cfg_.perChoiceContext() ? cfg_.choiceContextsPath : cfg_.choicesPath;
+  const auto& templates = cfg_.perChoiceContext() ? cfg_.choiceContextTemplates : cfg_.choiceTemplates;
+  if (!listPath.empty()) {
+    auto ch = resolveJsonPath(u.doc, listPath);
+    if (!ch || !ch->is_array() || ch->empty()) fail(listPath, "missing or not a non-empty list of choices");
+    for (const auto& c : *ch) u.choices.push_back(textOf(c, "field '" + listPath + "' element"));
   } else {
-    for (const auto& t : cfg_.choiceTemplates) {
+    for (const auto& t : templates) {
       try {
         u.choices.push_back(t.render(u.doc));
       } catch (const Error& e) {
@@ -289,7 +323,7 @@ std::string ConfigTask::fewshotTarget(const json& ex, const std::string& where) 
       u.doc = ex;
       u.where = where;
       prepareUnit(u);
-      return u.choices[u.gold];
+      return cfg_.perChoiceContext() ? u.target : u.choices[u.gold];
     }
     return cfg_.target.render(ex);
   } catch (const Error& e) {
@@ -357,7 +391,7 @@ std::string ConfigTask::fewshotContext(size_t index, const Unit& u) {
     std::string where = cfg_.name + " few-shot example " + std::to_string(i);
     std::string text;
     try {
-      text = cfg_.text.render(ex);
+      text = cfg_.perChoiceContext() ? goldContext(ex, where) : cfg_.text.render(ex);
     } catch (const Error& e) {
       throw Error(where + ": " + e.what());
     }
@@ -366,14 +400,22 @@ std::string ConfigTask::fewshotContext(size_t index, const Unit& u) {
   return out;
 }
 
-std::string ConfigTask::fullPrompt(size_t index, const Unit& u) {
+std::string ConfigTask::goldContext(const json& ex, const std::string& where) const {
+  Unit u;
+  u.doc = ex;
+  u.where = where;
+  prepareUnit(u);
+  return u.choices[u.gold];
+}
+
+std::string ConfigTask::fullPrompt(size_t index, const Unit& u, const std::string* ownText) {
   std::string prompt;
   try {
     if (!cfg_.description.empty()) prompt += cfg_.description.render(u.doc);
   } catch (const Error& e) {
     throw Error(u.where + ": " + e.what());
   }
-  prompt += fewshotContext(index, u) + u.prompt;
+  prompt += fewshotContext(index, u) + (ownText ? *ownText : u.prompt);
   if (chat_) prompt = chat_->render({}, prompt);
   return prompt;
 }
@@ -381,6 +423,15 @@ std::string ConfigTask::fullPrompt(size_t index, const Unit& u) {
 void ConfigTask::requestsFor(size_t index, Unit& u, std::vector<Request>& out) {
   switch (cfg_.output) {
     case OutputType::MultipleChoice: {
+      if (cfg_.perChoiceContext()) {  // partial scoring: the shared continuation after each context
+        for (const auto& c : u.choices) {
+          Request r;
+          r.context = fullPrompt(index, u, &c);
+          r.continuation = cfg_.targetDelimiter + u.target;
+          out.push_back(std::move(r));
+        }
+        return;
+      }
       std::string ctx = fullPrompt(index, u);
       for (const auto& c : u.choices) {
         Request r;
@@ -555,6 +606,34 @@ std::vector<std::optional<Sample>> ConfigTask::samples(const std::string& metric
   return out;
 }
 
+std::vector<Sample> ConfigTask::groupSamples(const MetricSpec& m, const std::vector<std::optional<Sample>>& s) const {
+  // key -> (documents seen, all of them scored 1)
+  std::map<std::string, std::pair<int, bool>> groups;
+  std::vector<std::string> order;
+  for (size_t i = 0; i < units_.size(); ++i) {
+    if (!s[i]) continue;
+    std::string key;
+    if (m.groupSize > 0) {
+      key = std::to_string(units_[i].doc.value("_index", int64_t(0)) / m.groupSize);
+    } else {
+      auto v = resolveJsonPath(units_[i].doc, m.groupField);
+      if (!v) throw Error(units_[i].where + ": metric '" + m.name + "': no field '" + m.groupField + "' to group by");
+      key = v->is_string() ? v->get<std::string>() : v->dump();
+    }
+    auto [it, fresh] = groups.emplace(key, std::make_pair(0, true));
+    if (fresh) order.push_back(key);
+    it->second.first += 1;
+    it->second.second = it->second.second && s[i]->value == 1.0;
+  }
+  std::vector<Sample> out;
+  for (const auto& key : order) {
+    const auto& [count, allCorrect] = groups[key];
+    if (m.groupSize > 0 && count != m.groupSize) continue;  // cut by --limit or a short file end
+    out.push_back(Sample{allCorrect ? 1.0 : 0.0});
+  }
+  return out;
+}
+
 // Groups sorted numerically when every key is a number, else lexically.
 std::vector<std::string> sortedKeys(const std::map<std::string, std::vector<Sample>>& groups) {
   std::vector<std::string> keys;
@@ -604,7 +683,12 @@ TaskResult ConfigTask::score() const {
       }
       return groups;
     };
-    std::set<std::string> done;
+    if (m.grouped()) {
+      auto g = groupSamples(m, s);
+      if (g.empty()) r.notes.push_back(m.name + ": no complete group of documents");
+      else add("", aggregateSamples(m.aggregation, g, settings_.seed, settings_.bootstrapIterations));
+      continue;
+    }
     if (!cfg_.macroAverage.empty()) {
       auto groups = groupBy(cfg_.macroAverage);
       double sum = 0, var = 0;
@@ -705,11 +789,96 @@ class FewshotGainTask : public Task {
   uint64_t seed_ = 0;
 };
 
+// The unweighted mean of one metric over other tasks (AdvGLUE's average over its subsets), with
+// each task's value as a breakdown; stderr = sqrt(sum of squared stderrs) / k (independent tasks).
+class AverageTask : public Task {
+ public:
+  AverageTask(TaskConfig config, const TaskSettings& settings, const TaskResolver& resolver) : cfg_(std::move(config)) {
+    metric_ = cfg_.averageOf["metric"].get<std::string>();
+    for (const auto& n : cfg_.averageOf["tasks"]) {
+      TaskConfig part = resolver(n.get<std::string>());
+      if (!part.fewshotGain.is_null() || !part.averageOf.is_null())
+        throw Error(cfg_.file.string() + ": average_of task '" + part.name + "' is itself a derived task");
+      bool hasMetric = false;
+      for (const auto& m : part.metrics) hasMetric = hasMetric || m.name == metric_;
+      if (!hasMetric) throw Error(cfg_.file.string() + ": task '" + part.name + "' has no metric '" + metric_ + "'");
+      for (const auto& m : part.metrics)
+        if (m.name == metric_) higherIsBetter_ = m.higherIsBetter;
+      parts_.push_back(std::make_unique<ConfigTask>(part, settings));
+    }
+  }
+  const TaskConfig& config() const override { return cfg_; }
+  size_t documentCount() const override {
+    size_t n = 0;
+    for (const auto& p : parts_) n += p->documentCount();
+    return n;
+  }
+  int rounds() const override {
+    int r = 1;
+    for (const auto& p : parts_) r = std::max(r, p->rounds());
+    return r;
+  }
+  std::vector<Request> requests(int round, const RequestEngine& engine) override {
+    std::vector<Request> all;
+    counts_.clear();
+    for (auto& p : parts_) {
+      auto r = round < p->rounds() ? p->requests(round, engine) : std::vector<Request>{};
+      counts_.push_back(r.size());
+      all.insert(all.end(), std::make_move_iterator(r.begin()), std::make_move_iterator(r.end()));
+    }
+    return all;
+  }
+  void accept(int round, const std::vector<Response>& responses) override {
+    size_t k = 0;
+    for (size_t i = 0; i < parts_.size(); ++i) {
+      if (round < parts_[i]->rounds())
+        parts_[i]->accept(round, std::vector<Response>(responses.begin() + k, responses.begin() + k + counts_[i]));
+      k += counts_[i];
+    }
+  }
+  TaskResult score() const override {
+    TaskResult r;
+    r.task = cfg_.name;
+    r.family = cfg_.family;
+    r.kind = cfg_.kind;
+    r.protocol = cfg_.protocol;
+    r.outputType = "average";
+    r.version = cfg_.version;
+    r.documents = static_cast<int64_t>(documentCount());
+    double sum = 0, var = 0;
+    int64_t n = 0;
+    std::vector<MetricResult> each;
+    for (const auto& p : parts_) {
+      TaskResult t = p->score();
+      r.requests += t.requests;
+      for (const auto& note : t.notes) r.notes.push_back(t.task + ": " + note);
+      const MetricResult* m = t.find(metric_);
+      if (!m) throw Error(cfg_.name + ": task '" + t.task + "' reported no '" + metric_ + "'");
+      sum += m->value;
+      var += m->stderr * m->stderr;
+      n += m->n;
+      each.push_back({cfg_.name, metric_, "task=" + t.task, m->value, m->stderr, m->n, higherIsBetter_});
+    }
+    const double k = static_cast<double>(parts_.size());
+    r.metrics.push_back({cfg_.name, metric_, "", sum / k, std::sqrt(var) / k, n, higherIsBetter_});
+    r.metrics.insert(r.metrics.end(), each.begin(), each.end());
+    return r;
+  }
+
+ private:
+  TaskConfig cfg_;
+  std::vector<std::unique_ptr<ConfigTask>> parts_;
+  std::vector<size_t> counts_;
+  std::string metric_;
+  bool higherIsBetter_ = true;
+};
+
 }  // namespace
 
 std::unique_ptr<Task> makeTask(const TaskConfig& config, const TaskSettings& settings, const TaskResolver& resolver) {
   if (config.abstract) throw Error(config.file.string() + ": '" + config.name + "' is abstract (a base for other tasks)");
   if (!config.fewshotGain.is_null()) return std::make_unique<FewshotGainTask>(config, settings, resolver);
+  if (!config.averageOf.is_null()) return std::make_unique<AverageTask>(config, settings, resolver);
   return std::make_unique<ConfigTask>(config, settings);
 }
 

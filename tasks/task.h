@@ -22,6 +22,10 @@ struct TaskSettings {
   std::optional<int64_t> limit;  // deterministic seeded subsample of the documents
   uint64_t seed = 1234;
   int bootstrapIterations = 1000;
+  // The chat template of tasks whose "chat" says {"template": "model"}: the user's choice or the
+  // one recognised in the model's folder (detectChatTemplate); empty: the task's fallback.
+  std::string chatTemplate;
+  std::string chatTemplateReason;  // why it was chosen, recorded in the task's notes
 };
 
 // Finds another task's configuration by name (fewshot_gain refers to a task).

@@ -86,6 +86,8 @@ json parseFile(const fs::path& path, Origins& origins) {
   } catch (const json::parse_error& e) {
     int line = lineOfOffset(src->text, e.byte > 0 ? e.byte - 1 : 0);
     throw Error(path.string() + ":" + std::to_string(line) + ": malformed JSON: " + e.what());
+  } catch (const json::out_of_range& e) {  // a number beyond double ("1e999") is not a parse_error
+    throw Error(path.string() + ": malformed JSON: " + e.what());
   }
   if (!j.is_object()) throw Error(path.string() + ":1: a task file must hold a JSON object");
   return j;
@@ -119,7 +121,8 @@ json loadMerged(const fs::path& path, Origins& origins, std::set<fs::path>& stac
                      ": field 'include': must be a file name or a list of them");
     for (const auto& name : incs) {
       fs::path p = path.parent_path() / name;
-      if (!fs::exists(p))
+      std::error_code ec;  // a name the file system refuses (longer than 255 bytes) is not found either
+      if (!fs::exists(p, ec))
         throw Error(path.string() + ":" + std::to_string(lineOfKey(self->text, "include", "")) +
                     ": field 'include': file not found: " + p.string());
       deepMerge(merged, loadMerged(p, origins, stack));
@@ -134,15 +137,21 @@ json loadMerged(const fs::path& path, Origins& origins, std::set<fs::path>& stac
   return merged;
 }
 
+// A missing key becomes a message naming the field, not nlohmann's out_of_range ("key 'name' not found").
+const json& field(const json& j, const std::string& key, const Checker& c, const std::string& prefix) {
+  if (!j.is_object() || !j.contains(key)) c.fail(prefix + key, "is required");
+  return j.at(key);
+}
+
 std::string getString(const json& j, const std::string& key, const Checker& c, const std::string& prefix = "") {
-  const json& v = j.at(key);
+  const json& v = field(j, key, c, prefix);
   if (!v.is_string()) c.fail(prefix + key, "must be a string, got " + std::string(v.type_name()));
   return v.get<std::string>();
 }
 
 std::vector<std::string> getStrings(const json& j, const std::string& key, const Checker& c,
                                     const std::string& prefix = "") {
-  const json& v = j.at(key);
+  const json& v = field(j, key, c, prefix);
   if (v.is_string()) return {v.get<std::string>()};
   if (!v.is_array()) c.fail(prefix + key, "must be a string or a list of strings");
   std::vector<std::string> out;
@@ -154,7 +163,7 @@ std::vector<std::string> getStrings(const json& j, const std::string& key, const
 }
 
 int getInt(const json& j, const std::string& key, const Checker& c, const std::string& prefix = "") {
-  const json& v = j.at(key);
+  const json& v = field(j, key, c, prefix);
   if (!v.is_number_integer()) c.fail(prefix + key, "must be an integer, got " + std::string(v.type_name()));
   return v.get<int>();
 }

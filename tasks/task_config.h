@@ -12,10 +12,14 @@
 //   doc_to_text        prompt template; doc_to_target: continuation / reference template
 //   choices            list field path, or a list of templates; gold: field with the answer
 //                      (index, numeric string, or one of choice_labels)
+//   choice_contexts    multiple choice with one context per choice and a shared continuation
+//                      (doc_to_target), as lm-eval's partial scoring (Winogrande): list field path
+//                      or list of templates; replaces choices and doc_to_text
 //   choice_labels      list field path or literal list (e.g. ["A","B","C","D"])
 //   target_delimiter   between prompt and continuation (" ")
 //   generation         {"until": [...], "max_tokens": N}; output_filters: hooks on the output
-//   turns              dialogue: list field of user turns; chat: {"system","user","assistant"}
+//   turns              dialogue: list field of user turns; chat: {"system","user","assistant"},
+//                      or {"template": "model" | a named template (chat_template.h), "fallback"}
 //   rolling            {"protocol": "per_document" | "concatenated", "window": 2048, "join": "\n\n"}
 //   fewshot            {"count", "source": {data}, "examples": [...], "sampler": "first_n" |
 //                      "random", "seed", "separator", "doc_to_target"}
@@ -23,6 +27,7 @@
 //   breakdown          document fields to report metrics by; macro_average: field whose groups
 //                      are averaged for the headline value (MMLU subjects)
 //   fewshot_gain       {"task", "count", "metric"}: few-shot minus zero-shot of another task
+//   average_of         {"tasks": [...], "metric"}: the other tasks' results and their unweighted mean
 //   judge              {"prompts": {...}, "rating_pattern"}: a judge model scores generations
 //   params             free-form settings for hooks
 #include <nlohmann/json.hpp>
@@ -44,6 +49,12 @@ struct MetricSpec {
   std::string function;     // per-document metric function (defaults to name)
   std::string aggregation;  // metrics.h
   bool higherIsBetter = true;
+  // "group": {"size": N} or {"field": path}: one value per group of documents, 1 when every
+  // document of the group scores 1 (lm-eval's ETHICS exact match); N consecutive documents of the
+  // file form a group (lm-eval's group_id = row // N), and incomplete groups (after --limit) are left out.
+  int groupSize = 0;
+  std::string groupField;
+  bool grouped() const { return groupSize > 0 || !groupField.empty(); }
 };
 
 struct FewshotSpec {
@@ -84,6 +95,9 @@ struct TaskConfig {
   // multiple choice
   std::string choicesPath;                 // list field...
   std::vector<PromptTemplate> choiceTemplates;  // ...or one template per choice
+  std::string choiceContextsPath;                    // per-choice contexts: list field...
+  std::vector<PromptTemplate> choiceContextTemplates;  // ...or one template per choice
+  bool perChoiceContext() const { return !choiceContextsPath.empty() || !choiceContextTemplates.empty(); }
   std::string goldPath;
   std::string choiceLabelsPath;
   std::vector<std::string> choiceLabels;
@@ -102,6 +116,7 @@ struct TaskConfig {
   std::string macroAverage;
 
   nlohmann::json fewshotGain;  // {"task", "count", "metric"} or null
+  nlohmann::json averageOf;    // {"tasks": [...], "metric"} or null
   nlohmann::json judge;        // null when the task has no judge
   nlohmann::json params = nlohmann::json::object();
   nlohmann::json raw;  // the merged JSON

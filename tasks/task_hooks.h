@@ -63,6 +63,8 @@ std::string hookNames(const std::string& kind);
 
 // Defined in builtin_hooks.cpp; called once by the registries.
 void registerBuiltinHooks();
+// IFEval's metrics (instruction_following_metrics.cpp); called by registerBuiltinHooks.
+void registerInstructionFollowingMetrics();
 
 // Shared helpers, exposed for tests.
 std::string lastNumber(const std::string& text);            // "... is 1,234." -> "1234"; "" if none

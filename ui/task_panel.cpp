@@ -12,7 +12,17 @@
 namespace qs {
 namespace {
 constexpr int kNameRole = Qt::UserRole + 1;
+
+// The paper's name for a task kind (its five groups of tasks), shown on the kind's row.
+QString paperKindTitle(const QString& kind) {
+  if (kind == "basic") return "Basic NLP tasks";
+  if (kind == "emergent") return "Emergent abilities";
+  if (kind == "trustworthiness") return "Trustworthiness";
+  if (kind == "dialogue") return "Dialogue";
+  if (kind == "long_context") return "Long context";
+  return "Tasks of the family folder " + kind;
 }
+}  // namespace
 
 TaskPanel::TaskPanel(QWidget* parent) : QWidget(parent) {
   auto* layout = new QVBoxLayout(this);
@@ -61,6 +71,7 @@ void TaskPanel::rebuild(const QStringList& keepChecked) {
     if (!kindItem || kindItem->text() != kind) {
       kindItem = new QStandardItem(kind);
       kindItem->setCheckable(true);
+      kindItem->setToolTip(paperKindTitle(kind));
       model_->appendRow({kindItem, new QStandardItem});
     }
     auto* item = new QStandardItem(QString::fromStdString(task.name));

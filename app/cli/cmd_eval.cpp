@@ -39,16 +39,42 @@ BosPolicy bosPolicy(const std::string& s) {
   throw UsageError("--bos expects auto, always or never, got '" + s + "'");
 }
 
+// The paper's five kinds of task, in its order; a kind outside them (none today) is listed last.
+const std::vector<std::pair<std::string, std::string>>& paperKinds() {
+  static const std::vector<std::pair<std::string, std::string>> k{
+      {"basic", "basic NLP"},
+      {"emergent", "emergent abilities"},
+      {"trustworthiness", "trustworthiness"},
+      {"dialogue", "dialogue"},
+      {"long_context", "long context"}};
+  return k;
+}
+
 int listTaskFiles(const Args& args) {
   auto dir = std::filesystem::path(args.value("tasks-dir", defaultTasksDir().string()));
-  std::printf("%-28s %-16s %-16s %-3s %s\n", "task", "family", "kind", "v", "output");
-  for (const auto& t : listTasks(dir)) {
-    if (!t.error.empty()) {
-      std::printf("%-28s ERROR %s\n", t.file.filename().string().c_str(), t.error.c_str());
-      continue;
-    }
-    std::printf("%-28s %-16s %-16s %-3d %s\n", t.name.c_str(), t.family.c_str(), t.kind.c_str(), t.version,
-                t.outputType.c_str());
+  const auto tasks = listTasks(dir);
+  std::vector<std::pair<std::string, std::string>> kinds = paperKinds();
+  for (const auto& t : tasks) {
+    bool known = t.kind.empty();
+    for (const auto& k : kinds) known = known || k.first == t.kind;
+    if (!known) kinds.emplace_back(t.kind, t.kind);
+  }
+  std::printf("%-28s %-18s %-3s %s\n", "task", "family", "v", "output");
+  for (const auto& [kind, title] : kinds) {
+    int count = 0;
+    for (const auto& t : tasks) count += t.error.empty() && t.kind == kind;
+    if (count == 0) continue;
+    std::printf("\n%s (kind %s, %d task%s)\n", title.c_str(), kind.c_str(), count, count == 1 ? "" : "s");
+    for (const auto& t : tasks)
+      if (t.error.empty() && t.kind == kind)
+        std::printf("  %-26s %-18s %-3d %s\n", t.name.c_str(), t.family.c_str(), t.version, t.outputType.c_str());
+  }
+  bool header = false;
+  for (const auto& t : tasks) {
+    if (t.error.empty()) continue;
+    if (!header) std::printf("\nunreadable task files\n");
+    header = true;
+    std::printf("  %-26s ERROR %s\n", t.file.filename().string().c_str(), t.error.c_str());
   }
   return kOk;
 }
@@ -74,7 +100,7 @@ int runEval(const std::vector<std::string>& argv) {
   Args args(argv,
             {"tasks", "limit", "data-dir", "tasks-dir", "seed", "json", "device", "dtype", "tokenizer",
              "batch-tokens", "batch-size", "bos", "judge", "judge-tokenizer", "baseline", "save-baseline",
-             "kl-text", "kl-tokens", "bootstrap", "quant", "db"},
+             "kl-text", "kl-tokens", "bootstrap", "quant", "db", "chat-template"},
             {"list", "no-prefix-sharing", "no-kl"});
   if (printHelpIfAsked(args, "eval")) return kOk;
   if (args.has("list")) return listTaskFiles(args);
@@ -102,6 +128,7 @@ int runEval(const std::vector<std::string>& argv) {
   o.klDivergence = !args.has("no-kl");
   o.klText = args.value("kl-text", "");
   o.klMaxTokens = args.integer("kl-tokens", 1024);
+  o.chatTemplate = args.value("chat-template", "");
 
   LoadOptions load;
   load.device = args.value("device", "cpu");
@@ -163,6 +190,10 @@ int runEval(const std::vector<std::string>& argv) {
   if (store) {
     auto metrics = runMetricRecords(results, tasks);
     for (size_t i = 0; i < tasks.size(); ++i) {
+      // What the result depends on beyond the run's key (e.g. the chat template used) goes to its log.
+      for (const auto& t : results.tasks)
+        if (t.task == tasks[i])
+          for (const auto& n : t.notes) store->appendLog(runIds[i], LogLevel::Info, n);
       RunResults out;
       out.metrics = std::move(metrics[i]);
       out.wallSeconds = elapsed();
@@ -193,7 +224,7 @@ const CommandRegistrar kRegister{{
     "                             [--batch-tokens N] [--batch-size N] [--no-prefix-sharing]\n"
     "                             [--bos auto|always|never] [--judge MODEL] [--baseline DIR]\n"
     "                             [--save-baseline DIR] [--kl-text FILE] [--kl-tokens N] [--no-kl]\n"
-    "                             [--quant CONFIG] [--db OUT.qsdb]\n"
+    "                             [--quant CONFIG] [--db OUT.qsdb] [--chat-template NAME]\n"
     "       quantscope-cli eval --list [--tasks-dir D]\n\n"
     "Runs the named tasks (task files in --tasks-dir, default the bundled resources/tasks) on data in\n"
     "--data-dir (default the bundled samples in resources/data; point it at the real benchmark files).\n"
@@ -209,7 +240,11 @@ const CommandRegistrar kRegister{{
     "resources/data/kl/kl_text.txt, first --kl-tokens tokens) and its generations. A later run with\n"
     "--baseline DIR (e.g. a quantized model) reports KL divergence and same-top-token rate against\n"
     "them, and for MT-Bench the agreement of its answers with the baseline's. --judge MODEL scores\n"
-    "MT-Bench answers with a local judge model and the MT-Bench judge prompt.\n",
+    "MT-Bench answers with a local judge model and the MT-Bench judge prompt.\n\n"
+    "Chat tasks (MT-Bench) format their turns with the model's conversation template, recognised\n"
+    "from its folder name, config.json and tokenizer_config.json as FastChat does (Vicuna and LongChat:\n"
+    "vicuna_v1.1); --chat-template NAME sets it (vicuna_v1.1, llama-2, mistral, chatglm3, gemma, falcon,\n"
+    "zephyr, chatml, plain, raw). The template used is printed as a note and stored in the run's log.\n",
     runEval,
 }};
 

@@ -33,7 +33,7 @@ nlohmann::json parseJson(std::string_view text, const std::string& where) {
   checkJsonDepth(text, where);
   try {
     return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for "1e999"
     throw Error(where + ": invalid JSON: " + e.what());
   }
 }

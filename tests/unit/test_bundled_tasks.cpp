@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "core/base/error.h"
@@ -51,6 +52,27 @@ class TestBundledTasks : public QObject {
                              "longeval_topics", "longeval_lines_generated", "kv_retrieval", "mt_bench"})
       QVERIFY2(names.count(want), want);
     QVERIFY(!names.count(""));  // abstract bases are not listed
+  }
+
+  void paperTasksAreGroupedByTheirKind() {
+    std::map<std::string, std::string> kinds;
+    for (const auto& t : qs::listTasks(bundledOptions().tasksDir)) kinds[t.name] = t.kind;
+    const std::map<std::string, std::string> want{
+        {"ethics_cm", "trustworthiness"},        {"ethics_cm_hard", "trustworthiness"},
+        {"ethics_deontology", "trustworthiness"}, {"ethics_deontology_hard", "trustworthiness"},
+        {"ethics_justice", "trustworthiness"},    {"ethics_justice_hard", "trustworthiness"},
+        {"ethics_virtue", "trustworthiness"},     {"ethics_virtue_hard", "trustworthiness"},
+        {"ethics_utilitarianism", "trustworthiness"}, {"ethics_utilitarianism_hard", "trustworthiness"},
+        {"advglue", "trustworthiness"},           {"advglue_sst2", "trustworthiness"},
+        {"advglue_qqp", "trustworthiness"},       {"advglue_mnli", "trustworthiness"},
+        {"advglue_mnli_mm", "trustworthiness"},   {"advglue_qnli", "trustworthiness"},
+        {"advglue_rte", "trustworthiness"},       {"ifeval", "emergent"},
+        {"winogrande", "basic"},                  {"boolq", "basic"},
+        {"mt_bench", "dialogue"}};
+    for (const auto& [name, kind] : want) {
+      QVERIFY2(kinds.count(name), name.c_str());
+      QCOMPARE(QString::fromStdString(kinds[name]), QString::fromStdString(kind));
+    }
   }
 
   void everyTaskRunsOnTheFakeLm() {

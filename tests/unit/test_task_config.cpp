@@ -121,6 +121,48 @@ class TestTaskConfig : public QObject {
     QVERIFY2(msg.find("field 'doc_hooks[0]': unknown hook 'no_such_hook'") != std::string::npos, msg.c_str());
   }
 
+  void perChoiceContextsGroupsAveragesAndChatTemplates() {
+    // Winogrande-style partial scoring: per-choice contexts replace choices and doc_to_text.
+    auto t = qs::TaskConfig::load(writeTask(dir_, "wino.json", R"({"name": "wino", "version": 1, "kind": "basic",
+      "data": {"files": "w.jsonl"}, "output_type": "multiple_choice",
+      "choice_contexts": ["{a}", "{b}"], "doc_to_target": "{rest}", "gold": "g",
+      "metrics": ["acc", {"name": "em", "function": "acc", "group": {"size": 4}}]})"));
+    QVERIFY(t.perChoiceContext());
+    QCOMPARE(t.choiceContextTemplates.size(), size_t(2));
+    QVERIFY(t.choiceTemplates.empty());
+    QCOMPARE(t.metrics[1].groupSize, 4);
+    QVERIFY(t.metrics[1].grouped() && !t.metrics[0].grouped());
+
+    auto err = loadError(writeTask(dir_, "both.json", R"({"name": "x", "version": 1, "kind": "basic",
+      "data": {"files": "w.jsonl"}, "output_type": "multiple_choice", "choices": ["a"],
+      "choice_contexts": ["{a}"], "doc_to_target": "{rest}", "gold": "g", "metrics": ["acc"]})"));
+    QVERIFY2(err.find("'choice_contexts'") != std::string::npos && err.find("replaces choices") != std::string::npos, err.c_str());
+    err = loadError(writeTask(dir_, "notarget.json", R"({"name": "x", "version": 1, "kind": "basic",
+      "data": {"files": "w.jsonl"}, "output_type": "multiple_choice",
+      "choice_contexts": ["{a}"], "gold": "g", "metrics": ["acc"]})"));
+    QVERIFY2(err.find("'doc_to_target'") != std::string::npos, err.c_str());
+    err = loadError(writeTask(dir_, "group.json", R"({"name": "x", "version": 1, "kind": "basic",
+      "data": {"files": "w.jsonl"}, "output_type": "multiple_choice", "doc_to_text": "{q}", "choices": ["a"],
+      "gold": "g", "metrics": [{"name": "em", "function": "acc", "group": {"size": 0}}]})"));
+    QVERIFY2(err.find("metrics[0].group.size") != std::string::npos, err.c_str());
+
+    auto avg = qs::TaskConfig::load(writeTask(dir_, "avg.json", R"({"name": "avg", "version": 1,
+      "kind": "trustworthiness", "average_of": {"tasks": ["a", "b"]}})"));
+    QCOMPARE(QString::fromStdString(avg.averageOf["metric"].get<std::string>()), QString("acc"));
+    err = loadError(writeTask(dir_, "avg_bad.json", R"({"name": "avg", "version": 1, "kind": "basic",
+      "average_of": {"tasks": []}})"));
+    QVERIFY2(err.find("'average_of'") != std::string::npos, err.c_str());
+
+    auto chat = qs::TaskConfig::load(writeTask(dir_, "chat.json", R"({"name": "c", "version": 1, "kind": "dialogue",
+      "data": {"files": "q.jsonl"}, "output_type": "generate_until", "turns": "turns",
+      "chat": {"template": "model", "fallback": "llama-2"}, "metrics": ["agreement_exact"]})"));
+    QCOMPARE(QString::fromStdString(chat.chat["fallback"].get<std::string>()), QString("llama-2"));
+    err = loadError(writeTask(dir_, "chat_bad.json", R"({"name": "c", "version": 1, "kind": "dialogue",
+      "data": {"files": "q.jsonl"}, "output_type": "generate_until", "turns": "turns",
+      "chat": {"template": "vicuna_v9"}, "metrics": ["agreement_exact"]})"));
+    QVERIFY2(err.find("chat.template") != std::string::npos && err.find("vicuna_v1.1") != std::string::npos, err.c_str());
+  }
+
   void templates() {
     nlohmann::json doc = {{"q", " What? "}, {"n", 3}, {"nested", {{"x", "deep"}}},
                           {"opts", {{{"label", "A"}, {"text", "yes"}}, {{"label", "B"}, {"text", "no"}}}}};

@@ -20,6 +20,16 @@ class TestTaskMetrics : public QObject {
     QVERIFY(std::abs(e.stderr - 0.25) < 1e-12);  // sample std 0.5 (n - 1) / sqrt(4)
   }
 
+  void ratioPoolsTheWeights() {
+    // IFEval's instruction level: 1 of 2 and 3 of 4 instructions followed -> 4 of 6, not (0.5 + 0.75) / 2.
+    std::vector<qs::Sample> s{{1.0, 2}, {3.0, 4}};
+    QVERIFY(std::abs(qs::aggregateValue("ratio", s) - 4.0 / 6) < 1e-12);
+    auto e = qs::aggregateSamples("ratio", s, 7, 200);
+    QCOMPARE(e.n, int64_t(2));
+    QVERIFY(e.stderr > 0);
+    QVERIFY(qs::isKnownAggregation("ratio"));
+  }
+
   void perplexities() {
     std::vector<qs::Sample> s{{-2.0, 4}, {-6.0, 4}};
     QVERIFY(std::abs(qs::aggregateValue("perplexity", s) - std::exp(4.0)) < 1e-9);
