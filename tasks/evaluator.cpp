@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <sstream>
 
 #include "core/base/error.h"
@@ -63,6 +65,17 @@ std::vector<TaskInfo> listTasks(const fs::path& tasksDir) {
     }
     out.push_back(std::move(info));
   }
+  // Two files with one task name: both rows say so, naming the other file.
+  std::map<std::string, std::vector<size_t>> byName;
+  for (size_t i = 0; i < out.size(); ++i)
+    if (out[i].error.empty()) byName[out[i].name].push_back(i);
+  for (const auto& [name, rows] : byName) {
+    if (rows.size() < 2) continue;
+    for (size_t i : rows)
+      for (size_t j : rows)
+        if (i != j && out[i].error.empty())
+          out[i].error = "task name '" + name + "' is also defined in " + out[j].file.string();
+  }
   std::sort(out.begin(), out.end(), [](const TaskInfo& a, const TaskInfo& b) {
     return std::tie(a.family, a.name, a.file) < std::tie(b.family, b.name, b.file);
   });
@@ -71,8 +84,9 @@ std::vector<TaskInfo> listTasks(const fs::path& tasksDir) {
 
 TaskConfig findTask(const fs::path& tasksDir, const std::string& name) {
   std::string known;
+  std::optional<TaskConfig> found;
+  // Every file is read: a second file defining the same name would make the choice arbitrary.
   for (const auto& f : taskFiles(tasksDir)) {
-    // Cheap pre-check on the file name; fall back to parsing every file.
     TaskConfig c;
     try {
       c = TaskConfig::load(f, tasksDir);
@@ -81,9 +95,16 @@ TaskConfig findTask(const fs::path& tasksDir, const std::string& name) {
       continue;
     }
     if (c.abstract) continue;
-    if (c.name == name) return c;
+    if (c.name == name) {
+      if (found)
+        throw Error("task '" + name + "' is defined twice in " + tasksDir.string() + ": " + found->file.string() +
+                    " and " + c.file.string() + " (rename one)");
+      found = std::move(c);
+      continue;
+    }
     known += (known.empty() ? "" : ", ") + c.name;
   }
+  if (found) return *found;
   throw Error("unknown task '" + name + "' in " + tasksDir.string() + " (known: " + known + ")");
 }
 

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/base/error.h"
+#include "tasks/evaluator.h"
 #include "tasks/prompt_template.h"
 #include "tasks/task_config.h"
 #include "tests/support/test_support.h"
@@ -47,6 +48,27 @@ class TestTaskConfig : public QObject {
 
  private Q_SLOTS:
   void init() { dir_ = qs::test::freshTempDir("task_config"); }
+
+  // Two task files with one name in a tasks directory: running it names both files; the list
+  // marks both rows.
+  void duplicateTaskNamesNameBothFiles() {
+    const auto src = qs::test::sourceDir() / "resources" / "tasks" / "boolq" / "boolq.json";
+    std::filesystem::create_directories(dir_ / "a");
+    std::filesystem::create_directories(dir_ / "b");
+    std::filesystem::copy_file(src, dir_ / "a" / "boolq.json");
+    std::filesystem::copy_file(src, dir_ / "b" / "boolq_copy.json");
+    try {
+      qs::findTask(dir_, "boolq");
+      QFAIL("a duplicated task name was accepted");
+    } catch (const qs::Error& e) {
+      const QString msg = e.what();
+      QVERIFY2(msg.contains("defined twice") && msg.contains("a/boolq.json") && msg.contains("b/boolq_copy.json"),
+               e.what());
+    }
+    int marked = 0;
+    for (const auto& t : qs::listTasks(dir_)) marked += QString::fromStdString(t.error).contains("also defined in");
+    QCOMPARE(marked, 2);
+  }
 
   void loadsAValidFile() {
     auto t = qs::TaskConfig::load(writeTask(dir_, "fam/toy.json", kValid), dir_);
