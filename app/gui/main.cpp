@@ -64,17 +64,9 @@ bool applyScript(qs::MainWindow& window, const QCommandLineParser& parser) {
   return ok;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  qs::ensurePassiveOpenMpWait(argv);
-  QApplication app(argc, argv);
-  QApplication::setOrganizationName("QuantScope");
-  QApplication::setApplicationName("quantscope");
-  QApplication::setApplicationVersion(QS_VERSION);
-  QApplication::setDesktopFileName("quantscope");
-
-  QCommandLineParser parser;
+// The workbench's command line (used twice: before the QApplication for --help and --version, which
+// must work without a display, and then for everything else).
+void describeOptions(QCommandLineParser& parser) {
   parser.setApplicationDescription("QuantScope workbench: evaluate quantized LLMs (weights, activations, KV cache).");
   parser.addHelpOption();
   parser.addVersionOption();
@@ -92,6 +84,36 @@ int main(int argc, char** argv) {
       {"screenshot-tab", "Tab to show in the screenshot: curves, heatmaps, results or log.", "TAB"},
       {"screenshot-delay", "Milliseconds to wait before the screenshot (default 1500).", "MS", "1500"},
   });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  qs::ensurePassiveOpenMpWait(argv);
+  {
+    // --help / --version print and exit before Qt looks for a display (a server has none).
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+    QCommandLineParser early;
+    describeOptions(early);
+    if (early.parse(arguments) && early.isSet("help")) {
+      // Without a QCoreApplication the parser does not know the program's name.
+      std::fputs(qPrintable(early.helpText().replace("<executable_name>", "quantscope")), stdout);
+      return 0;
+    }
+    if (early.isSet("version")) {
+      std::printf("quantscope %s\n", QS_VERSION);
+      return 0;
+    }
+  }
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName("QuantScope");
+  QApplication::setApplicationName("quantscope");
+  QApplication::setApplicationVersion(QS_VERSION);
+  QApplication::setDesktopFileName("quantscope");
+
+  QCommandLineParser parser;
+  describeOptions(parser);
   parser.process(app);
   if (parser.positionalArguments().size() > 1) parser.showHelp(2);
 

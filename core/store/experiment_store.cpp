@@ -68,7 +68,16 @@ ExperimentStore::ExperimentStore(const fs::path& file, Mode mode) : file_(file),
   }
 }
 
-ExperimentStore::~ExperimentStore() = default;
+ExperimentStore::~ExperimentStore() {
+  // Move the write-ahead log into the file and truncate it, so that a closed .qsdb is one
+  // self-contained file (copying the .qsdb alone used to lose the runs still in the -wal file).
+  // Another connection still open keeps its part; a busy database is left for its last closer.
+  if (!db_ || readOnly()) return;
+  try {
+    db_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch (const Error&) {
+  }
+}
 ExperimentStore::ExperimentStore(ExperimentStore&&) noexcept = default;
 ExperimentStore& ExperimentStore::operator=(ExperimentStore&&) noexcept = default;
 

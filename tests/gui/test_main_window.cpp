@@ -38,6 +38,27 @@ using namespace qs;
 class TestMainWindow : public QObject {
   Q_OBJECT
  private Q_SLOTS:
+  // On a server without a display, --help and --version print and exit 0 instead of aborting in
+  // the Qt platform plugin.
+  void helpWithoutADisplay() {
+    QProcess p;
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.remove("DISPLAY");
+    env.remove("WAYLAND_DISPLAY");
+    env.remove("QT_QPA_PLATFORM");
+    p.setProcessEnvironment(env);
+    const QString exe = QString::fromStdString((qs::test::binaryDir() / "app" / "quantscope").string());
+    p.start(exe, {"--help"});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
+    const QString out = QString::fromUtf8(p.readAllStandardOutput());
+    QVERIFY2(out.contains("Usage: quantscope") && out.contains("--screenshot"), qPrintable(out));
+    p.start(exe, {"--version"});
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
+    QVERIFY(QString::fromUtf8(p.readAllStandardOutput()).startsWith("quantscope "));
+  }
+
   void initTestCase() {
     QCoreApplication::setOrganizationName("QuantScopeTest");
     QCoreApplication::setApplicationName("test_main_window");

@@ -490,6 +490,30 @@ class TestExperimentStore : public QObject {
 
   // Corrupt pages: opening to write runs quick_check and refuses, naming the file and how to
   // salvage it, without writing a byte; reading still works for what is readable.
+  // After a close the database is one file: the WAL is checkpointed and truncated, so a copy of the
+  // .qsdb alone holds every run.
+  void closedDatabaseIsSelfContained() {
+    const auto dir = qs::test::freshTempDir("store-wal");
+    const auto file = dir / "w.qsdb";
+    {
+      qs::ExperimentStore store(file);
+      const int64_t model = store.upsertModel(opt125m());
+      for (int i = 0; i < 20; ++i) {
+        qs::RunRecord r;
+        r.modelId = model;
+        r.quantName = "W" + std::to_string(i);
+        r.task = "t";
+        r.taskVersion = "1";
+        store.queueRun(r);
+      }
+      QVERIFY(fs::exists(file.string() + "-wal") && fs::file_size(file.string() + "-wal") > 0);
+    }
+    QVERIFY(!fs::exists(file.string() + "-wal") || fs::file_size(file.string() + "-wal") == 0);
+    fs::copy_file(file, dir / "copy.qsdb");
+    qs::ExperimentStore copy(dir / "copy.qsdb", qs::ExperimentStore::Mode::ReadOnly);
+    QCOMPARE(int(copy.listRuns().size()), 20);
+  }
+
   void damagedDatabaseRefusedForWriting() {
     const auto file = qs::test::freshTempDir("store-damaged") / "damaged.qsdb";
     {
