@@ -9,6 +9,7 @@ PACKAGES=(
   qt6-base-dev qt6-base-dev-tools qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libqt6svg6
   libsqlite3-dev sqlite3 libspdlog-dev nlohmann-json3-dev libpcre2-dev libsentencepiece-dev libicu-dev
   xvfb xauth poppler-utils fonts-dejavu-core
+  clang libclang-rt-14-dev python3
 )
 
 missing=()

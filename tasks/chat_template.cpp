@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "core/base/error.h"
+#include "core/base/json_text.h"
 
 namespace qs {
 namespace {
@@ -130,11 +131,9 @@ const std::map<std::string, ChatTemplate>& templates() {
 nlohmann::json readJsonIfPresent(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return nlohmann::json::object();
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(file.string() + ": malformed JSON: " + e.what());
-  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parseJson(text.str(), file.string());  // with the nesting limit of every untrusted file
 }
 
 // FastChat matches adapters on the model path, in its registration order.
