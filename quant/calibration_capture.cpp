@@ -52,7 +52,8 @@ const CalibrationCapture::Inputs& CalibrationCapture::inputs(const Key& key) con
   return it->second;
 }
 
-void feedCalibration(Model& model, const at::Tensor& ids, const std::shared_ptr<TensorHook>& hook) {
+void feedCalibration(Model& model, const at::Tensor& ids, const std::shared_ptr<TensorHook>& hook,
+                     const CancelToken* cancel) {
   if (!ids.defined() || ids.dim() != 2 || ids.size(0) == 0) throw Error("calibration: no calibration sequences");
   struct Scoped {
     Model& model;
@@ -60,7 +61,10 @@ void feedCalibration(Model& model, const at::Tensor& ids, const std::shared_ptr<
     ~Scoped() { model.hooks().remove(hook); }
   } scoped{model, hook.get()};
   model.hooks().add(hook);
-  for (int64_t i = 0; i < ids.size(0); ++i) model.forward(ids.narrow(0, i, 1));
+  for (int64_t i = 0; i < ids.size(0); ++i) {
+    if (cancel) cancel->throwIfCancelled();
+    model.forward(ids.narrow(0, i, 1));
+  }
 }
 
 }  // namespace qs

@@ -10,6 +10,7 @@
 #include <set>
 #include <tuple>
 
+#include "core/base/cancellation.h"
 #include "core/model/hooks.h"
 
 namespace qs {
@@ -49,7 +50,8 @@ class CalibrationCapture : public TensorHook {
 class Model;
 
 // Runs the calibration sequences (ids [N, L], one forward each) through the model with `hook`
-// installed, and removes it however the loop ends.
-void feedCalibration(Model& model, const at::Tensor& ids, const std::shared_ptr<TensorHook>& hook);
+// installed, and removes it however the loop ends; checks `cancel` (when given) before each one.
+void feedCalibration(Model& model, const at::Tensor& ids, const std::shared_ptr<TensorHook>& hook,
+                     const CancelToken* cancel = nullptr);
 
 }  // namespace qs

@@ -10,6 +10,7 @@
 #include "core/base/error.h"
 #include "core/store/experiment_store.h"
 #include "core/model/model.h"
+#include "quant/calibration_capture.h"
 #include "quant/quant_config.h"
 #include "tasks/lm_backend.h"
 #include "tasks/resource_paths.h"
@@ -71,14 +72,6 @@ std::string expertSummary(const std::vector<LayerStatRecord>& stats) {
          std::to_string(highest);
 }
 
-// Removes the hook however the calibration loop ends.
-struct ScopedHook {
-  Model& model;
-  std::shared_ptr<TensorHook> hook;
-  ScopedHook(Model& m, std::shared_ptr<TensorHook> h) : model(m), hook(std::move(h)) { model.hooks().add(hook); }
-  ~ScopedHook() { model.hooks().remove(hook.get()); }
-};
-
 }  // namespace
 
 GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::filesystem::path& dataDir,
@@ -97,14 +90,8 @@ GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::file
     throw Error(file.string() + ": " + std::to_string(ids.size()) + " tokens, too short for one calibration "
                 "sequence of " + std::to_string(L) + " tokens");
   auto collector = std::make_shared<StatsCollector>();
-  {
-    ScopedHook scoped(model, collector);
-    for (int64_t i = 0; i < n; ++i) {
-      cancel.throwIfCancelled();
-      std::vector<int64_t> seq(ids.begin() + i * L, ids.begin() + (i + 1) * L);
-      model.forward(at::tensor(seq, at::kLong).unsqueeze(0));
-    }
-  }
+  std::vector<int64_t> windows(ids.begin(), ids.begin() + n * L);
+  feedCalibration(model, at::tensor(windows, at::kLong).view({n, L}), collector, &cancel);
   out.activations = collector->table();
   out.calibration = file.filename().string() + " n=" + std::to_string(n) + " L=" + std::to_string(L);
   return out;

@@ -72,4 +72,10 @@ std::vector<std::vector<MetricRecord>> runMetricRecords(const EvalResults& resul
   return out;
 }
 
+void logTaskNotes(ExperimentStore& store, int64_t runId, const EvalResults& results, const std::string& task) {
+  for (const auto& t : results.tasks)
+    if (t.task == task)
+      for (const auto& n : t.notes) store.appendLog(runId, LogLevel::Info, n);
+}
+
 }  // namespace qs

@@ -35,4 +35,8 @@ std::vector<MetricRecord> metricRecords(const TaskResult& result);
 std::vector<std::vector<MetricRecord>> runMetricRecords(const EvalResults& results,
                                                         const std::vector<std::string>& tasks);
 
+// What a task's result depends on beyond the run's key (e.g. the chat template used): its notes,
+// appended to the run's log.
+void logTaskNotes(ExperimentStore& store, int64_t runId, const EvalResults& results, const std::string& task);
+
 }  // namespace qs

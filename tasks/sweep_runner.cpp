@@ -244,10 +244,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
           // Batched tasks share their forward passes: each run records the batch's time and tokens.
           out.wallSeconds = seconds;
           out.tokensProcessed = tokens;
-          // What the result depends on beyond the run's key (e.g. the chat template used) goes to its log.
-          for (const auto& t : results.tasks)
-            if (t.task == taskNames[i])
-              for (const auto& n : t.notes) store.appendLog(runIds[i], LogLevel::Info, n);
+          logTaskNotes(store, runIds[i], results, taskNames[i]);
           store.finishRun(runIds[i], out);
           store.appendLog(runIds[i], LogLevel::Info, "done in " + std::to_string(seconds) + " s");
           ++summary.runsCompleted;

@@ -17,6 +17,19 @@
 namespace qs {
 namespace {
 
+// What every task's result states about the task itself, whatever its kind.
+TaskResult resultHeader(const TaskConfig& cfg, const std::string& outputType, int64_t documents) {
+  TaskResult r;
+  r.task = cfg.name;
+  r.family = cfg.family;
+  r.kind = cfg.kind;
+  r.protocol = cfg.protocol;
+  r.outputType = outputType;
+  r.version = cfg.version;
+  r.documents = documents;
+  return r;
+}
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
@@ -650,14 +663,7 @@ std::vector<std::string> sortedKeys(const std::map<std::string, std::vector<Samp
 }
 
 TaskResult ConfigTask::score() const {
-  TaskResult r;
-  r.task = cfg_.name;
-  r.family = cfg_.family;
-  r.kind = cfg_.kind;
-  r.protocol = cfg_.protocol;
-  r.outputType = outputTypeName(cfg_.output);
-  r.version = cfg_.version;
-  r.documents = static_cast<int64_t>(units_.size());
+  TaskResult r = resultHeader(cfg_, outputTypeName(cfg_.output), static_cast<int64_t>(units_.size()));
   r.requests = requestCount_;
   r.notes = notes_;
   for (const auto& m : cfg_.metrics) {
@@ -752,14 +758,7 @@ class FewshotGainTask : public Task {
     few_->accept(round, std::vector<Response>(responses.begin() + split_, responses.end()));
   }
   TaskResult score() const override {
-    TaskResult r;
-    r.task = cfg_.name;
-    r.family = cfg_.family;
-    r.kind = cfg_.kind;
-    r.protocol = cfg_.protocol;
-    r.outputType = "fewshot_gain";
-    r.version = cfg_.version;
-    r.documents = static_cast<int64_t>(documentCount());
+    TaskResult r = resultHeader(cfg_, "fewshot_gain", static_cast<int64_t>(documentCount()));
     TaskResult a = zero_->score(), b = few_->score();
     r.requests = a.requests + b.requests;
     auto sa = zero_->samples(metric_), sb = few_->samples(metric_);
@@ -837,14 +836,7 @@ class AverageTask : public Task {
     }
   }
   TaskResult score() const override {
-    TaskResult r;
-    r.task = cfg_.name;
-    r.family = cfg_.family;
-    r.kind = cfg_.kind;
-    r.protocol = cfg_.protocol;
-    r.outputType = "average";
-    r.version = cfg_.version;
-    r.documents = static_cast<int64_t>(documentCount());
+    TaskResult r = resultHeader(cfg_, "average", static_cast<int64_t>(documentCount()));
     double sum = 0, var = 0;
     int64_t n = 0;
     std::vector<MetricResult> each;

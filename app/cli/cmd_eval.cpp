@@ -190,10 +190,7 @@ int runEval(const std::vector<std::string>& argv) {
   if (store) {
     auto metrics = runMetricRecords(results, tasks);
     for (size_t i = 0; i < tasks.size(); ++i) {
-      // What the result depends on beyond the run's key (e.g. the chat template used) goes to its log.
-      for (const auto& t : results.tasks)
-        if (t.task == tasks[i])
-          for (const auto& n : t.notes) store->appendLog(runIds[i], LogLevel::Info, n);
+      logTaskNotes(*store, runIds[i], results, tasks[i]);
       RunResults out;
       out.metrics = std::move(metrics[i]);
       out.wallSeconds = elapsed();
