@@ -1,7 +1,7 @@
 #include "quant/tensor_stats.h"
 
+#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <ATen/core/Tensor.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -83,8 +83,42 @@ Moments blockMoments(const float* x, int64_t n) {
   return {n, mean, m2, m3, m4};
 }
 
+void TensorStats::addOnDevice(const at::Tensor& input) {
+  // A GPU tensor is reduced where it lives: copying every hooked activation to the host would cost
+  // more than the forward itself. Moments in float64 on the device, one block per call (the
+  // per-call moments then merge exactly as the CPU's blocks do); a handful of scalars come back.
+  const int64_t channels = input.dim() == 0 ? 1 : input.size(-1);
+  const at::Tensor x = input.detach().reshape({-1, channels});
+  const at::Tensor xd = x.to(at::kDouble);
+  const int64_t n = x.numel();
+  const at::Tensor mean = xd.mean();
+  const at::Tensor d = xd - mean;
+  const at::Tensor d2 = d * d;
+  const at::Tensor m2 = d2.sum();
+  const at::Tensor threshold = outlierSigma_ * (m2 / static_cast<double>(n)).sqrt();
+  const at::Tensor packed = at::stack({mean, m2, (d2 * d).sum(), (d2 * d2).sum(),
+                                       d.abs().gt(threshold).sum().to(at::kDouble)})
+                                .cpu();
+  const double* v = packed.data_ptr<double>();
+  const at::Tensor cmax = x.abs().amax(0).to(at::kFloat).cpu().contiguous();
+  if (channelAbsmax_.empty()) channelAbsmax_.assign(channels, 0.f);
+  const float* c = cmax.data_ptr<float>();
+  for (int64_t i = 0; i < channels; ++i) channelAbsmax_[i] = std::max(channelAbsmax_[i], c[i]);
+  moments_.merge(Moments{n, v[0], v[1], v[2], v[3]});
+  outliers_ += static_cast<int64_t>(v[4]);
+  for (float a : channelAbsmax_) absmax_ = std::max(absmax_, static_cast<double>(a));
+}
+
 void TensorStats::add(const at::Tensor& input) {
   if (!input.defined() || input.numel() == 0) return;
+  if (input.is_cuda()) {
+    const int64_t channels = input.dim() == 0 ? 1 : input.size(-1);
+    if (!channelAbsmax_.empty() && static_cast<int64_t>(channelAbsmax_.size()) != channels)
+      throw Error("tensor statistics: last dimension " + std::to_string(channels) + " differs from the " +
+                  std::to_string(channelAbsmax_.size()) + " channels seen before");
+    addOnDevice(input);
+    return;
+  }
   const at::Tensor x = asCpuFloat(input);
   const int64_t n = x.numel();
   const int64_t channels = x.dim() == 0 ? 1 : x.size(-1);

@@ -46,8 +46,9 @@ class TensorStats {
  public:
   explicit TensorStats(double outlierSigma = StatsSettings{}.outlierSigma) : outlierSigma_(outlierSigma) {}
 
-  // x: [..., channels]; any dtype / device (copied to float32 CPU when needed). Every call must
-  // have the same last dimension. Throws qs::Error otherwise.
+  // x: [..., channels]; any dtype / device (a CUDA tensor is reduced on its device, anything else
+  // copied to float32 CPU when needed). Every call must have the same last dimension. Throws
+  // qs::Error otherwise.
   void add(const at::Tensor& x);
   // Per-channel view of K/V [batch, kv_heads, seq, head_dim]: channel = head * head_dim + d.
   void addKeyValue(const at::Tensor& kv);
@@ -76,6 +77,8 @@ class TensorStats {
   int64_t outliers_ = 0;
   double outlierSigma_;
   std::vector<float> channelAbsmax_;
+
+  void addOnDevice(const at::Tensor& x);
 };
 
 struct TensorStatsKey {

@@ -8,10 +8,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 duration=${1:-7200}
 RANDOM=${2:-1}
-cmake --build --preset release --target quantscope-cli >/dev/null
+# QS_CLI names a built CLI to use instead (a copy, so that rebuilding the tree does not swap the
+# binary under a running soak).
+if [[ -z "${QS_CLI:-}" ]]; then
+  cmake --build --preset release --target quantscope-cli >/dev/null
+fi
+cli=${QS_CLI:-./build/app/quantscope-cli}
 work=$(mktemp -d)
 db="$work/soak.qsdb"
-cli=./build/app/quantscope-cli
 sweep=(--threads 2 sweep --model resources/demo-model --data-dir resources/demo-data
        --configs W8,W4,W3,W2,W8A8,W4A8,W4A4,KV8,KV4,KV2 --tasks lambada_openai,arc_easy,wikitext2_document
        --limit 40 --resume --db "$db")

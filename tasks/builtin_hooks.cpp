@@ -2,9 +2,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <regex>
 
 #include "core/base/error.h"
+#include "core/tokenizer/pcre_regex.h"
 #include "tasks/json_path.h"
 #include "tasks/longeval_generator.h"
 #include "tasks/python_random.h"
@@ -16,14 +16,73 @@ namespace {
 
 using nlohmann::json;
 
-// Compiled once: building a std::regex costs more than applying it to one short string.
-const std::regex& calculatorAnnotation() {
-  static const std::regex r("<<[^>]*>>");
-  return r;
+// The three patterns below are scanned by hand, not with std::regex: libstdc++'s matcher recurses
+// once per character a repetition consumes, so a long enough field (a hostile task file, or only a
+// sanitizer's larger stack frames) overflowed the stack.
+
+// Removes what the reference's re.sub("<<[^>]*>>", "") removes: from "<<" to the first '>', when
+// that '>' starts ">>".
+std::string withoutCalculatorAnnotations(const std::string& s) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t open = s.find("<<", i);
+    if (open == std::string::npos) break;
+    const size_t close = s.find('>', open + 2);
+    if (close != std::string::npos && close + 1 < s.size() && s[close + 1] == '>') {
+      out.append(s, i, open - i);
+      i = close + 2;
+    } else {
+      out.append(s, i, open + 1 - i);  // no match starting here: try from the next character
+      i = open + 1;
+    }
+  }
+  out.append(s, std::min(i, s.size()), std::string::npos);
+  return out;
 }
-const std::regex& bracketed() {
-  static const std::regex r("\\[.*?\\]");
-  return r;
+
+// Removes what re.sub("\\[.*?\\]", "") removes: '[' up to the nearest ']' on the same line ('.'
+// does not match a line break).
+std::string withoutBracketed(const std::string& s) {
+  std::string out;
+  size_t i = 0;
+  while (i < s.size()) {
+    const size_t open = s.find('[', i);
+    if (open == std::string::npos) break;
+    const size_t close = s.find_first_of("]\n\r", open + 1);
+    if (close != std::string::npos && s[close] == ']') {
+      out.append(s, i, open - i);
+      i = close + 1;
+    } else {
+      out.append(s, i, open + 1 - i);
+      i = open + 1;
+    }
+  }
+  out.append(s, std::min(i, s.size()), std::string::npos);
+  return out;
+}
+
+// The quoted items of a Python list repr, as '((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)" finds them
+// (escapes kept as written).
+std::vector<std::string> quotedItems(const std::string& s) {
+  std::vector<std::string> items;
+  size_t i = 0;
+  while (i < s.size()) {
+    const char quote = s[i];
+    if (quote != '\'' && quote != '"') {
+      ++i;
+      continue;
+    }
+    size_t j = i + 1;
+    while (j < s.size() && s[j] != quote) j += (s[j] == '\\' && j + 1 < s.size()) ? 2 : 1;
+    if (j < s.size()) {
+      items.push_back(s.substr(i + 1, j - i - 1));
+      i = j + 1;
+    } else {
+      ++i;  // unterminated: no match starting here
+    }
+  }
+  return items;
 }
 
 void replaceAll(std::string& s, const std::string& from, const std::string& to) {
@@ -113,7 +172,7 @@ void gsm8kTarget(json& doc, const TaskConfig&) {
   num.erase(std::remove(num.begin(), num.end(), ','), num.end());
   doc["target_number"] = num;
   // Chain-of-thought text for few-shot use: calculator annotations removed.
-  std::string cot = std::regex_replace(answer.substr(0, p), calculatorAnnotation(), "");
+  std::string cot = withoutCalculatorAnnotations(answer.substr(0, p));
   doc["cot"] = trim(cot) + "\nThe answer is " + num + ".";
 }
 
@@ -170,9 +229,7 @@ void longevalTopics(json& doc, const TaskConfig&) {
   if (topics.is_string()) {  // a Python list repr in some files
     std::string s = topics.get<std::string>();
     topics = json::array();
-    std::regex item("'((?:[^'\\\\]|\\\\.)*)'|\"((?:[^\"\\\\]|\\\\.)*)\"");
-    for (auto it = std::sregex_iterator(s.begin(), s.end(), item); it != std::sregex_iterator(); ++it)
-      topics.push_back((*it)[1].matched ? (*it)[1].str() : (*it)[2].str());
+    for (auto& item : quotedItems(s)) topics.push_back(std::move(item));
   }
   if (!topics.is_array() || topics.empty()) throw Error("field 'topics' must be a non-empty list");
   doc["topics"] = topics;
@@ -339,9 +396,10 @@ std::string firstWord(const std::string& s) {
 }
 
 std::string judgeRating(const std::string& s) {
-  std::smatch m;
-  if (std::regex_search(s, m, std::regex("\\[\\[(\\d+\\.?\\d*)\\]\\]"))) return m[1].str();
-  if (std::regex_search(s, m, std::regex("\\[(\\d+\\.?\\d*)\\]"))) return m[1].str();
+  static const PcreRegex doubleBracketed("\\[\\[(\\d+\\.?\\d*)\\]\\]", "judge rating pattern");
+  static const PcreRegex bracketed("\\[(\\d+\\.?\\d*)\\]", "judge rating pattern");
+  if (auto r = doubleBracketed.firstMatch(s, 1)) return *r;
+  if (auto r = bracketed.firstMatch(s, 1)) return *r;
   return "";
 }
 
@@ -459,9 +517,9 @@ std::optional<Sample> numberMatch(const ScoredDoc& d) {
   if (d.outputs.empty()) return std::nullopt;
   const std::string& out = lastOutput(d);
   std::string want = trim(d.target);
-  static const std::regex num("\\d+");
-  for (auto it = std::sregex_iterator(out.begin(), out.end(), num); it != std::sregex_iterator(); ++it)
-    if (it->str() == want) return Sample{1.0};
+  static const PcreRegex num("\\d+", "number_match pattern");
+  for (auto [begin, end] : num.findAll(out))
+    if (out.compare(begin, end - begin, want) == 0) return Sample{1.0};
   return Sample{0.0};
 }
 
@@ -491,10 +549,10 @@ std::optional<Sample> agreementExact(const ScoredDoc& d) {
 
 std::string lastNumber(const std::string& text) {
   // lm-evaluation-harness's flexible-extract pattern.
-  static const std::regex num("(-?[$0-9.,]{2,})|(-?[0-9]+)");
+  static const PcreRegex num("(-?[$0-9.,]{2,})|(-?[0-9]+)", "last-number pattern");
   std::string last;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), num); it != std::sregex_iterator(); ++it) {
-    std::string m = it->str();
+  for (auto [begin, end] : num.findAll(text)) {
+    std::string m = text.substr(begin, end - begin);
     if (m.find_first_of("0123456789") == std::string::npos) continue;
     last = m;
   }
@@ -506,7 +564,8 @@ std::string lastNumber(const std::string& text) {
 std::string wikitextDetokenize(const std::string& text) {
   std::string s = text;
   replaceAll(s, "s '", "s'");
-  s = std::regex_replace(s, std::regex("/' [0-9]/"), "/'[0-9]/");
+  static const PcreRegex quoteDigit("/' [0-9]/", "wikitext detokenizer");
+  s = quoteDigit.replaceAll(s, "/'[0-9]/");
   replaceAll(s, " @-@ ", "-");
   replaceAll(s, " @,@ ", ",");
   replaceAll(s, " @.@ ", ".");
@@ -516,11 +575,16 @@ std::string wikitextDetokenize(const std::string& text) {
   replaceAll(s, " ! ", "! ");
   replaceAll(s, " ? ", "? ");
   replaceAll(s, " , ", ", ");
-  s = std::regex_replace(s, std::regex("\\(\\s*([^\\)]*?)\\s*\\)"), "($1)");
-  s = std::regex_replace(s, std::regex("\\[\\s*([^\\]]*?)\\s*\\]"), "[$1]");
-  s = std::regex_replace(s, std::regex("\\{\\s*([^}]*?)\\s*\\}"), "{$1}");
-  s = std::regex_replace(s, std::regex("\"\\s*([^\"]*?)\\s*\""), "\"$1\"");
-  s = std::regex_replace(s, std::regex("'\\s*([^']*?)\\s*'"), "'$1'");
+  static const PcreRegex parens("\\(\\s*([^\\)]*?)\\s*\\)", "wikitext detokenizer");
+  static const PcreRegex brackets("\\[\\s*([^\\]]*?)\\s*\\]", "wikitext detokenizer");
+  static const PcreRegex braces("\\{\\s*([^}]*?)\\s*\\}", "wikitext detokenizer");
+  static const PcreRegex doubleQuotes("\"\\s*([^\"]*?)\\s*\"", "wikitext detokenizer");
+  static const PcreRegex singleQuotes("'\\s*([^']*?)\\s*'", "wikitext detokenizer");
+  s = parens.substitute(s, "($1)");
+  s = brackets.substitute(s, "[$1]");
+  s = braces.substitute(s, "{$1}");
+  s = doubleQuotes.substitute(s, "\"$1\"");
+  s = singleQuotes.substitute(s, "'$1'");
   replaceAll(s, "= = = =", "====");
   replaceAll(s, "= = =", "===");
   replaceAll(s, "= =", "==");
@@ -546,7 +610,7 @@ int64_t countWordsLikeRegexSplit(const std::string& text) {
 std::string hellaswagPreprocess(const std::string& text) {
   std::string s = trim(text);
   replaceAll(s, " [title]", ". ");
-  s = std::regex_replace(s, bracketed(), "");
+  s = withoutBracketed(s);
   replaceAll(s, "  ", " ");
   return s;
 }

@@ -4,7 +4,6 @@
 #include <cctype>
 #include <map>
 #include <mutex>
-#include <regex>
 
 #include "core/base/error.h"
 #include "core/tokenizer/pcre_regex.h"
@@ -361,7 +360,7 @@ std::vector<std::string> splitIntoSentences(const std::string& input) {
                            acronyms = "([A-Z][.][A-Z][.](?:[A-Z][.])?)", websites = "[.](com|net|org|io|gov|edu|me)",
                            digits = "([0-9])";
   auto sub = [](const std::string& text, const std::string& pattern, const std::string& replacement) {
-    return std::regex_replace(text, std::regex(pattern), replacement);
+    return PcreRegex(pattern, "sentence splitter").substitute(text, replacement);
   };
   std::string text = " " + input + "  ";
   text = replaceAll(text, "\n", " ");

@@ -16,8 +16,12 @@
 namespace qs {
 
 std::string describeDevice(const Model& model) {
-  if (model.device().is_cpu()) return "cpu (" + std::to_string(computeThreads()) + " threads)";
-  return model.device().str();
+  // The scores depend on the compute dtype (half-precision logits differ from float32 ones): it is
+  // named for a GPU, and on the CPU when it is not the default float32.
+  const std::string dtype = c10::toString(model.dtype());
+  if (model.device().is_cpu())
+    return "cpu (" + std::to_string(computeThreads()) + " threads)" + (model.dtype() == at::kFloat ? "" : " " + dtype);
+  return model.device().str() + " " + dtype;
 }
 
 std::string softwareVersionsJson() {

@@ -120,6 +120,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
 
     LoadOptions load;
     load.device = spec_.device;
+    load.dtype = spec_.dtype;
     log("info", "loading " + modelDir.string());
     auto backend = ModelBackend::load(modelDir, load);
     Model& model = backend->model();

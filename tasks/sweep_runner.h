@@ -22,6 +22,7 @@ struct SweepSpec {
   int64_t limit = 0;                      // 0 = every item
   uint64_t seed = 1234;
   std::string device = "cpu";
+  std::string dtype = "auto";  // compute dtype: auto (float32 on CPU, the checkpoint's half type on CUDA)
   std::filesystem::path tasksDir;  // empty = the bundled resources/tasks
   std::filesystem::path dataDir;   // empty = the bundled resources/data
   int shardIndex = 0;              // run only the points with index % shardCount == shardIndex

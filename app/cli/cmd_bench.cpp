@@ -31,17 +31,6 @@ double matmulGflops(int n, int repeats) {
   return 2.0 * n * n * n / best / 1e9;
 }
 
-// The forward's useful FLOPs: every linear (lm_head included) plus the two attention matmuls over
-// the causal triangle only (the (query, key) pairs a causal model needs: S(S+1)/2). The masked
-// blocks the engine still computes are not counted, so the figure is not inflated by waste.
-double forwardFlops(const ModelConfig& c, Model& model, int64_t tokens) {
-  double linearParams = 0;
-  for (const auto& lw : model.linearWeights()) linearParams += static_cast<double>(lw.weight->numel());
-  const double pairs = 0.5 * static_cast<double>(tokens) * static_cast<double>(tokens + 1);
-  const double attn = 4.0 * pairs * c.attention.numHeads * c.attention.headDim * c.numLayers;
-  return 2.0 * linearParams * tokens + attn;
-}
-
 int runBench(const std::vector<std::string>& argv) {
   Args args(argv, {"repeats", "lengths", "workdir"}, {});
   if (printHelpIfAsked(args, "bench")) return kOk;

@@ -6,6 +6,8 @@
 
 #include "app/cli/cli_support.h"
 #include "core/store/experiment_store.h"
+#include "core/base/error.h"
+#include "quant/method_grid.h"
 #include "quant/quant_config.h"
 #include "tasks/sweep_runner.h"
 
@@ -66,8 +68,8 @@ std::pair<int, int> parseShard(const std::string& s) {
 
 int runSweep(const std::vector<std::string>& argv) {
   Args args(argv,
-            {"model", "w", "a", "kv", "group", "configs", "tasks", "db", "shard", "limit", "seed", "device",
-             "data-dir", "tasks-dir", "calib", "calib-samples", "calib-length"},
+            {"model", "w", "a", "kv", "group", "configs", "tasks", "db", "shard", "limit", "seed", "device", "dtype",
+             "data-dir", "tasks-dir", "calib", "calib-samples", "calib-length", "method"},
             {"resume", "no-stats", "dry-run", "allow-nonfinite"});
   if (printHelpIfAsked(args, "sweep")) return kOk;
   SweepSpec spec;
@@ -80,9 +82,20 @@ int runSweep(const std::vector<std::string>& argv) {
   if (!tasks) throw UsageError("--tasks a,b,... is required (see quantscope-cli eval --list)");
   spec.tasks = splitList(*tasks);
   spec.quantConfigs = args.has("configs") ? splitList(*args.value("configs")) : gridConfigs(args);
+  if (auto methods = args.value("method")) {
+    MethodGrid grid;
+    try {
+      grid = crossWithMethods(spec.quantConfigs, splitList(*methods));
+    } catch (const Error& e) {
+      throw UsageError(std::string("--method: ") + e.what());
+    }
+    for (const auto& s : grid.skipped) std::fprintf(stderr, "sweep: left out %s\n", s.c_str());
+    spec.quantConfigs = grid.configs;
+  }
   spec.limit = args.integer("limit", 0);
   spec.seed = static_cast<uint64_t>(args.integer("seed", 1234));
   spec.device = args.value("device", "cpu");
+  spec.dtype = args.value("dtype", "auto");
   spec.dataDir = args.value("data-dir", "");
   spec.tasksDir = args.value("tasks-dir", "");
   spec.layerStatistics = !args.has("no-stats");
@@ -137,10 +150,11 @@ const CommandRegistrar kRegister{{
     "models x quant configs x tasks into an experiment database (resumable, shardable)",
     "usage: quantscope-cli sweep --model DIR[,DIR...] --tasks T1,T2 --db OUT.qsdb\n"
     "                            [--w 16,8,4,3,2] [--a 16,8] [--kv 16,8,4,2] [--group 128]\n"
-    "                            [--configs NAME,NAME...] [--limit N] [--seed S] [--device D]\n"
+    "                            [--configs NAME,NAME...] [--limit N] [--seed S] [--device D] [--dtype T]\n"
     "                            [--shard i/N] [--resume] [--no-stats] [--dry-run] [--allow-nonfinite]\n"
     "                            [--data-dir DIR] [--tasks-dir DIR]\n"
-    "                            [--calib FILE] [--calib-samples N] [--calib-length L]\n\n"
+    "                            [--calib FILE] [--calib-samples N] [--calib-length L]\n"
+    "                            [--method rtn,awq,gptq,smoothquant]\n\n"
     "Evaluates every model under every quantization configuration on every task; each point is a run\n"
     "stored in OUT.qsdb. The configurations are the cartesian grid --w x --a x --kv (group size\n"
     "--group for weights and KV), or the names given with --configs (canonical names such as\n"
@@ -155,13 +169,20 @@ const CommandRegistrar kRegister{{
     "runs. --shard i/N runs every N-th point starting at i into its own database; combine the shards\n"
     "with 'quantscope-cli merge'. Ctrl-C stops within about a second and marks the current run\n"
     "interrupted. --dry-run prints the plan.\n"
+    "--device cpu|cuda|cuda:N picks where the model runs; --dtype auto|float32|float16|bfloat16 its\n"
+    "compute type (auto: float32 on the CPU, the checkpoint's half type on a GPU). Each run records\n"
+    "the device and, on a GPU, the dtype.\n"
     "A model whose weights hold NaN or Inf (checked at load; 'quantscope-cli info' lists them) is\n"
     "refused: its scores would be NaN. --allow-nonfinite evaluates it anyway.\n"
     "Configurations with a method (W4-g128-awq, W3-g128-gptq, W8A8-smoothquant) compute it once per\n"
     "model and configuration on calibration text: N sequences (default 8) of L tokens (default 256,\n"
     "capped at the context) drawn with the sweep's seed from --calib FILE, else <data-dir>/calibration.txt,\n"
     "else the data directory's KL text; each run's log records the file's SHA-256, N, L, seed and the\n"
-    "seconds the method took.\n",
+    "seconds the method took.\n"
+    "--method M1,M2,... makes the method a dimension of the grid: every configuration (from --w/--a/--kv\n"
+    "or --configs) with each method, e.g. --w 4,3 --method rtn,awq,gptq gives W4, W4-awq, W4-gptq, W3...\n"
+    "Combinations a method cannot serve are left out and named (AWQ and GPTQ need W quantized,\n"
+    "SmoothQuant needs A quantized); the FP16 baseline and names that carry a method stay as they are.\n",
     runSweep,
 }};
 

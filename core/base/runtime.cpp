@@ -4,6 +4,7 @@
 #include <ATen/Parallel.h>
 #include <ATen/Version.h>
 #include <ATen/Context.h>
+#include <torch/cuda.h>
 #include <torch/version.h>
 
 #include <unistd.h>
@@ -66,7 +67,8 @@ std::vector<DeviceInfo> availableDevices() {
   out.push_back({"cpu", cpu.str()});
   if (cudaAvailable()) {
     // Device names need the CUDA runtime; libtorch's CPU build has no API for them, so only count.
-    const int n = static_cast<int>(at::detail::getCUDAHooks().getNumGPUs());
+    // torch::cuda::device_count is the public count in 1.13 and 2.x alike (the hooks' method moved).
+    const int n = static_cast<int>(torch::cuda::device_count());
     for (int i = 0; i < n; ++i) out.push_back({"cuda:" + std::to_string(i), "CUDA device"});
   }
   return out;

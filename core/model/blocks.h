@@ -69,5 +69,8 @@ QkvParts splitQkv(const at::Tensor& fused, QkvLayout layout, int64_t heads, int6
 // sees a key after absolute position T-S+i): long prompts skip the keys it masks.
 at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& bias,
                      double scale);
+// Whether CUDA tensors go through libtorch's fused scaled_dot_product_attention (libtorch >= 2.1);
+// otherwise, and always on the CPU, attention runs the blockwise path.
+bool fusedAttentionAvailable();
 
 }  // namespace qs::blocks

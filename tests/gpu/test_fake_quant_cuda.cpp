@@ -1,10 +1,10 @@
 // The CUDA fake-quantization kernels against the CPU reference, bit for bit.
 #include <ATen/ATen.h>
-#include <QtTest/QtTest>
 
 #include <cstring>
 
 #include "quant/fake_quant.h"
+#include "tests/gpu/gpu_check.h"
 
 namespace {
 
@@ -14,18 +14,7 @@ bool bitEqual(const at::Tensor& a, const at::Tensor& b) {
          std::memcmp(x.data_ptr(), y.data_ptr(), x.numel() * x.element_size()) == 0;
 }
 
-}  // namespace
-
-class TestFakeQuantCuda : public QObject {
-  Q_OBJECT
- private Q_SLOTS:
-  void initTestCase() {
-    if (!at::hasCUDA()) QSKIP("the linked libtorch has no CUDA device");
-    if (!qs::fakeQuantCudaAvailable()) QSKIP("built without the CUDA kernels or no CUDA device");
-    at::manual_seed(99);
-  }
-
-  void matchesCpuReference() {
+void matchesCpuReference() {
     struct Shape {
       std::vector<int64_t> dims;
       qs::QuantSpec spec;
@@ -48,23 +37,28 @@ class TestFakeQuantCuda : public QObject {
           if (variant == 1) x = x.abs();  // single-sign groups: the clipped case
           x = x.to(dtype);
           const at::Tensor expected = qs::fakeQuantizeReference(x, spec);
-          const at::Tensor got = qs::fakeQuantize(x.cuda(), spec);
-          QVERIFY(got.is_cuda());
-          QVERIFY2(bitEqual(got, expected), qPrintable(QString("case %1 dtype %2").arg(cases).arg(c10::toString(dtype))));
+          const at::Tensor got = qs::fakeQuantize(x.to(qs::gpu_test::device()), spec);
+          GPU_CHECK(got.device() == qs::gpu_test::device(), "result left the device");
+          GPU_CHECK(bitEqual(got, expected),
+                    "case " + std::to_string(cases) + " dtype " + std::string(c10::toString(dtype)));
           ++cases;
         }
-    QCOMPARE(cases, 81);
-  }
+  GPU_CHECK(cases == 81, "expected 81 cases, ran " + std::to_string(cases));
+}
 
-  void transposedAndInPlace() {
-    at::Tensor x = at::randn({128, 64}, at::kFloat).cuda().t();  // not contiguous
+void transposedAndInPlace() {
+    at::Tensor x = at::randn({128, 64}, at::kFloat).to(qs::gpu_test::device()).t();  // not contiguous
     const auto spec = qs::QuantSpec::group(4, 32);
-    QVERIFY(bitEqual(qs::fakeQuantize(x, spec), qs::fakeQuantizeReference(x.cpu(), spec)));
-    at::Tensor y = x.contiguous();
-    qs::fakeQuantizeInto(y, spec, y);
-    QVERIFY(bitEqual(y, qs::fakeQuantizeReference(x.cpu(), spec)));
-  }
-};
+  GPU_CHECK(bitEqual(qs::fakeQuantize(x, spec), qs::fakeQuantizeReference(x.cpu(), spec)), "transposed input");
+  at::Tensor y = x.contiguous();
+  qs::fakeQuantizeInto(y, spec, y);
+  GPU_CHECK(bitEqual(y, qs::fakeQuantizeReference(x.cpu(), spec)), "in place");
+}
 
-QTEST_GUILESS_MAIN(TestFakeQuantCuda)
-#include "test_fake_quant_cuda.moc"
+}  // namespace
+
+int main() {
+  at::manual_seed(99);
+  return qs::gpu_test::runCases("fake_quant_cuda", {{"matchesCpuReference", matchesCpuReference},
+                                                    {"transposedAndInPlace", transposedAndInPlace}});
+}

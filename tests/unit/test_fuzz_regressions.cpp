@@ -11,7 +11,9 @@
 #include "core/base/json_text.h"
 #include "core/model/model_config.h"
 #include "tasks/dataset_reader.h"
+#include "core/tokenizer/pcre_regex.h"
 #include "tasks/task_config.h"
+#include "tasks/task_hooks.h"
 #include "tests/support/test_support.h"
 
 namespace {
@@ -100,6 +102,42 @@ class TestFuzzRegressions : public QObject {
     QVERIFY2(line.contains("data.jsonl") && line.contains("malformed JSON line"), qPrintable(line));
     QString config = rejection(readConfig, qs::test::readFile(regressions("model_config") / "number-overflow.json"));
     QVERIFY2(config.startsWith("config.json: invalid JSON") && config.contains("number overflow"), qPrintable(config));
+  }
+
+  // Found by the asan preset: libstdc++'s std::regex recursed once per character of a repetition,
+  // so a long field overflowed the stack (WikiText-2's detokenizer on an unclosed quote, HellaSwag's
+  // bracket removal, GSM8K's calculator annotations, LongEval's topic list). 300,000 characters
+  // each: far past what any recursion per character survives.
+  void longFieldsDoNotOverflowTheStack() {
+    const std::string run(300000, 'a');
+    QCOMPARE(qs::wikitextDetokenize("\" " + run).size(), run.size() + 2);
+    QCOMPARE(qs::wikitextDetokenize("( " + run + " )"), "(" + run + ")");
+    QCOMPARE(qs::hellaswagPreprocess("[" + run), "[" + run);
+    QCOMPARE(qs::hellaswagPreprocess("x [" + run + "] y"), std::string("x y"));
+    QCOMPARE(qs::lastNumber(std::string(300000, '7') + " apples"), std::string(300000, '7'));
+    qs::TaskConfig config;
+    nlohmann::json doc{{"answer", "a <<" + run + ">>b <<2*3=6>>c <<x #### 42"}};
+    (*qs::findDocHook("gsm8k_target"))(doc, config);
+    QCOMPARE(doc["target_number"].get<std::string>(), std::string("42"));
+    QVERIFY(doc["cot"].get<std::string>().rfind("a b c <<x", 0) == 0);
+    nlohmann::json topics{{"topics", "['" + run + "', \"b\\\"c\", 'unclosed " + run + "]"}};
+    (*qs::findDocHook("longeval_topics"))(topics, config);
+    QCOMPARE(topics["num_topics"].get<int64_t>(), int64_t(2));
+    QCOMPARE(topics["topics"][1].get<std::string>(), std::string("b\\\"c"));
+  }
+
+  // The PCRE2 replacements keep std::regex's results: groups, $n, lazy repetition, invalid UTF-8.
+  void pcreSubstituteAndGroups() {
+    qs::PcreRegex parens("\\(\\s*([^\\)]*?)\\s*\\)", "test");
+    QCOMPARE(parens.substitute("f( a b ) g(  ) h(x)", "($1)"), std::string("f(a b) g() h(x)"));
+    qs::PcreRegex pair("(\\d)-(\\d)?", "test");
+    QCOMPARE(pair.substitute("1-2 3- $", "[$2$1$$]"), std::string("[21$] [3$] $"));
+    QCOMPARE(pair.firstMatch("x 4-5", 2).value_or("none"), std::string("5"));
+    QVERIFY(!pair.firstMatch("nothing").has_value());
+    const std::string invalid = "ok \xff\xfe 12 \xc3";  // a model's raw bytes need not be UTF-8
+    qs::PcreRegex num("\\d+", "test");
+    QCOMPARE(static_cast<int>(num.findAll(invalid).size()), 1);
+    QCOMPARE(qs::lastNumber(invalid), std::string("12"));
   }
 };
 

@@ -65,8 +65,10 @@ QString checkpointFailure(const fs::path& dir, const std::vector<std::string>& n
 }
 
 bool bitEqual(const at::Tensor& a, const at::Tensor& b) {
+  // memcmp with a null pointer is undefined even for 0 bytes, and an empty tensor has no data.
   return a.scalar_type() == b.scalar_type() && a.sizes() == b.sizes() &&
-         std::memcmp(a.contiguous().data_ptr(), b.contiguous().data_ptr(), a.numel() * a.element_size()) == 0;
+         (a.numel() == 0 ||
+          std::memcmp(a.contiguous().data_ptr(), b.contiguous().data_ptr(), a.numel() * a.element_size()) == 0);
 }
 
 }  // namespace
