@@ -55,15 +55,14 @@ if [ -d "$deps/debs" ]; then
   for d in "$deps"/debs/*.deb; do dpkg-deb -x "$d" "$prefix" || { say "cannot unpack $d"; exit 1; }; done
   # .pc files name /usr; point them at the prefix.
   for pc in "$prefix"/usr/lib/x86_64-linux-gnu/pkgconfig/*.pc "$prefix"/usr/share/pkgconfig/*.pc; do
-    [ -f "$pc" ] && sed -i "s#=/usr#=$prefix/usr#g" "$pc"
+    [ -f "$pc" ] && sed -i -E "s#(=[[:space:]]*)/usr#\1$prefix/usr#g" "$pc"
   done
   export PKG_CONFIG_PATH="$prefix/usr/lib/x86_64-linux-gnu/pkgconfig:$prefix/usr/share/pkgconfig"
-  if ! command -v pkg-config >/dev/null; then
-    printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$prefix/usr/lib/x86_64-linux-gnu" \
-      "$prefix/usr/bin/pkgconf" >"$prefix/pkg-config"
-    chmod +x "$prefix/pkg-config"
-    export PKG_CONFIG="$prefix/pkg-config"
-  fi
+  # The bundle's own pkgconf (the machine may have no pkg-config), reading the bundle's .pc files.
+  printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$prefix/usr/lib/x86_64-linux-gnu" \
+    "$prefix/usr/bin/pkgconf" >"$prefix/pkg-config"
+  chmod +x "$prefix/pkg-config"
+  export PKG_CONFIG="$prefix/pkg-config"
   # At run time only the libraries the system lacks come from the prefix (the system's own newer
   # zlib, SQLite... stay in use by everything else, PyTorch included).
   mkdir -p "$prefix/runtime"
@@ -96,7 +95,8 @@ if [ -n "$gpu" ]; then
   [ -n "$cc" ] && arch_flags=(-DCMAKE_CUDA_ARCHITECTURES="$cc") && export TORCH_CUDA_ARCH_LIST="${cc:0:1}.${cc:1}"
 fi
 step configure "$out/configure.log" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
-  -DQS_BUILD_GUI=OFF -DQS_QT_TESTS=OFF -DCMAKE_PREFIX_PATH="$cmake_prefix" "${arch_flags[@]}" || {
+  -DQS_BUILD_GUI=OFF -DQS_QT_TESTS=OFF -DCMAKE_PREFIX_PATH="$cmake_prefix" ${PKG_CONFIG:+-DPKG_CONFIG_EXECUTABLE="$PKG_CONFIG"} \
+  "${arch_flags[@]}" || {
   tail -30 "$out/configure.log" | tee -a "$summary"
   exit 1
 }
