@@ -56,6 +56,52 @@ class TestFakeQuantCuda : public QObject {
     QCOMPARE(cases, 81);
   }
 
+  // FP8, NF4 and MX on the three launch paths (warp per group, block per group, whole tensor),
+  // with edge rows (zeros, all equal, huge, tiny, float32 subnormals).
+  void formatsMatchCpuReference() {
+    using qs::Granularity;
+    using qs::NumberFormat;
+    struct Case {
+      std::vector<int64_t> dims;
+      qs::QuantSpec spec;
+    };
+    const std::vector<Case> specs{
+        {{64, 256}, qs::QuantSpec::ofFormat(NumberFormat::Fp8E4M3, Granularity::PerChannel)},
+        {{8, 4096}, qs::QuantSpec::ofFormat(NumberFormat::Fp8E4M3, Granularity::PerChannel)},
+        {{512, 300}, qs::QuantSpec::ofFormat(NumberFormat::Fp8E4M3, Granularity::PerTensor)},
+        {{64, 256}, qs::QuantSpec::ofFormat(NumberFormat::Fp8E5M2, Granularity::PerChannel)},
+        {{40, 96}, qs::QuantSpec::ofFormat(NumberFormat::Fp8E5M2, Granularity::PerTensor)},
+        {{64, 256}, qs::QuantSpec::ofFormat(NumberFormat::Nf4, Granularity::PerGroup, 64)},
+        {{4, 2048}, qs::QuantSpec::ofFormat(NumberFormat::Nf4, Granularity::PerChannel)},
+        {{64, 256}, qs::QuantSpec::ofFormat(NumberFormat::MxFp4)},
+        {{3, 7, 64}, qs::QuantSpec::ofFormat(NumberFormat::MxFp6)},
+        {{64, 256}, qs::QuantSpec::ofFormat(NumberFormat::MxFp6E3M2)},
+        {{64, 256}, qs::QuantSpec::ofFormat(NumberFormat::MxInt8)},
+    };
+    int cases = 0;
+    for (const auto& [dims, spec] : specs)
+      for (auto dtype : {at::kFloat, at::kHalf, at::kBFloat16})
+        for (int variant = 0; variant < 3; ++variant) {
+          at::Tensor x = at::randn(dims) * (variant == 1 ? 0.01 : 5.0);
+          if (variant == 1) x = x.abs();
+          if (variant == 2) {
+            at::Tensor rows = x.view({-1, dims.back()});
+            const float edges[] = {0.f, 0.37f, dtype == at::kHalf ? 6e4f : 1e30f, 1e-30f, 1e-40f};
+            for (int r = 0; r < 5 && r < rows.size(0); ++r) rows[r].fill_(edges[r]);
+          }
+          x = x.to(dtype);
+          const at::Tensor expected = qs::fakeQuantizeReference(x, spec);
+          const at::Tensor got = qs::fakeQuantize(x.cuda(), spec);
+          QVERIFY(got.is_cuda());
+          QVERIFY2(bitEqual(got, expected), qPrintable(QString("format case %1 (%2) dtype %3")
+                                                           .arg(cases)
+                                                           .arg(int(spec.format))
+                                                           .arg(c10::toString(dtype))));
+          ++cases;
+        }
+    QCOMPARE(cases, 99);
+  }
+
   void transposedAndInPlace() {
     at::Tensor x = at::randn({128, 64}, at::kFloat).cuda().t();  // not contiguous
     const auto spec = qs::QuantSpec::group(4, 32);
