@@ -38,6 +38,24 @@ std::string granularityToken(const QuantSpec& s) {
   return "?";
 }
 
+// A format's spec when the name gives no granularity: NF4 groups of 64 (QLoRA's block), FP8 one
+// scale per channel (per token for activations), MX its fixed 32-element blocks.
+QuantSpec defaultSpecOfFormat(NumberFormat format, QuantSpec (*make)(int)) {
+  const QuantSpec base = make(8);  // the tensor type's default layout
+  if (format == NumberFormat::Nf4 && base.granularity == Granularity::PerGroup)
+    return QuantSpec::ofFormat(format, Granularity::PerGroup, 64);
+  if (isFp8(format) && base.granularity == Granularity::PerGroup)
+    return QuantSpec::ofFormat(format, Granularity::PerChannel);
+  return QuantSpec::ofFormat(format, base.granularity, base.groupSize);
+}
+
+// Whether a granularity token applies to the spec: quantized and not an MX format (fixed blocks).
+bool hasGranularity(const QuantSpec& s) { return s.enabled() && !isMicroscaling(s.format); }
+
+std::string bitsToken(const QuantSpec& s) {
+  return s.format == NumberFormat::Int ? std::to_string(s.bits) : std::string(formatName(s.format));
+}
+
 class NameParser {
  public:
   explicit NameParser(std::string_view name) : name_(name) {}
@@ -54,6 +72,8 @@ class NameParser {
   void setOnce(std::optional<QuantSpec>& slot, const QuantSpec& value, std::string_view token);
   void setFlagOnce(bool& flag, std::string_view token);
   QuantSpec& requireOn(QuantSpec& spec, std::string_view label, std::string_view token);
+  QuantSpec& requireGrouped(QuantSpec& spec, std::string_view label, std::string_view token);
+  QuantSpec& requireInt(QuantSpec& spec, std::string_view label, std::string_view token);
   LayerRule parseRule(std::string_view token);
 
   std::string_view name_;
@@ -72,14 +92,29 @@ void NameParser::parseBits(std::string_view bits) {
   auto part = [&](std::string_view prefix, const char* label, QuantSpec (*make)(int)) {
     if (bits.substr(pos, prefix.size()) != prefix) return QuantSpec::off();
     pos += prefix.size();
+    any = true;
     size_t end = pos;
+    if (end < bits.size() && std::islower(static_cast<unsigned char>(bits[end]))) {
+      // A format name: lower-case letters and digits up to the next part's capital letter.
+      while (end < bits.size() && (std::islower(static_cast<unsigned char>(bits[end])) ||
+                                   std::isdigit(static_cast<unsigned char>(bits[end]))))
+        ++end;
+      const std::string_view token = bits.substr(pos, end - pos);
+      auto format = formatFromName(token);
+      if (!format || *format == NumberFormat::Int)
+        fail("'" + std::string(prefix) + "' must be followed by the " + label + " bit width or a format name " +
+             "(fp8e4m3, fp8e5m2, nf4, mxfp4, mxfp6, mxfp6e3m2, mxint8), got '" + std::string(token) + "'");
+      pos = end;
+      return defaultSpecOfFormat(*format, make);
+    }
     while (end < bits.size() && std::isdigit(static_cast<unsigned char>(bits[end]))) ++end;
     auto value = parseCount(bits.substr(pos, end - pos));
-    if (!value) fail(std::string("'") + std::string(prefix) + "' must be followed by the " + label + " bit width");
+    if (!value)
+      fail(std::string("'") + std::string(prefix) + "' must be followed by the " + label +
+           " bit width or a format name");
     if (*value != 16 && (*value < 2 || *value > 8))
       fail(std::string(label) + " bits must be 2..8 or 16, got " + std::to_string(*value));
     pos = end;
-    any = true;
     return *value == 16 ? QuantSpec::off() : make(static_cast<int>(*value));
   };
   config_.weight = part("W", "weight", &QuantConfig::defaultWeight);
@@ -88,7 +123,7 @@ void NameParser::parseBits(std::string_view bits) {
   if (!any || pos != bits.size())
     fail("the bit-width part '" + std::string(bits) + "' must read W<b>A<b>KV<b> in this order" +
          (any ? ", unexpected '" + std::string(bits.substr(pos)) + "'" : std::string()) +
-         " (b = 2..8 or 16; omitted parts are 16)");
+         " (b = 2..8, 16 or a format name; omitted parts are 16)");
 }
 
 std::optional<QuantSpec> NameParser::granularityOf(std::string_view token, std::string_view full) {
@@ -115,6 +150,22 @@ void NameParser::setFlagOnce(bool& flag, std::string_view token) {
 QuantSpec& NameParser::requireOn(QuantSpec& spec, std::string_view label, std::string_view token) {
   if (!spec.enabled())
     fail("'" + std::string(token) + "' applies to " + std::string(label) + ", which are not quantized (16 bits)");
+  return spec;
+}
+
+QuantSpec& NameParser::requireGrouped(QuantSpec& spec, std::string_view label, std::string_view token) {
+  requireOn(spec, label, token);
+  if (isMicroscaling(spec.format))
+    fail("'" + std::string(token) + "': " + std::string(label) + " are " + std::string(formatName(spec.format)) +
+         ", which has fixed 32-element blocks");
+  return spec;
+}
+
+QuantSpec& NameParser::requireInt(QuantSpec& spec, std::string_view label, std::string_view token) {
+  requireOn(spec, label, token);
+  if (spec.format != NumberFormat::Int)
+    fail("'" + std::string(token) + "': " + std::string(label) + " are " + std::string(formatName(spec.format)) +
+         ", sign-magnitude with no zero point");
   return spec;
 }
 
@@ -212,20 +263,21 @@ QuantConfig NameParser::run() {
   };
   QuantConfig& c = config_;
   if (sharedGran_) {
-    if (!c.weight.enabled() && !c.kv.enabled())
-      fail("granularity '" + granularityToken(*sharedGran_) + "' given but neither weights nor KV cache are quantized");
-    if (c.weight.enabled()) applyGran(c.weight, *sharedGran_);
-    if (c.kv.enabled()) applyGran(c.kv, *sharedGran_);
+    if (!hasGranularity(c.weight) && !hasGranularity(c.kv))
+      fail("granularity '" + granularityToken(*sharedGran_) + "' given but neither weights nor KV cache are quantized" +
+           " with a format that takes one (MX formats have fixed 32-element blocks)");
+    if (hasGranularity(c.weight)) applyGran(c.weight, *sharedGran_);
+    if (hasGranularity(c.kv)) applyGran(c.kv, *sharedGran_);
   }
-  if (weightGran_) applyGran(requireOn(c.weight, "weights", "w" + granularityToken(*weightGran_)), *weightGran_);
-  if (kvGran_) applyGran(requireOn(c.kv, "the KV cache", "kv" + granularityToken(*kvGran_)), *kvGran_);
-  if (actGran_) applyGran(requireOn(c.activation, "activations", "a" + granularityToken(*actGran_)), *actGran_);
+  if (weightGran_) applyGran(requireGrouped(c.weight, "weights", "w" + granularityToken(*weightGran_)), *weightGran_);
+  if (kvGran_) applyGran(requireGrouped(c.kv, "the KV cache", "kv" + granularityToken(*kvGran_)), *kvGran_);
+  if (actGran_) applyGran(requireGrouped(c.activation, "activations", "a" + granularityToken(*actGran_)), *actGran_);
   if (symW_ && asymW_) fail("both 'symW' and 'asymW'");
   if (symA_ && asymA_) fail("both 'symA' and 'asymA'");
   if (symKv_ && asymKv_) fail("both 'symKV' and 'asymKV'");
-  if (symW_ || asymW_) requireOn(c.weight, "weights", symW_ ? "symW" : "asymW").symmetric = symW_;
-  if (symA_ || asymA_) requireOn(c.activation, "activations", symA_ ? "symA" : "asymA").symmetric = symA_;
-  if (symKv_ || asymKv_) requireOn(c.kv, "the KV cache", symKv_ ? "symKV" : "asymKV").symmetric = symKv_;
+  if (symW_ || asymW_) requireInt(c.weight, "weights", symW_ ? "symW" : "asymW").symmetric = symW_;
+  if (symA_ || asymA_) requireInt(c.activation, "activations", symA_ ? "symA" : "asymA").symmetric = symA_;
+  if (symKv_ || asymKv_) requireInt(c.kv, "the KV cache", symKv_ ? "symKV" : "asymKV").symmetric = symKv_;
 
   auto gptq = [&](QuantSpec& spec, std::string_view label, std::string_view token) {
     requireOn(spec, label, token);
@@ -303,6 +355,9 @@ void QuantConfig::validate() const {
   const auto& methods = knownMethods();
   if (std::find(methods.begin(), methods.end(), method) == methods.end())
     throw Error("unknown quantization method '" + method + "' (known: rtn, awq, smoothquant, gptq)");
+  if (method == "gptq" && weight.enabled() && weight.format != NumberFormat::Int)
+    throw Error("method gptq quantizes integer weights; " + std::string(formatName(weight.format)) +
+                " weights take rtn, awq or smoothquant");
   for (const auto& rule : rules) {
     if (rule.kvCache && rule.role) throw Error("layer rule '" + rule.token() + "' names both a role and the KV cache");
     if (rule.role && !isLinearRole(*rule.role))
@@ -328,17 +383,20 @@ std::string QuantConfig::name() const {
   const QuantConfig c = normalized();
   if (!c.quantizesAnything()) return "FP16";
   const bool w = c.weight.enabled(), a = c.activation.enabled(), k = c.kv.enabled();
-  std::string s = "W" + std::to_string(c.weight.bits) + "A" + std::to_string(c.activation.bits) + "KV" +
-                  std::to_string(c.kv.bits);
+  std::string s = "W" + bitsToken(c.weight) + "A" + bitsToken(c.activation) + "KV" + bitsToken(c.kv);
+  const bool wg = hasGranularity(c.weight), kg = hasGranularity(c.kv);
   const std::string gw = granularityToken(c.weight), gk = granularityToken(c.kv);
-  if (w && k && gw != gk)
+  if (wg && kg && gw != gk)
     s += "-w" + gw + "-kv" + gk;
-  else if (w || k)
-    s += "-" + (w ? gw : gk);
-  if (a && c.activation.granularity != Granularity::PerToken) s += "-a" + granularityToken(c.activation);
-  if (w && c.weight.symmetric) s += "-symW";
-  if (a && !c.activation.symmetric) s += "-asymA";
-  if (k && c.kv.symmetric) s += "-symKV";
+  else if (wg || kg)
+    s += "-" + (wg ? gw : gk);
+  if (hasGranularity(c.activation) && c.activation.granularity != Granularity::PerToken)
+    s += "-a" + granularityToken(c.activation);
+  const bool wi = w && c.weight.format == NumberFormat::Int, ai = a && c.activation.format == NumberFormat::Int,
+             ki = k && c.kv.format == NumberFormat::Int;
+  if (wi && c.weight.symmetric) s += "-symW";
+  if (ai && !c.activation.symmetric) s += "-asymA";
+  if (ki && c.kv.symmetric) s += "-symKV";
 
   struct Typed {
     const QuantSpec* spec;

@@ -111,6 +111,71 @@ class TestQuantConfig : public QObject {
     QVERIFY(names.size() > 1000);
   }
 
+  void formatNames() {
+    using qs::NumberFormat;
+    const std::vector<std::pair<std::string, std::string>> canonical{
+        {"Wfp8e4m3", "Wfp8e4m3A16KV16-pc"},
+        {"Wfp8e4m3Afp8e4m3", "Wfp8e4m3Afp8e4m3KV16-pc"},
+        {"Wfp8e5m2-pt", "Wfp8e5m2A16KV16-pt"},
+        {"Wnf4", "Wnf4A16KV16-g64"},
+        {"Wnf4-g128", "Wnf4A16KV16-g128"},
+        {"Wmxfp4", "Wmxfp4A16KV16"},
+        {"Wmxfp4Amxfp4", "Wmxfp4Amxfp4KV16"},
+        {"Wmxfp6e2m3", "Wmxfp6A16KV16"},
+        {"Wmxfp6e3m2Amxint8", "Wmxfp6e3m2Amxint8KV16"},
+        {"Wmxfp4KV4", "Wmxfp4A16KV4-g128"},
+        {"Wmxfp4KV4-g64", "Wmxfp4A16KV4-g64"},
+        {"W4Afp8e4m3KVfp8e4m3", "W4Afp8e4m3KVfp8e4m3-wg128-kvpc"},
+        {"W4Afp8e4m3-apt", "W4Afp8e4m3KV16-g128-apt"},
+        {"KVnf4", "W16A16KVnf4-g64"},
+        {"W4Anf4-symW", "W4Anf4KV16-g128-symW"},
+        {"Wnf4A8KV4-gptqzero", "Wnf4A8KV4-wg64-kvg128-gptqzero"},
+    };
+    for (const auto& [input, name] : canonical) {
+      const QuantConfig c = QuantConfig::parse(input);
+      QCOMPARE(c.name(), name);
+      QCOMPARE(QuantConfig::parse(name).name(), name);
+      QVERIFY(QuantConfig::parse(name) == c);
+    }
+    const QuantConfig fp8 = QuantConfig::parse("Wfp8e4m3Afp8e4m3KV16-pc");
+    QCOMPARE(fp8.weight, QuantSpec::ofFormat(NumberFormat::Fp8E4M3, Granularity::PerChannel));
+    QCOMPARE(fp8.activation, QuantSpec::ofFormat(NumberFormat::Fp8E4M3, Granularity::PerToken));
+    QCOMPARE(fp8.weight.bits, 8);
+    const QuantConfig nf4 = QuantConfig::parse("Wnf4");
+    QCOMPARE(nf4.weight.granularity, Granularity::PerGroup);
+    QCOMPARE(nf4.weight.groupSize, int64_t(64));
+    QCOMPARE(nf4.weight.bits, 4);
+    const QuantConfig mx = QuantConfig::parse("Wmxfp6");
+    QCOMPARE(mx.weight.format, NumberFormat::MxFp6);
+    QCOMPARE(mx.weight.groupSize, int64_t(32));
+    QCOMPARE(mx.weight.bits, 6);
+    // Integer names are unchanged by the format field.
+    QCOMPARE(QuantConfig::parse("W4A8KV4").weight.format, NumberFormat::Int);
+    QVERIFY(QuantConfig::parse("W8") != QuantConfig::parse("Wfp8e4m3-g128"));
+    // Every format on every tensor type with every granularity token round-trips.
+    int count = 0;
+    std::set<std::string> names;
+    for (const std::string w : {"16", "4", "fp8e4m3", "fp8e5m2", "nf4", "mxfp4", "mxfp6", "mxfp6e3m2", "mxint8"})
+      for (const std::string a : {"16", "8", "fp8e4m3", "mxint8", "nf4"})
+        for (const std::string k : {"16", "4", "fp8e5m2", "mxfp4", "nf4"})
+          for (const std::string g : {"", "-pc", "-pt", "-g32", "-wg64-kvpc"}) {
+            const std::string input = "W" + w + "A" + a + "KV" + k + g;
+            QuantConfig c;
+            try {
+              c = QuantConfig::parse(input);
+            } catch (const qs::Error&) {
+              continue;  // e.g. a granularity token with nothing to apply it to
+            }
+            const std::string name = c.name();
+            QVERIFY2(QuantConfig::parse(name) == c, name.c_str());
+            QCOMPARE(QuantConfig::parse(name).name(), name);
+            names.insert(name);
+            ++count;
+          }
+    QVERIFY(count > 600);
+    QVERIFY(names.size() > 400);
+  }
+
   void malformedNamesSayWhatIsWrong() {
     const std::vector<std::pair<std::string, std::string>> cases{
         {"", "empty name"},
@@ -140,6 +205,14 @@ class TestQuantConfig : public QObject {
         {"W4A8-apc", "activations are quantized per token"},
         {"FP16-g128", "FP16 (nothing quantized) takes no further parts"},
         {"W16A16KV16-awq", "nothing is quantized"},
+        {"Wfp4", "bit width or a format name (fp8e4m3, fp8e5m2, nf4, mxfp4, mxfp6, mxfp6e3m2, mxint8), got 'fp4'"},
+        {"Wint", "got 'int'"},
+        {"Wmxfp4-g64", "neither weights nor KV cache are quantized with a format that takes one"},
+        {"Wmxfp4KV4-wg64", "'wg64': weights are mxfp4, which has fixed 32-element blocks"},
+        {"W4Amxfp4-apt", "'apt': activations are mxfp4"},
+        {"Wfp8e4m3-symW", "'symW': weights are fp8e4m3, sign-magnitude with no zero point"},
+        {"Wnf4-gptqzeroW", "'gptqzeroW': weights are symmetric"},
+        {"Wnf4-gptq", "method gptq quantizes integer weights"},
     };
     for (const auto& [name, fragment] : cases) {
       try {
@@ -168,13 +241,17 @@ class TestQuantConfig : public QObject {
 
   void jsonRoundTrip() {
     for (const std::string name : {"FP16", "W4A8KV4-g128", "W4A8KV4-wpc-kvg128-symW-asymA-gptqzero-excl.router-incl.lm_head-excl.kv.L0to1",
-                                   "W3A16KV16-pt-awq", "W8A8KV16-g128-apt-gptqzeroA-asymA"}) {
+                                   "W3A16KV16-pt-awq", "W8A8KV16-g128-apt-gptqzeroA-asymA",
+                                   "Wfp8e4m3Afp8e4m3KV16-pc", "Wnf4A16KV16-g64", "Wmxfp4Amxint8KVmxfp6e3m2"}) {
       const QuantConfig c = QuantConfig::parse(name);
       const nlohmann::json j = c;
       QCOMPARE(j.at("name").get<std::string>(), c.name());
       const QuantConfig back = qs::quantConfigFromJson(nlohmann::json::parse(j.dump()));
       QVERIFY(back == c);
     }
+    // Integer specs carry no "format" key, so JSON stored before the formats existed reads the same.
+    QVERIFY(!nlohmann::json(QuantConfig::parse("W4")).at("weight").contains("format"));
+    QCOMPARE(nlohmann::json(QuantConfig::parse("Wnf4")).at("weight").at("format").get<std::string>(), std::string("nf4"));
     nlohmann::json j = QuantConfig::parse("W4");
     j["weight"]["bits"] = 3;
     QVERIFY_THROWS_EXCEPTION(qs::Error, qs::quantConfigFromJson(j));  // the stored name no longer matches
