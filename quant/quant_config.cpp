@@ -75,6 +75,8 @@ class NameParser {
   QuantSpec& requireGrouped(QuantSpec& spec, std::string_view label, std::string_view token);
   QuantSpec& requireInt(QuantSpec& spec, std::string_view label, std::string_view token);
   LayerRule parseRule(std::string_view token);
+  LayerRule parsePrecisionRule(std::string_view token);
+  void parseLayerRange(LayerRule& rule, std::string_view layers, std::string_view token);
 
   std::string_view name_;
   QuantConfig config_;
@@ -188,6 +190,11 @@ LayerRule NameParser::parseRule(std::string_view token) {
     if (target.size() < rest.size()) fail("rule '" + std::string(token) + "' ends with '.'");
     return rule;
   }
+  parseLayerRange(rule, layers, token);
+  return rule;
+}
+
+void NameParser::parseLayerRange(LayerRule& rule, std::string_view layers, std::string_view token) {
   if (layers[0] != 'L')
     fail("rule '" + std::string(token) + "': layer range must read L<first> or L<first>to<last>");
   layers.remove_prefix(1);
@@ -198,6 +205,45 @@ LayerRule NameParser::parseRule(std::string_view token) {
     fail("rule '" + std::string(token) + "': layer range must read L<first> or L<first>to<last> with first <= last");
   rule.firstLayer = static_cast<int>(*first);
   rule.lastLayer = static_cast<int>(*last);
+}
+
+// "w8.L0", "wnf4.down_proj.L2to5": an element type, then a role and / or a layer range.
+LayerRule NameParser::parsePrecisionRule(std::string_view token) {
+  const std::string t(token);
+  const size_t dot = token.find('.');
+  const std::string_view type = token.substr(1, dot == std::string_view::npos ? dot : dot - 1);
+  LayerRule rule;
+  rule.include = true;
+  if (std::isdigit(static_cast<unsigned char>(type[0]))) {
+    auto bits = parseCount(type);
+    if (!bits || *bits < 2 || *bits > 8)
+      fail("precision rule '" + t + "': bits must be 2..8 (an excl rule keeps weights at 16 bits)");
+    rule.weightBits = static_cast<int>(*bits);
+  } else {
+    rule.weightFormat = *formatFromName(type);
+    rule.weightBits = formatBits(rule.weightFormat);
+  }
+  if (dot == std::string_view::npos)
+    fail("precision rule '" + t + "' needs a role or a layer range (the W part sets every layer), e.g. '" + t + ".L0'");
+  std::string_view rest = token.substr(dot + 1);
+  if (rest.empty()) fail("rule '" + t + "' ends with '.'");
+  if (rest[0] != 'L') {
+    const std::string_view target = rest.substr(0, rest.find('.'));
+    if (target != "all") {
+      auto role = roleFromName(target);
+      if (!role || !isLinearRole(*role))
+        fail("precision rule '" + t + "': '" + std::string(target) +
+             "' is not a linear layer role (q_proj, down_proj, lm_head, ...) or 'all'");
+      rule.role = role;
+    }
+    rest = target.size() < rest.size() ? rest.substr(target.size() + 1) : std::string_view();
+    if (rest.empty()) {
+      if (token.back() == '.') fail("rule '" + t + "' ends with '.'");
+      if (!rule.role) fail("precision rule '" + t + "' needs a role or a layer range");
+      return rule;
+    }
+  }
+  parseLayerRange(rule, rest, token);
   return rule;
 }
 
@@ -207,6 +253,14 @@ void NameParser::parseToken(std::string_view token) {
   if (t.rfind("incl.", 0) == 0 || t.rfind("excl.", 0) == 0) {
     config_.rules.push_back(parseRule(token));
     return;
+  }
+  if (t.size() > 1 && t[0] == 'w') {
+    const std::string type = t.substr(1, t.find('.') == std::string::npos ? std::string::npos : t.find('.') - 1);
+    const auto format = formatFromName(type);
+    if (std::isdigit(static_cast<unsigned char>(t[1])) || (format && *format != NumberFormat::Int)) {
+      config_.rules.push_back(parsePrecisionRule(token));
+      return;
+    }
   }
   if (t == "gptqzero") return setFlagOnce(zeroAll_, token);
   if (t == "gptqzeroW") return setFlagOnce(zeroW_, token);
@@ -314,12 +368,41 @@ bool LayerRule::matchesLinear(int layer, TensorRole r) const {
 }
 
 bool LayerRule::matchesKv(int layer) const {
-  return (kvCache || !role) && inRange(layer, firstLayer, lastLayer);
+  return !isPrecisionRule() && (kvCache || !role) && inRange(layer, firstLayer, lastLayer);
+}
+
+LayerRule LayerRule::precision(int bits, std::optional<TensorRole> role, std::optional<int> first,
+                               std::optional<int> last, NumberFormat format) {
+  LayerRule r;
+  r.include = true;
+  r.role = role;
+  r.firstLayer = first;
+  r.lastLayer = last;
+  r.weightFormat = format;
+  r.weightBits = format == NumberFormat::Int ? bits : formatBits(format);
+  return r;
+}
+
+QuantSpec LayerRule::weightSpec(const QuantSpec& base) const {
+  QuantSpec s = base;
+  if (weightFormat == NumberFormat::Int && base.format != NumberFormat::Int) {
+    s.symmetric = false;  // the integer default; a sign-magnitude W spec says nothing about it
+    s.zeroPoint = ZeroPoint::Reference;
+  }
+  s.format = weightFormat;
+  s.bits = weightBits;
+  return s.normalized();
 }
 
 std::string LayerRule::token() const {
-  std::string t = include ? "incl." : "excl.";
-  t += kvCache ? "kv" : role ? std::string(roleName(*role)) : "all";
+  std::string t;
+  if (isPrecisionRule()) {
+    t = "w" + (weightFormat == NumberFormat::Int ? std::to_string(weightBits) : std::string(formatName(weightFormat)));
+    if (role) t += "." + std::string(roleName(*role));
+  } else {
+    t = include ? "incl." : "excl.";
+    t += kvCache ? "kv" : role ? std::string(roleName(*role)) : "all";
+  }
   if (firstLayer) {
     t += ".L" + std::to_string(*firstLayer);
     int last = lastLayer.value_or(*firstLayer);
@@ -331,8 +414,25 @@ std::string LayerRule::token() const {
 bool QuantConfig::selectsLinear(int layer, TensorRole role) const {
   bool selected = isQuantizedByDefault(role);
   for (const auto& rule : rules)
-    if (rule.matchesLinear(layer, role)) selected = rule.include;
+    if (rule.matchesLinear(layer, role)) selected = rule.include || rule.isPrecisionRule();
   return selected;
+}
+
+std::optional<QuantSpec> QuantConfig::weightSpecFor(int layer, TensorRole role) const {
+  if (!weight.enabled()) return std::nullopt;
+  bool selected = isQuantizedByDefault(role);
+  QuantSpec spec = weight;
+  for (const auto& rule : rules)
+    if (rule.matchesLinear(layer, role)) {
+      selected = rule.include || rule.isPrecisionRule();
+      spec = rule.isPrecisionRule() ? rule.weightSpec(weight) : weight;
+    }
+  if (!selected) return std::nullopt;
+  return spec;
+}
+
+bool QuantConfig::hasPrecisionRules() const {
+  return std::any_of(rules.begin(), rules.end(), [](const LayerRule& r) { return r.isPrecisionRule(); });
 }
 
 bool QuantConfig::selectsKv(int layer) const {
@@ -365,7 +465,20 @@ void QuantConfig::validate() const {
     if (rule.lastLayer && !rule.firstLayer) throw Error("layer rule '" + rule.token() + "' has a last layer but no first");
     if (rule.firstLayer && (*rule.firstLayer < 0 || rule.lastLayer.value_or(*rule.firstLayer) < *rule.firstLayer))
       throw Error("layer rule '" + rule.token() + "': layer range must satisfy 0 <= first <= last");
+    if (rule.isPrecisionRule()) validatePrecisionRule(rule);
   }
+}
+
+void QuantConfig::validatePrecisionRule(const LayerRule& rule) const {
+  const std::string token = rule.token();
+  if (rule.kvCache) throw Error("precision rule '" + token + "' applies to linear weights, not the KV cache");
+  if (!rule.role && !rule.firstLayer)
+    throw Error("precision rule '" + token + "' needs a role or a layer range (the W part sets every layer)");
+  if (!weight.enabled())
+    throw Error("precision rule '" + token + "' needs quantized weights (W<b> or a W format in the name)");
+  if (method != "rtn" && method != "smoothquant")
+    throw Error("precision rule '" + token + "': method " + method + " quantizes every weight with one spec");
+  rule.weightSpec(weight).validate("precision rule '" + token + "'");
 }
 
 QuantConfig QuantConfig::normalized() const {
@@ -374,8 +487,13 @@ QuantConfig QuantConfig::normalized() const {
   c.weight = weight.normalized();
   c.activation = activation.normalized();
   c.kv = kv.normalized();
-  for (auto& rule : c.rules)
+  for (auto& rule : c.rules) {
     if (rule.firstLayer && !rule.lastLayer) rule.lastLayer = rule.firstLayer;
+    if (rule.isPrecisionRule()) {
+      rule.include = true;
+      if (rule.weightFormat != NumberFormat::Int) rule.weightBits = formatBits(rule.weightFormat);
+    }
+  }
   return c;
 }
 
@@ -451,8 +569,12 @@ void to_json(nlohmann::json& j, const QuantConfig& config) {
   const QuantConfig c = config.normalized();
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& r : c.rules) {
-    nlohmann::json jr{{"action", r.include ? "include" : "exclude"},
+    nlohmann::json jr{{"action", r.isPrecisionRule() ? "weight" : r.include ? "include" : "exclude"},
                       {"target", r.kvCache ? "kv" : r.role ? std::string(roleName(*r.role)) : "all"}};
+    if (r.isPrecisionRule()) {
+      jr["bits"] = r.weightBits;
+      if (r.weightFormat != NumberFormat::Int) jr["format"] = formatName(r.weightFormat);
+    }
     if (r.firstLayer) {
       jr["first_layer"] = *r.firstLayer;
       jr["last_layer"] = r.lastLayer.value_or(*r.firstLayer);
@@ -486,8 +608,20 @@ QuantConfig quantConfigFromJson(const nlohmann::json& j) {
       if (!jr.is_object()) throw Error(where + ": expected an object");
       LayerRule r;
       auto action = jr.value("action", std::string());
-      if (action != "include" && action != "exclude") throw Error(where + ": 'action' must be include or exclude");
-      r.include = action == "include";
+      if (action != "include" && action != "exclude" && action != "weight")
+        throw Error(where + ": 'action' must be include, exclude or weight");
+      r.include = action != "exclude";
+      if (action == "weight") {
+        auto bits = jr.find("bits");
+        if (bits == jr.end() || !bits->is_number_integer() || bits->get<int>() == 0)
+          throw Error(where + ": a weight rule needs an integer 'bits'");
+        r.weightBits = bits->get<int>();
+        if (auto f = jr.find("format"); f != jr.end()) {
+          auto format = f->is_string() ? formatFromName(f->get<std::string>()) : std::nullopt;
+          if (!format) throw Error(where + ": 'format' is not a known format");
+          r.weightFormat = *format;
+        }
+      }
       auto target = jr.value("target", std::string());
       if (target == "kv") {
         r.kvCache = true;

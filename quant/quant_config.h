@@ -27,11 +27,19 @@
 //        ("incl" | "excl") "." target [ ".L" first [ "to" last ] ]
 //        target = a linear role name (q_proj, down_proj, lm_head, router, ...), "kv" or "all".
 //      The output head is excluded unless a rule includes it ("-incl.lm_head").
+//      Precision rules (mixed precision) quantize the matching linears' weights with another
+//      element type e (as in the bit-width part, not 16) on the W spec's grouping:
+//        "w" e [ "." role ] [ ".L" first [ "to" last ] ]     at least one of role and range;
+//      e.g. "w8.L0", "w8.L0to1", "w8.down_proj", "wnf4.down_proj.L2to5" ("w8.all.L0" reads as
+//      "w8.L0"). They include what they match (like incl), never touch the KV cache, need quantized
+//      weights and the rtn or smoothquant method. An integer rule on a non-integer W spec is
+//      asymmetric with the reference zero point.
 // parse() also accepts shorthands and normalises them: omitted parts are 16 ("W4" = W4A16KV16),
 // a missing granularity token means the format's default (integers g128, nf4 g64, fp8 per channel
 // for W and KV, per token for activations), default symmetry tokens ("asymW") are accepted.
 // Example: "W4A8KV4-g128", "W4A16KV16-g64-symW-excl.router", "W8A8KV16-g128-asymA-gptqzero",
-// "Wfp8e4m3Afp8e4m3KV16-pc", "Wnf4A16KV16-g64", "Wmxfp4Amxfp4KV16", "W4Afp8e4m3KVfp8e4m3-wg128-kvpc".
+// "Wfp8e4m3Afp8e4m3KV16-pc", "Wnf4A16KV16-g64", "Wmxfp4Amxfp4KV16", "W4Afp8e4m3KVfp8e4m3-wg128-kvpc",
+// "W4A16KV16-g128-w8.L0-w8.L31" (first and last of 32 layers at 8 bits).
 #include <nlohmann/json_fwd.hpp>
 
 #include <optional>
@@ -50,11 +58,21 @@ struct LayerRule {
   bool kvCache = false;            // the rule targets the KV cache of the layers
   std::optional<int> firstLayer;   // inclusive layer range; nullopt = every layer
   std::optional<int> lastLayer;
+  // A precision rule ("w8.L0", "wnf4.down_proj"): the matching linears are quantized (include is
+  // true) with their weights in this element type on the weight spec's grouping. 0 = incl/excl rule.
+  int weightBits = 0;  // Int: 2..8; other formats: formatBits(weightFormat)
+  NumberFormat weightFormat = NumberFormat::Int;
 
+  bool isPrecisionRule() const { return weightBits != 0; }
   bool matchesLinear(int layer, TensorRole r) const;
-  bool matchesKv(int layer) const;
-  std::string token() const;  // "excl.down_proj.L0to3"
+  bool matchesKv(int layer) const;  // never for precision rules: they apply to weights
+  // The weight spec a precision rule gives, from the configuration's weight spec.
+  QuantSpec weightSpec(const QuantSpec& base) const;
+  std::string token() const;  // "excl.down_proj.L0to3", "w8.L0to1", "wnf4.down_proj"
   bool operator==(const LayerRule&) const = default;
+
+  static LayerRule precision(int bits, std::optional<TensorRole> role, std::optional<int> first = std::nullopt,
+                             std::optional<int> last = std::nullopt, NumberFormat format = NumberFormat::Int);
 };
 
 struct QuantConfig {
@@ -72,6 +90,10 @@ struct QuantConfig {
   bool quantizesAnything() const { return weight.enabled() || activation.enabled() || kv.enabled(); }
   // Whether the linear (layer, role) has its weight and input quantized (by the specs that are on).
   bool selectsLinear(int layer, TensorRole role) const;
+  // The weight spec of the linear (layer, role): the weight spec, or a precision rule's; nullopt
+  // when its weight stays unquantized (weights off, or excluded).
+  std::optional<QuantSpec> weightSpecFor(int layer, TensorRole role) const;
+  bool hasPrecisionRules() const;
   // Whether the K/V of `layer` are quantized (when the KV spec is on).
   bool selectsKv(int layer) const;
 
@@ -90,6 +112,9 @@ struct QuantConfig {
   static QuantConfig preset(std::string_view presetName);  // throws naming the unknown preset
 
   static const std::vector<std::string>& knownMethods();  // rtn, awq, smoothquant, gptq
+
+ private:
+  void validatePrecisionRule(const LayerRule& rule) const;
 };
 
 // {"name": ..., "weight": spec, "activation": spec, "kv": spec, "method": "rtn", "rules": [...]}

@@ -114,11 +114,13 @@ void QuantizedModel::quantizeWeights() {
   if (!config_.weight.enabled() || config_.method == "gptq") return;  // GPTQ's weights are quantized
   std::set<const at::Tensor*> done;
   for (const auto& lw : model_.linearWeights()) {
-    if (!config_.selectsLinear(lw.layer, lw.role) || !lw.weight || !lw.weight->defined()) continue;
+    // The weight spec, or a precision rule's for this layer and role (mixed precision).
+    const auto spec = config_.weightSpecFor(lw.layer, lw.role);
+    if (!spec || !lw.weight || !lw.weight->defined()) continue;
     if (!done.insert(lw.weight).second) continue;
     std::string what = describe(lw.layer, lw.role, "weight");
     if (lw.expert >= 0) what += " (expert " + std::to_string(lw.expert) + ")";
-    at::Tensor quantized = fakeQuantize(*lw.weight, config_.weight, what);
+    at::Tensor quantized = fakeQuantize(*lw.weight, *spec, what);
     saved_.push_back({lw.weight, *lw.weight});
     *lw.weight = quantized;
     ++quantized_;

@@ -6,6 +6,7 @@
 #include "core/base/error.h"
 #include "core/model/model.h"
 #include "core/base/runtime.h"
+#include "quant/bits_per_weight.h"
 #include "quant/fake_quant.h"
 #include "quant/quantized_model.h"
 #include "quant/tensor_stats.h"
@@ -157,6 +158,48 @@ class TestQuantizedModel : public QObject {
     const auto weights = qs::collectWeightStats(*llama_);
     QCOMPARE(weights.size(), llama_->linearWeights().size());
     QVERIFY(std::fabs(weights.begin()->second.std() - 0.1) < 0.02);  // initializer_range 0.1
+  }
+
+  // Mixed precision on the shipped 4-layer demo model: the first and last layers at 8 bits, the
+  // others at 4; each weight is exactly its own spec's fake quantization, the 8-bit ones with an
+  // error well below every 4-bit one, and the bits per weight are the parameter-weighted average.
+  void precisionRulesGiveLayersTheirBits() {
+    auto model = qs::Model::load(qs::test::sourceDir() / "resources" / "demo-model");
+    const int layers = model->config().numLayers;
+    QVERIFY(layers >= 3);
+    const std::string last = std::to_string(layers - 1);
+    const auto config = qs::QuantConfig::parse("W4-w8.L0-w8.L" + last);
+    QCOMPARE(config.name(), "W4A16KV16-g128-w8.L0-w8.L" + last);
+    std::vector<at::Tensor> originals;
+    for (const auto& lw : model->linearWeights()) originals.push_back(*lw.weight);
+    double worst8 = 0, best4 = 1e9;
+    int eight = 0, four = 0;
+    {
+      qs::QuantizedModel q(*model, config);
+      const auto linears = model->linearWeights();
+      for (size_t i = 0; i < linears.size(); ++i) {
+        if (linears[i].role == qs::TensorRole::LmHead) continue;
+        const bool outer = linears[i].layer == 0 || linears[i].layer == layers - 1;
+        const auto expected = qs::fakeQuantizeReference(originals[i], qs::QuantSpec::group(outer ? 8 : 4, 128));
+        QVERIFY(bitEqual(*linears[i].weight, expected));
+        const double err = ((*linears[i].weight - originals[i]).pow(2).mean().sqrt() / originals[i].std()).item<double>();
+        if (outer) worst8 = std::max(worst8, err), ++eight;
+        else best4 = std::min(best4, err), ++four;
+      }
+    }
+    qInfo("relative RMSE: worst 8-bit layer %.5f, best 4-bit layer %.5f", worst8, best4);
+    QVERIFY(eight > 0 && four > 0);
+    QVERIFY(worst8 * 8 < best4);  // 8 bits: a step 17 times smaller than 4 bits
+    const auto shapes = qs::linearShapes(*model);
+    double bits = 0, n = 0;
+    for (const auto& l : shapes) {
+      const double w = double(l.rows) * double(l.cols);
+      const bool outer = l.layer == 0 || l.layer == layers - 1;
+      bits += w * (l.role == qs::TensorRole::LmHead ? 16.0 : outer ? 8.25 : 4.25);
+      n += w;
+    }
+    QCOMPARE(qs::bitsPerWeight(config, shapes), bits / n);
+    QVERIFY(qs::bitsPerWeight(config, shapes) > qs::bitsPerWeight(qs::QuantConfig::parse("W4"), shapes));
   }
 
   // The spec's worked fact: on stories260K with group 4, 12% of the weight groups are single-sign,

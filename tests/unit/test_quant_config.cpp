@@ -2,6 +2,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/base/error.h"
+#include "quant/bits_per_weight.h"
 #include "quant/quant_config.h"
 
 using qs::Granularity;
@@ -176,6 +177,73 @@ class TestQuantConfig : public QObject {
     QVERIFY(names.size() > 400);
   }
 
+  void precisionRules() {
+    using qs::LayerRule;
+    using qs::NumberFormat;
+    QuantConfig c = QuantConfig::parse("W4");
+    c.rules.push_back(LayerRule::precision(8, std::nullopt, 0, 0));
+    c.rules.push_back(LayerRule::precision(8, std::nullopt, 30, 31));
+    c.rules.push_back(LayerRule::precision(6, TensorRole::DownProj));
+    c.rules.push_back(LayerRule::precision(4, TensorRole::QProj, 2, 5, NumberFormat::Nf4));
+    c.rules.push_back({false, TensorRole::DownProj, false, 31, 31});
+    QCOMPARE(c.name(), std::string("W4A16KV16-g128-w8.L0-w8.L30to31-w6.down_proj-wnf4.q_proj.L2to5-excl.down_proj.L31"));
+    QVERIFY(QuantConfig::parse(c.name()) == c.normalized());
+    QCOMPARE(QuantConfig::parse(c.name()).name(), c.name());
+    // The last matching rule wins, for the spec as for the selection.
+    QCOMPARE(*c.weightSpecFor(0, TensorRole::QProj), QuantSpec::group(8, 128));
+    QCOMPARE(*c.weightSpecFor(1, TensorRole::QProj), QuantSpec::group(4, 128));
+    QCOMPARE(*c.weightSpecFor(0, TensorRole::DownProj), QuantSpec::group(6, 128));
+    QCOMPARE(*c.weightSpecFor(3, TensorRole::QProj), QuantSpec::ofFormat(NumberFormat::Nf4, Granularity::PerGroup, 128));
+    QCOMPARE(*c.weightSpecFor(30, TensorRole::DownProj), QuantSpec::group(6, 128));
+    QVERIFY(!c.weightSpecFor(31, TensorRole::DownProj));
+    QVERIFY(!c.selectsLinear(31, TensorRole::DownProj));
+    QCOMPARE(*c.weightSpecFor(31, TensorRole::UpProj), QuantSpec::group(8, 128));
+    QVERIFY(!c.weightSpecFor(-1, TensorRole::LmHead));  // the head stays out unless a rule names it
+    const QuantConfig head = QuantConfig::parse("W4-w8.lm_head");
+    QVERIFY(head.selectsLinear(-1, TensorRole::LmHead));
+    QCOMPARE(*head.weightSpecFor(-1, TensorRole::LmHead), QuantSpec::group(8, 128));
+    // Precision rules never touch the KV cache; "all" is the default target.
+    QVERIFY(QuantConfig::parse("W4KV4-excl.all.L0-w8.L0").selectsKv(0) == false);
+    QCOMPARE(QuantConfig::parse("W4-w8.all.L0").name(), std::string("W4A16KV16-g128-w8.L0"));
+    // The rule keeps the W spec's grouping and symmetry for integers; formats normalise their own.
+    QCOMPARE(*QuantConfig::parse("W4-g64-symW-w8.L1").weightSpecFor(1, TensorRole::VProj), QuantSpec::group(8, 64, true));
+    QCOMPARE(*QuantConfig::parse("Wnf4-w8.L1").weightSpecFor(1, TensorRole::VProj), QuantSpec::group(8, 64, false));
+    QCOMPARE(*QuantConfig::parse("W4-wmxfp4.L1").weightSpecFor(1, TensorRole::VProj), QuantSpec::ofFormat(NumberFormat::MxFp4));
+    // Granularity tokens and rules stay apart: "wg64" / "wpc" are granularities, "w8.L0" a rule.
+    QCOMPARE(QuantConfig::parse("W4KV4-wg64-kvpc-w8.L0").name(), std::string("W4A16KV4-wg64-kvpc-w8.L0"));
+    // JSON carries them.
+    const nlohmann::json j = c;
+    QVERIFY(qs::quantConfigFromJson(nlohmann::json::parse(j.dump())) == c.normalized());
+    QCOMPARE(j.at("rules").at(3).at("action").get<std::string>(), std::string("weight"));
+    QCOMPARE(j.at("rules").at(3).at("format").get<std::string>(), std::string("nf4"));
+  }
+
+  void bitsPerWeight() {
+    using qs::NumberFormat;
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::group(4, 128), 4096, 4096), 4.25);          // fp16 scale + zero
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::group(4, 128, true), 4096, 4096), 4.125);   // fp16 scale
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::ofFormat(NumberFormat::MxFp4), 4096, 4096), 4.25);
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::ofFormat(NumberFormat::MxFp6), 4096, 4096), 6.25);
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::ofFormat(NumberFormat::MxInt8), 4096, 4096), 8.25);
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::ofFormat(NumberFormat::Nf4, Granularity::PerGroup, 64), 4096, 4096), 4.5);
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::ofFormat(NumberFormat::Fp8E4M3, Granularity::PerChannel), 4096, 4096),
+             8 + 32.0 / 4096);
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::ofFormat(NumberFormat::Fp8E4M3, Granularity::PerTensor), 64, 64), 8 + 32.0 / 4096);
+    QCOMPARE(qs::bitsPerWeight(QuantSpec::off(), 64, 64), 16.0);
+    // Mixed precision: the parameter-weighted average over the linears, unquantized ones at 16.
+    const std::vector<qs::LinearShape> linears{{0, TensorRole::QProj, 256, 256},
+                                               {0, TensorRole::DownProj, 256, 1024},
+                                               {1, TensorRole::QProj, 256, 256},
+                                               {1, TensorRole::DownProj, 256, 1024},
+                                               {-1, TensorRole::LmHead, 1000, 256}};
+    const double n0 = 256.0 * 256, n1 = 256.0 * 1024, head = 1000.0 * 256;
+    const double mixed = qs::bitsPerWeight(QuantConfig::parse("W4-w8.L0"), linears);
+    QCOMPARE(mixed, ((n0 + n1) * 8.25 + (n0 + n1) * 4.25 + head * 16) / (2 * (n0 + n1) + head));
+    const double downAt3 = qs::bitsPerWeight(QuantConfig::parse("W4-w3.down_proj-excl.q_proj.L1"), linears);
+    QCOMPARE(downAt3, (n0 * 4.25 + 2 * n1 * 3.25 + n0 * 16 + head * 16) / (2 * (n0 + n1) + head));
+    QCOMPARE(qs::bitsPerWeight(QuantConfig::parse("FP16"), linears), 16.0);
+  }
+
   void malformedNamesSayWhatIsWrong() {
     const std::vector<std::pair<std::string, std::string>> cases{
         {"", "empty name"},
@@ -213,6 +281,17 @@ class TestQuantConfig : public QObject {
         {"Wfp8e4m3-symW", "'symW': weights are fp8e4m3, sign-magnitude with no zero point"},
         {"Wnf4-gptqzeroW", "'gptqzeroW': weights are symmetric"},
         {"Wnf4-gptq", "method gptq quantizes integer weights"},
+        {"W4-w8", "precision rule 'w8' needs a role or a layer range"},
+        {"W4-w8.all", "needs a role or a layer range"},
+        {"W4-w16.L0", "bits must be 2..8 (an excl rule keeps weights at 16 bits)"},
+        {"W4-w9.L0", "bits must be 2..8"},
+        {"W4-w8.kv.L0", "'kv' is not a linear layer role"},
+        {"W4-w8.L3to1", "first <= last"},
+        {"W4-w8.q_proj.", "ends with '.'"},
+        {"W4-w8.q_proj.3", "layer range must read L<first>"},
+        {"KV4-w8.L0", "needs quantized weights"},
+        {"W4-gptq-w8.L0", "method gptq quantizes every weight with one spec"},
+        {"W4-awq-wnf4.L0", "method awq quantizes every weight with one spec"},
     };
     for (const auto& [name, fragment] : cases) {
       try {
