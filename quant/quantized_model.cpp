@@ -50,7 +50,9 @@ class FakeQuantHook : public TensorHook {
 
 QuantSpec kvSpecForHeadDim(const QuantSpec& kv, int64_t headDim) {
   QuantSpec s = kv;
-  if (s.granularity == Granularity::PerGroup && s.groupSize > headDim) s.granularity = Granularity::PerChannel;
+  // MX blocks are 32 elements by definition: a shorter head is an error that names the tensor.
+  if (s.granularity == Granularity::PerGroup && s.groupSize > headDim && !isMicroscaling(s.format))
+    s.granularity = Granularity::PerChannel;
   return s;
 }
 

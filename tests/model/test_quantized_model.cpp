@@ -160,6 +160,21 @@ class TestQuantizedModel : public QObject {
     QVERIFY(std::fabs(weights.begin()->second.std() - 0.1) < 0.02);  // initializer_range 0.1
   }
 
+  // A group longer than the head becomes per head; an MX block stays 32 and a shorter head is refused.
+  void kvSpecForShortHeads() {
+    QCOMPARE(qs::kvSpecForHeadDim(qs::QuantSpec::group(4, 128), 64).granularity, qs::Granularity::PerChannel);
+    const auto nf4 = qs::kvSpecForHeadDim(qs::QuantSpec::ofFormat(qs::NumberFormat::Nf4, qs::Granularity::PerGroup, 64), 16);
+    QCOMPARE(nf4.granularity, qs::Granularity::PerChannel);
+    const auto mx = qs::kvSpecForHeadDim(qs::QuantSpec::ofFormat(qs::NumberFormat::MxFp4), 16);
+    QCOMPARE(mx, qs::QuantSpec::ofFormat(qs::NumberFormat::MxFp4));
+    try {
+      qs::fakeQuantize(at::randn({1, 2, 3, 16}), mx, "layer 0 k_proj key");
+      QFAIL("an MX block of 32 on a head of 16 must throw");
+    } catch (const qs::Error& e) {
+      QVERIFY2(std::string(e.what()).find("does not divide") != std::string::npos, e.what());
+    }
+  }
+
   // Mixed precision on the shipped 4-layer demo model: the first and last layers at 8 bits, the
   // others at 4; each weight is exactly its own spec's fake quantization, the 8-bit ones with an
   // error well below every 4-bit one, and the bits per weight are the parameter-weighted average.
