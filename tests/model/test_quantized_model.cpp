@@ -3,6 +3,8 @@
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
+#include <map>
+
 #include "core/base/error.h"
 #include "core/model/model.h"
 #include "core/base/runtime.h"
@@ -158,6 +160,35 @@ class TestQuantizedModel : public QObject {
     const auto weights = qs::collectWeightStats(*llama_);
     QCOMPARE(weights.size(), llama_->linearWeights().size());
     QVERIFY(std::fabs(weights.begin()->second.std() - 0.1) < 0.02);  // initializer_range 0.1
+  }
+
+  // Every format on weights, activations and the KV cache of the demo model (head dim 32): the
+  // weights are their spec's fake quantization, the logits stay finite and move, 8-bit formats
+  // less than 4-bit ones.
+  void formatsRunOnTheDemoModel() {
+    auto model = qs::Model::load(qs::test::sourceDir() / "resources" / "demo-model");
+    at::manual_seed(11);
+    const at::Tensor ids = at::randint(4, 1000, {2, 32}, at::kLong);
+    const at::Tensor baseline = model->forward(ids);
+    std::map<std::string, double> moved;
+    for (const char* name : {"Wfp8e4m3Afp8e4m3KVfp8e4m3", "Wfp8e5m2-pt", "Wnf4KVnf4", "Wmxfp4Amxfp4KVmxfp4",
+                             "Wmxfp6Amxfp6e3m2", "Wmxint8Amxint8KVmxint8"}) {
+      const auto config = qs::QuantConfig::parse(name);
+      std::vector<at::Tensor> originals;
+      for (const auto& lw : model->linearWeights()) originals.push_back(*lw.weight);
+      qs::QuantizedModel q(*model, config);
+      const auto linears = model->linearWeights();
+      for (size_t i = 0; i < linears.size(); ++i)
+        if (linears[i].role != qs::TensorRole::LmHead)
+          QVERIFY2(bitEqual(*linears[i].weight, qs::fakeQuantizeReference(originals[i], config.weight)), name);
+      const at::Tensor logits = model->forward(ids);
+      QVERIFY2(logits.isfinite().all().item<bool>(), name);
+      moved[name] = (logits - baseline).abs().max().item<double>();
+      qInfo("%s: max |logit change| %.4f", name, moved[name]);
+      QVERIFY2(moved[name] > 0, name);
+    }
+    QVERIFY(moved["Wmxint8Amxint8KVmxint8"] < moved["Wmxfp4Amxfp4KVmxfp4"]);
+    QVERIFY(moved["Wfp8e4m3Afp8e4m3KVfp8e4m3"] < moved["Wmxfp4Amxfp4KVmxfp4"]);
   }
 
   // A group longer than the head becomes per head; an MX block stays 32 and a shorter head is refused.
