@@ -31,6 +31,7 @@ void fakeQuantizeCudaTensor(const at::Tensor& input, const QuantSpec& spec, at::
   l.bits = spec.bits;
   l.symmetric = spec.symmetric;
   l.gptqZero = spec.zeroPoint == ZeroPoint::GptqRangeIncludesZero;
+  l.format = spec.format;
   // libtorch's current stream is the legacy default stream unless a caller changed it.
   if (int err = cuda::fakeQuantizeCuda(l, nullptr))
     throw Error("fake quantization of " + std::string(what) + " on CUDA failed: " + cuda::fakeQuantizeCudaError(err));

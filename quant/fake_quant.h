@@ -1,6 +1,7 @@
 #pragma once
 // Fake quantization (quantize, then dequantize) of a tensor by a QuantSpec, exactly as
-// docs/QUANT_SPEC.md defines it. Groups are runs along the last dimension (see quant_spec.h).
+// docs/QUANT_SPEC.md defines it for integers, and as quant_spec.h / number_formats.h define the FP8,
+// NF4 and MX formats. Groups are runs along the last dimension (see quant_spec.h).
 //
 // Dtypes: float32, float16 and bfloat16. Half types are computed in float32 and the result is
 // rounded back to the input dtype once (round to nearest even): fakeQuantize(x) ==

@@ -54,6 +54,18 @@ float roundHalfEven(float y) { return roundEven(y); }
 GroupParams groupParams(Range range, const QuantSpec& spec) {
   GroupParams p{};
   p.symmetric = spec.symmetric;
+  p.format = spec.format;
+  if (spec.format != NumberFormat::Int) {
+    const float absmax = std::max(std::fabs(range.min), std::fabs(range.max));
+    if (spec.format == NumberFormat::Nf4) {
+      p.scale = std::max(absmax, kRangeFloor);
+      return p;
+    }
+    p.grid = elementGrid(spec.format);
+    p.scale = isFp8(spec.format) ? std::max(absmax, kRangeFloor) / p.grid.maxValue
+                                 : mxScale(mxSharedExponent(absmax, p.grid));
+    return p;
+  }
   if (spec.symmetric) {
     p.qmax = static_cast<float>((1 << (spec.bits - 1)) - 1);
     p.qmin = -static_cast<float>(1 << (spec.bits - 1));
@@ -110,7 +122,14 @@ QS_INLINE Range rangeImpl(const float* x, int64_t n) {
 
 QS_INLINE void quantizeImpl(const float* x, float* out, int64_t n, const GroupParams& p) {
   const float scale = p.scale, zero = p.zero, qmin = p.qmin, qmax = p.qmax;
-  if (p.symmetric) {
+  if (p.format == NumberFormat::Nf4) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) out[i] = roundToNf4(x[i] / scale) * scale;
+  } else if (p.format != NumberFormat::Int) {
+    const ElementGrid grid = p.grid;
+#pragma omp simd
+    for (int64_t i = 0; i < n; ++i) out[i] = roundToGrid(x[i] / scale, grid) * scale;
+  } else if (p.symmetric) {
 #pragma omp simd
     for (int64_t i = 0; i < n; ++i) out[i] = clampTo(roundEven(x[i] / scale), qmin, qmax) * scale;
   } else {

@@ -3,6 +3,7 @@
 // the benchmark. Each is compiled for AVX2 and for baseline x86-64 and picked at run time.
 #include <cstdint>
 
+#include "quant/number_formats.h"
 #include "quant/quant_spec.h"
 
 namespace qs::fq {
@@ -14,11 +15,13 @@ struct Range {
 
 // Scale and zero of one group from its range, exactly as the reference computes them.
 struct GroupParams {
-  float scale;
-  float zero;  // 0 for symmetric specs
+  float scale;  // non-integer formats: the group's scale (FP8 absmax / max, NF4 absmax, MX 2^shared)
+  float zero;   // 0 for symmetric specs
   float qmin;
   float qmax;
   bool symmetric;
+  NumberFormat format = NumberFormat::Int;
+  ElementGrid grid{};  // FP8 and MX formats
 };
 GroupParams groupParams(Range range, const QuantSpec& spec);
 

@@ -38,6 +38,24 @@ std::string granularityToken(const QuantSpec& s) {
   return "?";
 }
 
+// A format's spec when the name gives no granularity: NF4 groups of 64 (QLoRA's block), FP8 one
+// scale per channel (per token for activations), MX its fixed 32-element blocks.
+QuantSpec defaultSpecOfFormat(NumberFormat format, QuantSpec (*make)(int)) {
+  const QuantSpec base = make(8);  // the tensor type's default layout
+  if (format == NumberFormat::Nf4 && base.granularity == Granularity::PerGroup)
+    return QuantSpec::ofFormat(format, Granularity::PerGroup, 64);
+  if (isFp8(format) && base.granularity == Granularity::PerGroup)
+    return QuantSpec::ofFormat(format, Granularity::PerChannel);
+  return QuantSpec::ofFormat(format, base.granularity, base.groupSize);
+}
+
+// Whether a granularity token applies to the spec: quantized and not an MX format (fixed blocks).
+bool hasGranularity(const QuantSpec& s) { return s.enabled() && !isMicroscaling(s.format); }
+
+std::string bitsToken(const QuantSpec& s) {
+  return s.format == NumberFormat::Int ? std::to_string(s.bits) : std::string(formatName(s.format));
+}
+
 class NameParser {
  public:
   explicit NameParser(std::string_view name) : name_(name) {}
@@ -54,7 +72,11 @@ class NameParser {
   void setOnce(std::optional<QuantSpec>& slot, const QuantSpec& value, std::string_view token);
   void setFlagOnce(bool& flag, std::string_view token);
   QuantSpec& requireOn(QuantSpec& spec, std::string_view label, std::string_view token);
+  QuantSpec& requireGrouped(QuantSpec& spec, std::string_view label, std::string_view token);
+  QuantSpec& requireInt(QuantSpec& spec, std::string_view label, std::string_view token);
   LayerRule parseRule(std::string_view token);
+  LayerRule parsePrecisionRule(std::string_view token);
+  void parseLayerRange(LayerRule& rule, std::string_view layers, std::string_view token);
 
   std::string_view name_;
   QuantConfig config_;
@@ -72,14 +94,29 @@ void NameParser::parseBits(std::string_view bits) {
   auto part = [&](std::string_view prefix, const char* label, QuantSpec (*make)(int)) {
     if (bits.substr(pos, prefix.size()) != prefix) return QuantSpec::off();
     pos += prefix.size();
+    any = true;
     size_t end = pos;
+    if (end < bits.size() && std::islower(static_cast<unsigned char>(bits[end]))) {
+      // A format name: lower-case letters and digits up to the next part's capital letter.
+      while (end < bits.size() && (std::islower(static_cast<unsigned char>(bits[end])) ||
+                                   std::isdigit(static_cast<unsigned char>(bits[end]))))
+        ++end;
+      const std::string_view token = bits.substr(pos, end - pos);
+      auto format = formatFromName(token);
+      if (!format || *format == NumberFormat::Int)
+        fail("'" + std::string(prefix) + "' must be followed by the " + label + " bit width or a format name " +
+             "(fp8e4m3, fp8e5m2, nf4, mxfp4, mxfp6, mxfp6e3m2, mxint8), got '" + std::string(token) + "'");
+      pos = end;
+      return defaultSpecOfFormat(*format, make);
+    }
     while (end < bits.size() && std::isdigit(static_cast<unsigned char>(bits[end]))) ++end;
     auto value = parseCount(bits.substr(pos, end - pos));
-    if (!value) fail(std::string("'") + std::string(prefix) + "' must be followed by the " + label + " bit width");
+    if (!value)
+      fail(std::string("'") + std::string(prefix) + "' must be followed by the " + label +
+           " bit width or a format name");
     if (*value != 16 && (*value < 2 || *value > 8))
       fail(std::string(label) + " bits must be 2..8 or 16, got " + std::to_string(*value));
     pos = end;
-    any = true;
     return *value == 16 ? QuantSpec::off() : make(static_cast<int>(*value));
   };
   config_.weight = part("W", "weight", &QuantConfig::defaultWeight);
@@ -88,7 +125,7 @@ void NameParser::parseBits(std::string_view bits) {
   if (!any || pos != bits.size())
     fail("the bit-width part '" + std::string(bits) + "' must read W<b>A<b>KV<b> in this order" +
          (any ? ", unexpected '" + std::string(bits.substr(pos)) + "'" : std::string()) +
-         " (b = 2..8 or 16; omitted parts are 16)");
+         " (b = 2..8, 16 or a format name; omitted parts are 16)");
 }
 
 std::optional<QuantSpec> NameParser::granularityOf(std::string_view token, std::string_view full) {
@@ -118,6 +155,22 @@ QuantSpec& NameParser::requireOn(QuantSpec& spec, std::string_view label, std::s
   return spec;
 }
 
+QuantSpec& NameParser::requireGrouped(QuantSpec& spec, std::string_view label, std::string_view token) {
+  requireOn(spec, label, token);
+  if (isMicroscaling(spec.format))
+    fail("'" + std::string(token) + "': " + std::string(label) + " are " + std::string(formatName(spec.format)) +
+         ", which has fixed 32-element blocks");
+  return spec;
+}
+
+QuantSpec& NameParser::requireInt(QuantSpec& spec, std::string_view label, std::string_view token) {
+  requireOn(spec, label, token);
+  if (spec.format != NumberFormat::Int)
+    fail("'" + std::string(token) + "': " + std::string(label) + " are " + std::string(formatName(spec.format)) +
+         ", sign-magnitude with no zero point");
+  return spec;
+}
+
 LayerRule NameParser::parseRule(std::string_view token) {
   LayerRule rule;
   rule.include = token.substr(0, 5) == "incl.";
@@ -137,6 +190,11 @@ LayerRule NameParser::parseRule(std::string_view token) {
     if (target.size() < rest.size()) fail("rule '" + std::string(token) + "' ends with '.'");
     return rule;
   }
+  parseLayerRange(rule, layers, token);
+  return rule;
+}
+
+void NameParser::parseLayerRange(LayerRule& rule, std::string_view layers, std::string_view token) {
   if (layers[0] != 'L')
     fail("rule '" + std::string(token) + "': layer range must read L<first> or L<first>to<last>");
   layers.remove_prefix(1);
@@ -147,6 +205,45 @@ LayerRule NameParser::parseRule(std::string_view token) {
     fail("rule '" + std::string(token) + "': layer range must read L<first> or L<first>to<last> with first <= last");
   rule.firstLayer = static_cast<int>(*first);
   rule.lastLayer = static_cast<int>(*last);
+}
+
+// "w8.L0", "wnf4.down_proj.L2to5": an element type, then a role and / or a layer range.
+LayerRule NameParser::parsePrecisionRule(std::string_view token) {
+  const std::string t(token);
+  const size_t dot = token.find('.');
+  const std::string_view type = token.substr(1, dot == std::string_view::npos ? dot : dot - 1);
+  LayerRule rule;
+  rule.include = true;
+  if (std::isdigit(static_cast<unsigned char>(type[0]))) {
+    auto bits = parseCount(type);
+    if (!bits || *bits < 2 || *bits > 8)
+      fail("precision rule '" + t + "': bits must be 2..8 (an excl rule keeps weights at 16 bits)");
+    rule.weightBits = static_cast<int>(*bits);
+  } else {
+    rule.weightFormat = *formatFromName(type);
+    rule.weightBits = formatBits(rule.weightFormat);
+  }
+  if (dot == std::string_view::npos)
+    fail("precision rule '" + t + "' needs a role or a layer range (the W part sets every layer), e.g. '" + t + ".L0'");
+  std::string_view rest = token.substr(dot + 1);
+  if (rest.empty()) fail("rule '" + t + "' ends with '.'");
+  if (rest[0] != 'L') {
+    const std::string_view target = rest.substr(0, rest.find('.'));
+    if (target != "all") {
+      auto role = roleFromName(target);
+      if (!role || !isLinearRole(*role))
+        fail("precision rule '" + t + "': '" + std::string(target) +
+             "' is not a linear layer role (q_proj, down_proj, lm_head, ...) or 'all'");
+      rule.role = role;
+    }
+    rest = target.size() < rest.size() ? rest.substr(target.size() + 1) : std::string_view();
+    if (rest.empty()) {
+      if (token.back() == '.') fail("rule '" + t + "' ends with '.'");
+      if (!rule.role) fail("precision rule '" + t + "' needs a role or a layer range");
+      return rule;
+    }
+  }
+  parseLayerRange(rule, rest, token);
   return rule;
 }
 
@@ -156,6 +253,14 @@ void NameParser::parseToken(std::string_view token) {
   if (t.rfind("incl.", 0) == 0 || t.rfind("excl.", 0) == 0) {
     config_.rules.push_back(parseRule(token));
     return;
+  }
+  if (t.size() > 1 && t[0] == 'w') {
+    const std::string type = t.substr(1, t.find('.') == std::string::npos ? std::string::npos : t.find('.') - 1);
+    const auto format = formatFromName(type);
+    if (std::isdigit(static_cast<unsigned char>(t[1])) || (format && *format != NumberFormat::Int)) {
+      config_.rules.push_back(parsePrecisionRule(token));
+      return;
+    }
   }
   if (t == "gptqzero") return setFlagOnce(zeroAll_, token);
   if (t == "gptqzeroW") return setFlagOnce(zeroW_, token);
@@ -212,20 +317,21 @@ QuantConfig NameParser::run() {
   };
   QuantConfig& c = config_;
   if (sharedGran_) {
-    if (!c.weight.enabled() && !c.kv.enabled())
-      fail("granularity '" + granularityToken(*sharedGran_) + "' given but neither weights nor KV cache are quantized");
-    if (c.weight.enabled()) applyGran(c.weight, *sharedGran_);
-    if (c.kv.enabled()) applyGran(c.kv, *sharedGran_);
+    if (!hasGranularity(c.weight) && !hasGranularity(c.kv))
+      fail("granularity '" + granularityToken(*sharedGran_) + "' given but neither weights nor KV cache are quantized" +
+           " with a format that takes one (MX formats have fixed 32-element blocks)");
+    if (hasGranularity(c.weight)) applyGran(c.weight, *sharedGran_);
+    if (hasGranularity(c.kv)) applyGran(c.kv, *sharedGran_);
   }
-  if (weightGran_) applyGran(requireOn(c.weight, "weights", "w" + granularityToken(*weightGran_)), *weightGran_);
-  if (kvGran_) applyGran(requireOn(c.kv, "the KV cache", "kv" + granularityToken(*kvGran_)), *kvGran_);
-  if (actGran_) applyGran(requireOn(c.activation, "activations", "a" + granularityToken(*actGran_)), *actGran_);
+  if (weightGran_) applyGran(requireGrouped(c.weight, "weights", "w" + granularityToken(*weightGran_)), *weightGran_);
+  if (kvGran_) applyGran(requireGrouped(c.kv, "the KV cache", "kv" + granularityToken(*kvGran_)), *kvGran_);
+  if (actGran_) applyGran(requireGrouped(c.activation, "activations", "a" + granularityToken(*actGran_)), *actGran_);
   if (symW_ && asymW_) fail("both 'symW' and 'asymW'");
   if (symA_ && asymA_) fail("both 'symA' and 'asymA'");
   if (symKv_ && asymKv_) fail("both 'symKV' and 'asymKV'");
-  if (symW_ || asymW_) requireOn(c.weight, "weights", symW_ ? "symW" : "asymW").symmetric = symW_;
-  if (symA_ || asymA_) requireOn(c.activation, "activations", symA_ ? "symA" : "asymA").symmetric = symA_;
-  if (symKv_ || asymKv_) requireOn(c.kv, "the KV cache", symKv_ ? "symKV" : "asymKV").symmetric = symKv_;
+  if (symW_ || asymW_) requireInt(c.weight, "weights", symW_ ? "symW" : "asymW").symmetric = symW_;
+  if (symA_ || asymA_) requireInt(c.activation, "activations", symA_ ? "symA" : "asymA").symmetric = symA_;
+  if (symKv_ || asymKv_) requireInt(c.kv, "the KV cache", symKv_ ? "symKV" : "asymKV").symmetric = symKv_;
 
   auto gptq = [&](QuantSpec& spec, std::string_view label, std::string_view token) {
     requireOn(spec, label, token);
@@ -262,12 +368,41 @@ bool LayerRule::matchesLinear(int layer, TensorRole r) const {
 }
 
 bool LayerRule::matchesKv(int layer) const {
-  return (kvCache || !role) && inRange(layer, firstLayer, lastLayer);
+  return !isPrecisionRule() && (kvCache || !role) && inRange(layer, firstLayer, lastLayer);
+}
+
+LayerRule LayerRule::precision(int bits, std::optional<TensorRole> role, std::optional<int> first,
+                               std::optional<int> last, NumberFormat format) {
+  LayerRule r;
+  r.include = true;
+  r.role = role;
+  r.firstLayer = first;
+  r.lastLayer = last;
+  r.weightFormat = format;
+  r.weightBits = format == NumberFormat::Int ? bits : formatBits(format);
+  return r;
+}
+
+QuantSpec LayerRule::weightSpec(const QuantSpec& base) const {
+  QuantSpec s = base;
+  if (weightFormat == NumberFormat::Int && base.format != NumberFormat::Int) {
+    s.symmetric = false;  // the integer default; a sign-magnitude W spec says nothing about it
+    s.zeroPoint = ZeroPoint::Reference;
+  }
+  s.format = weightFormat;
+  s.bits = weightBits;
+  return s.normalized();
 }
 
 std::string LayerRule::token() const {
-  std::string t = include ? "incl." : "excl.";
-  t += kvCache ? "kv" : role ? std::string(roleName(*role)) : "all";
+  std::string t;
+  if (isPrecisionRule()) {
+    t = "w" + (weightFormat == NumberFormat::Int ? std::to_string(weightBits) : std::string(formatName(weightFormat)));
+    if (role) t += "." + std::string(roleName(*role));
+  } else {
+    t = include ? "incl." : "excl.";
+    t += kvCache ? "kv" : role ? std::string(roleName(*role)) : "all";
+  }
   if (firstLayer) {
     t += ".L" + std::to_string(*firstLayer);
     int last = lastLayer.value_or(*firstLayer);
@@ -279,8 +414,25 @@ std::string LayerRule::token() const {
 bool QuantConfig::selectsLinear(int layer, TensorRole role) const {
   bool selected = isQuantizedByDefault(role);
   for (const auto& rule : rules)
-    if (rule.matchesLinear(layer, role)) selected = rule.include;
+    if (rule.matchesLinear(layer, role)) selected = rule.include || rule.isPrecisionRule();
   return selected;
+}
+
+std::optional<QuantSpec> QuantConfig::weightSpecFor(int layer, TensorRole role) const {
+  if (!weight.enabled()) return std::nullopt;
+  bool selected = isQuantizedByDefault(role);
+  QuantSpec spec = weight;
+  for (const auto& rule : rules)
+    if (rule.matchesLinear(layer, role)) {
+      selected = rule.include || rule.isPrecisionRule();
+      spec = rule.isPrecisionRule() ? rule.weightSpec(weight) : weight;
+    }
+  if (!selected) return std::nullopt;
+  return spec;
+}
+
+bool QuantConfig::hasPrecisionRules() const {
+  return std::any_of(rules.begin(), rules.end(), [](const LayerRule& r) { return r.isPrecisionRule(); });
 }
 
 bool QuantConfig::selectsKv(int layer) const {
@@ -303,6 +455,9 @@ void QuantConfig::validate() const {
   const auto& methods = knownMethods();
   if (std::find(methods.begin(), methods.end(), method) == methods.end())
     throw Error("unknown quantization method '" + method + "' (known: rtn, awq, smoothquant, gptq)");
+  if (method == "gptq" && weight.enabled() && weight.format != NumberFormat::Int)
+    throw Error("method gptq quantizes integer weights; " + std::string(formatName(weight.format)) +
+                " weights take rtn, awq or smoothquant");
   for (const auto& rule : rules) {
     if (rule.kvCache && rule.role) throw Error("layer rule '" + rule.token() + "' names both a role and the KV cache");
     if (rule.role && !isLinearRole(*rule.role))
@@ -310,7 +465,20 @@ void QuantConfig::validate() const {
     if (rule.lastLayer && !rule.firstLayer) throw Error("layer rule '" + rule.token() + "' has a last layer but no first");
     if (rule.firstLayer && (*rule.firstLayer < 0 || rule.lastLayer.value_or(*rule.firstLayer) < *rule.firstLayer))
       throw Error("layer rule '" + rule.token() + "': layer range must satisfy 0 <= first <= last");
+    if (rule.isPrecisionRule()) validatePrecisionRule(rule);
   }
+}
+
+void QuantConfig::validatePrecisionRule(const LayerRule& rule) const {
+  const std::string token = rule.token();
+  if (rule.kvCache) throw Error("precision rule '" + token + "' applies to linear weights, not the KV cache");
+  if (!rule.role && !rule.firstLayer)
+    throw Error("precision rule '" + token + "' needs a role or a layer range (the W part sets every layer)");
+  if (!weight.enabled())
+    throw Error("precision rule '" + token + "' needs quantized weights (W<b> or a W format in the name)");
+  if (method != "rtn" && method != "smoothquant")
+    throw Error("precision rule '" + token + "': method " + method + " quantizes every weight with one spec");
+  rule.weightSpec(weight).validate("precision rule '" + token + "'");
 }
 
 QuantConfig QuantConfig::normalized() const {
@@ -319,8 +487,13 @@ QuantConfig QuantConfig::normalized() const {
   c.weight = weight.normalized();
   c.activation = activation.normalized();
   c.kv = kv.normalized();
-  for (auto& rule : c.rules)
+  for (auto& rule : c.rules) {
     if (rule.firstLayer && !rule.lastLayer) rule.lastLayer = rule.firstLayer;
+    if (rule.isPrecisionRule()) {
+      rule.include = true;
+      if (rule.weightFormat != NumberFormat::Int) rule.weightBits = formatBits(rule.weightFormat);
+    }
+  }
   return c;
 }
 
@@ -328,17 +501,20 @@ std::string QuantConfig::name() const {
   const QuantConfig c = normalized();
   if (!c.quantizesAnything()) return "FP16";
   const bool w = c.weight.enabled(), a = c.activation.enabled(), k = c.kv.enabled();
-  std::string s = "W" + std::to_string(c.weight.bits) + "A" + std::to_string(c.activation.bits) + "KV" +
-                  std::to_string(c.kv.bits);
+  std::string s = "W" + bitsToken(c.weight) + "A" + bitsToken(c.activation) + "KV" + bitsToken(c.kv);
+  const bool wg = hasGranularity(c.weight), kg = hasGranularity(c.kv);
   const std::string gw = granularityToken(c.weight), gk = granularityToken(c.kv);
-  if (w && k && gw != gk)
+  if (wg && kg && gw != gk)
     s += "-w" + gw + "-kv" + gk;
-  else if (w || k)
-    s += "-" + (w ? gw : gk);
-  if (a && c.activation.granularity != Granularity::PerToken) s += "-a" + granularityToken(c.activation);
-  if (w && c.weight.symmetric) s += "-symW";
-  if (a && !c.activation.symmetric) s += "-asymA";
-  if (k && c.kv.symmetric) s += "-symKV";
+  else if (wg || kg)
+    s += "-" + (wg ? gw : gk);
+  if (hasGranularity(c.activation) && c.activation.granularity != Granularity::PerToken)
+    s += "-a" + granularityToken(c.activation);
+  const bool wi = w && c.weight.format == NumberFormat::Int, ai = a && c.activation.format == NumberFormat::Int,
+             ki = k && c.kv.format == NumberFormat::Int;
+  if (wi && c.weight.symmetric) s += "-symW";
+  if (ai && !c.activation.symmetric) s += "-asymA";
+  if (ki && c.kv.symmetric) s += "-symKV";
 
   struct Typed {
     const QuantSpec* spec;
@@ -393,8 +569,12 @@ void to_json(nlohmann::json& j, const QuantConfig& config) {
   const QuantConfig c = config.normalized();
   nlohmann::json rules = nlohmann::json::array();
   for (const auto& r : c.rules) {
-    nlohmann::json jr{{"action", r.include ? "include" : "exclude"},
+    nlohmann::json jr{{"action", r.isPrecisionRule() ? "weight" : r.include ? "include" : "exclude"},
                       {"target", r.kvCache ? "kv" : r.role ? std::string(roleName(*r.role)) : "all"}};
+    if (r.isPrecisionRule()) {
+      jr["bits"] = r.weightBits;
+      if (r.weightFormat != NumberFormat::Int) jr["format"] = formatName(r.weightFormat);
+    }
     if (r.firstLayer) {
       jr["first_layer"] = *r.firstLayer;
       jr["last_layer"] = r.lastLayer.value_or(*r.firstLayer);
@@ -428,8 +608,20 @@ QuantConfig quantConfigFromJson(const nlohmann::json& j) {
       if (!jr.is_object()) throw Error(where + ": expected an object");
       LayerRule r;
       auto action = jr.value("action", std::string());
-      if (action != "include" && action != "exclude") throw Error(where + ": 'action' must be include or exclude");
-      r.include = action == "include";
+      if (action != "include" && action != "exclude" && action != "weight")
+        throw Error(where + ": 'action' must be include, exclude or weight");
+      r.include = action != "exclude";
+      if (action == "weight") {
+        auto bits = jr.find("bits");
+        if (bits == jr.end() || !bits->is_number_integer() || bits->get<int>() == 0)
+          throw Error(where + ": a weight rule needs an integer 'bits'");
+        r.weightBits = bits->get<int>();
+        if (auto f = jr.find("format"); f != jr.end()) {
+          auto format = f->is_string() ? formatFromName(f->get<std::string>()) : std::nullopt;
+          if (!format) throw Error(where + ": 'format' is not a known format");
+          r.weightFormat = *format;
+        }
+      }
       auto target = jr.value("target", std::string());
       if (target == "kv") {
         r.kvCache = true;

@@ -19,6 +19,16 @@ constexpr std::array<std::pair<ZeroPoint, std::string_view>, 2> kZeroPointNames{
     {ZeroPoint::Reference, "reference"},
     {ZeroPoint::GptqRangeIncludesZero, "gptq"},
 }};
+constexpr std::array<std::pair<NumberFormat, std::string_view>, 8> kFormatNames{{
+    {NumberFormat::Int, "int"},
+    {NumberFormat::Fp8E4M3, "fp8e4m3"},
+    {NumberFormat::Fp8E5M2, "fp8e5m2"},
+    {NumberFormat::Nf4, "nf4"},
+    {NumberFormat::MxFp4, "mxfp4"},
+    {NumberFormat::MxFp6, "mxfp6"},
+    {NumberFormat::MxFp6E3M2, "mxfp6e3m2"},
+    {NumberFormat::MxInt8, "mxint8"},
+}};
 }  // namespace
 
 QuantSpec QuantSpec::group(int bits, int64_t groupSize, bool symmetric) {
@@ -34,7 +44,19 @@ QuantSpec QuantSpec::token(int bits, bool symmetric) {
   return QuantSpec{bits, Granularity::PerToken, 128, symmetric, ZeroPoint::Reference}.normalized();
 }
 
+QuantSpec QuantSpec::ofFormat(NumberFormat format, Granularity granularity, int64_t groupSize) {
+  return QuantSpec{formatBits(format), granularity, groupSize, true, ZeroPoint::Reference, format}.normalized();
+}
+
 void QuantSpec::validate(std::string_view what) const {
+  if (format != NumberFormat::Int) {
+    if (bits != formatBits(format))
+      throw Error(std::string(what) + ": " + std::string(formatName(format)) + " has " +
+                  std::to_string(formatBits(format)) + "-bit elements, got bits " + std::to_string(bits));
+    if (isMicroscaling(format) && (granularity != Granularity::PerGroup || groupSize != kMxBlock))
+      throw Error(std::string(what) + ": " + std::string(formatName(format)) +
+                  " uses blocks of 32 elements along the last dimension (per-group 32)");
+  }
   if (bits != 16 && (bits < 2 || bits > 8))
     throw Error(std::string(what) + ": bits must be 2..8 or 16 (not quantized), got " +
                 std::to_string(bits));
@@ -45,6 +67,14 @@ void QuantSpec::validate(std::string_view what) const {
 QuantSpec QuantSpec::normalized() const {
   if (!enabled()) return off();
   QuantSpec s = *this;
+  if (s.format != NumberFormat::Int) {
+    s.bits = formatBits(s.format);
+    s.symmetric = true;  // sign-magnitude elements: no zero point
+  }
+  if (isMicroscaling(s.format)) {
+    s.granularity = Granularity::PerGroup;
+    s.groupSize = kMxBlock;
+  }
   // A fixed placeholder keeps equal specs equal when the group size is unused.
   if (s.granularity != Granularity::PerGroup) s.groupSize = 128;
   if (s.symmetric) s.zeroPoint = ZeroPoint::Reference;
@@ -93,12 +123,26 @@ std::optional<ZeroPoint> zeroPointFromName(std::string_view name) {
   return std::nullopt;
 }
 
+std::string_view formatName(NumberFormat f) {
+  for (const auto& [k, n] : kFormatNames)
+    if (k == f) return n;
+  return "?";
+}
+
+std::optional<NumberFormat> formatFromName(std::string_view name) {
+  if (name == "mxfp6e2m3") return NumberFormat::MxFp6;
+  for (const auto& [k, n] : kFormatNames)
+    if (n == name) return k;
+  return std::nullopt;
+}
+
 void to_json(nlohmann::json& j, const QuantSpec& spec) {
   j = nlohmann::json{{"bits", spec.bits},
                      {"granularity", granularityName(spec.granularity)},
                      {"group_size", spec.groupSize},
                      {"symmetric", spec.symmetric},
                      {"zero_point", zeroPointName(spec.zeroPoint)}};
+  if (spec.format != NumberFormat::Int) j["format"] = formatName(spec.format);
 }
 
 QuantSpec quantSpecFromJson(const nlohmann::json& j, std::string_view what) {
@@ -128,6 +172,11 @@ QuantSpec quantSpecFromJson(const nlohmann::json& j, std::string_view what) {
     auto z = it->is_string() ? zeroPointFromName(it->get<std::string>()) : std::nullopt;
     if (!z) throw Error(w + ": field 'zero_point' must be \"reference\" or \"gptq\"");
     s.zeroPoint = *z;
+  }
+  if (auto it = j.find("format"); it != j.end()) {
+    auto f = it->is_string() ? formatFromName(it->get<std::string>()) : std::nullopt;
+    if (!f) throw Error(w + ": field 'format' must be int, fp8e4m3, fp8e5m2, nf4, mxfp4, mxfp6, mxfp6e3m2 or mxint8");
+    s.format = *f;
   }
   s.validate(what);
   return s;

@@ -1,12 +1,14 @@
 #pragma once
-// How one tensor type (weights, activations or the KV cache) is fake-quantized: bits, grouping,
-// symmetric or zero-point, and which zero-point convention (see docs QUANT_SPEC.md).
+// How one tensor type (weights, activations or the KV cache) is fake-quantized: number format and
+// bits, grouping, symmetric or zero-point, and which zero-point convention (see docs QUANT_SPEC.md).
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "quant/number_formats.h"
 
 namespace qs {
 
@@ -23,12 +25,18 @@ enum class ZeroPoint : uint8_t {
   GptqRangeIncludesZero,  // GPTQ's quantizer: min' = min(min, 0), max' = max(max, 0)
 };
 
+// The non-integer formats are sign-magnitude with one scale per group: symmetric, no zero point.
+//   FP8:  scale = max(absmax, 1e-5) / format max; elements rounded onto the FP8 grid, saturating.
+//   NF4:  scale = max(absmax, 1e-5); elements x / scale mapped to the nearest NF4 level.
+//   MX*:  blocks of 32 along the last dimension (granularity per-group 32, fixed); scale =
+//         2^(floor(log2(absmax)) - emax_elem), elements rounded onto the element grid, saturating.
 struct QuantSpec {
-  int bits = 16;  // 2..8, or 16 = not quantized
+  int bits = 16;  // Int: 2..8, or 16 = not quantized; other formats: their element width
   Granularity granularity = Granularity::PerGroup;
   int64_t groupSize = 128;  // used by PerGroup only
   bool symmetric = false;
   ZeroPoint zeroPoint = ZeroPoint::Reference;  // used by asymmetric specs only
+  NumberFormat format = NumberFormat::Int;
 
   bool enabled() const { return bits != 16; }
   // Throws qs::Error naming `what` (e.g. "weight spec") when a field is out of range.
@@ -42,6 +50,9 @@ struct QuantSpec {
   static QuantSpec channel(int bits, bool symmetric = false);
   static QuantSpec tensor(int bits, bool symmetric = false);
   static QuantSpec token(int bits, bool symmetric = true);
+  // A non-integer format with its bits, symmetric, on the given grouping (MX formats: blocks of 32).
+  static QuantSpec ofFormat(NumberFormat format, Granularity granularity = Granularity::PerGroup,
+                            int64_t groupSize = 128);
 };
 
 // Elements per group and number of groups for a tensor of `numel` elements whose last dimension is
@@ -56,8 +67,12 @@ std::string_view granularityName(Granularity g);  // "per-tensor", "per-channel"
 std::optional<Granularity> granularityFromName(std::string_view name);
 std::string_view zeroPointName(ZeroPoint z);  // "reference", "gptq"
 std::optional<ZeroPoint> zeroPointFromName(std::string_view name);
+// "int", "fp8e4m3", "fp8e5m2", "nf4", "mxfp4", "mxfp6" (E2M3), "mxfp6e3m2", "mxint8".
+std::string_view formatName(NumberFormat f);
+std::optional<NumberFormat> formatFromName(std::string_view name);  // also "mxfp6e2m3" for MxFp6
 
-// {"bits":4,"granularity":"per-group","group_size":128,"symmetric":false,"zero_point":"reference"}
+// {"bits":4,"granularity":"per-group","group_size":128,"symmetric":false,"zero_point":"reference"},
+// plus "format":"fp8e4m3" etc. for the non-integer formats (absent = int, as in older stored JSON).
 void to_json(nlohmann::json& j, const QuantSpec& spec);
 // Throws qs::Error naming `what` and the field on a missing / invalid field.
 QuantSpec quantSpecFromJson(const nlohmann::json& j, std::string_view what = "quant spec");

@@ -50,7 +50,9 @@ class FakeQuantHook : public TensorHook {
 
 QuantSpec kvSpecForHeadDim(const QuantSpec& kv, int64_t headDim) {
   QuantSpec s = kv;
-  if (s.granularity == Granularity::PerGroup && s.groupSize > headDim) s.granularity = Granularity::PerChannel;
+  // MX blocks are 32 elements by definition: a shorter head is an error that names the tensor.
+  if (s.granularity == Granularity::PerGroup && s.groupSize > headDim && !isMicroscaling(s.format))
+    s.granularity = Granularity::PerChannel;
   return s;
 }
 
@@ -114,11 +116,13 @@ void QuantizedModel::quantizeWeights() {
   if (!config_.weight.enabled() || config_.method == "gptq") return;  // GPTQ's weights are quantized
   std::set<const at::Tensor*> done;
   for (const auto& lw : model_.linearWeights()) {
-    if (!config_.selectsLinear(lw.layer, lw.role) || !lw.weight || !lw.weight->defined()) continue;
+    // The weight spec, or a precision rule's for this layer and role (mixed precision).
+    const auto spec = config_.weightSpecFor(lw.layer, lw.role);
+    if (!spec || !lw.weight || !lw.weight->defined()) continue;
     if (!done.insert(lw.weight).second) continue;
     std::string what = describe(lw.layer, lw.role, "weight");
     if (lw.expert >= 0) what += " (expert " + std::to_string(lw.expert) + ")";
-    at::Tensor quantized = fakeQuantize(*lw.weight, config_.weight, what);
+    at::Tensor quantized = fakeQuantize(*lw.weight, *spec, what);
     saved_.push_back({lw.weight, *lw.weight});
     *lw.weight = quantized;
     ++quantized_;

@@ -11,6 +11,7 @@
 #include "core/model/model.h"
 #include "core/checkpoint/model_fingerprint.h"
 #include "core/base/runtime.h"
+#include "quant/bits_per_weight.h"
 #include "quant/quant_config.h"
 
 namespace qs {
@@ -33,9 +34,11 @@ std::string softwareVersionsJson() {
   return j.dump();
 }
 
-std::string quantConfigJson(const std::string& canonicalName) {
+std::string quantConfigJson(const std::string& canonicalName, Model& model) {
+  const QuantConfig config = QuantConfig::parse(canonicalName);
   nlohmann::json j;
-  to_json(j, QuantConfig::parse(canonicalName));
+  to_json(j, config);
+  j["bits_per_weight"] = bitsPerWeight(config, linearShapes(model));
   return j.dump();
 }
 

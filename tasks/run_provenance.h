@@ -12,8 +12,9 @@ class Model;
 std::string describeDevice(const Model& model);
 // {"quantscope": ..., "libtorch": ..., "blas": ..., "compiler": ...} as JSON text.
 std::string softwareVersionsJson();
-// The full QuantConfig of a canonical name as JSON text.
-std::string quantConfigJson(const std::string& canonicalName);
+// The full QuantConfig of a canonical name as JSON text, with "bits_per_weight" over the model's
+// linear layers (scales and zero points included; quant/bits_per_weight.h).
+std::string quantConfigJson(const std::string& canonicalName, Model& model);
 // The fingerprint of a Hugging Face folder (config.json + weight index), without loading weights.
 std::string fingerprintModel(const std::filesystem::path& modelDir);
 // <database>.baselines/<fingerprint>: the unquantized model's logits and answers, reused by

@@ -23,12 +23,12 @@ ModelRecord recordModel(ExperimentStore& store, const std::filesystem::path& dir
   return mr;
 }
 
-RunRecord newRunRecord(int64_t modelId, const Model& model, const std::string& quantConfig, const TaskConfig& task,
+RunRecord newRunRecord(int64_t modelId, Model& model, const std::string& quantConfig, const TaskConfig& task,
                        int64_t limit, uint64_t seed, const std::string& shard) {
   RunRecord rr;
   rr.modelId = modelId;
   rr.quantName = quantConfig;
-  rr.quantJson = quantConfigJson(quantConfig);
+  rr.quantJson = quantConfigJson(quantConfig, model);
   rr.task = task.name;
   rr.taskVersion = std::to_string(task.version);
   rr.limit = limit;

@@ -21,9 +21,10 @@ struct TaskResult;
 // returned record carries its id.
 ModelRecord recordModel(ExperimentStore& store, const std::filesystem::path& dir, const Model& model);
 
-// A run about to start: config (canonical name and full JSON), task and version, limit, seed,
-// device and software versions. `shard` is "i/N" for a sharded sweep, else "".
-RunRecord newRunRecord(int64_t modelId, const Model& model, const std::string& quantConfig, const TaskConfig& task,
+// A run about to start: config (canonical name and full JSON with the bits per weight on this
+// model), task and version, limit, seed, device and software versions. `shard` is "i/N" for a
+// sharded sweep, else "". The model is read only (its linear shapes).
+RunRecord newRunRecord(int64_t modelId, Model& model, const std::string& quantConfig, const TaskConfig& task,
                        int64_t limit, uint64_t seed, const std::string& shard = "");
 
 // A task's metrics as stored rows; breakdowns ("subject=anatomy") become "acc[subject=anatomy]".

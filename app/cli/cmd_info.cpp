@@ -6,6 +6,7 @@
 #include "app/cli/command.h"
 #include "core/model/family.h"
 #include "core/model/model.h"
+#include "quant/bits_per_weight.h"
 #include "quant/quant_config.h"
 #include "core/base/runtime.h"
 
@@ -51,6 +52,8 @@ void printQuantCoverage(Model& model, const QuantConfig& config) {
   for (const auto& [role, n] : kept) notes += (notes.empty() ? "" : ", ") + role + " x" + std::to_string(n);
   std::printf("quant       %s: %d of %d linear layers quantized%s%s\n", config.name().c_str(), selected, total,
               notes.empty() ? "" : "; not quantized: ", notes.c_str());
+  std::printf("            %.4g bits per weight over the linear layers (scales and zero points included)\n",
+              bitsPerWeight(config, linearShapes(model)));
   if (config.kv.enabled() && !model.capabilities().hasKvCache)
     std::printf("            KV-cache quantization does not apply: %s has no KV cache\n",
                 std::string(familyName(model.family())).c_str());
@@ -113,7 +116,8 @@ const CommandRegistrar kRegister{{
     "Loads the Hugging Face folder MODEL and prints its family, parameter count, stored and compute\n"
     "dtypes, layers, attention shape, vocabulary, context length and weight memory.\n"
     "--quant CONFIG also says how many linear layers CONFIG quantizes and which it leaves alone\n"
-    "(lm_head and mixture-of-experts routers unless a rule includes them).\n"
+    "(lm_head and mixture-of-experts routers unless a rule includes them), and its bits per weight\n"
+    "over the linear layers, scales and zero points included (16 for those left unquantized).\n"
     "--devices lists the compute devices and which fused quantization kernels this build has.\n",
     runInfo,
 }};

@@ -1,7 +1,8 @@
 // CUDA fake quantization: a warp per group (groups up to 1024 elements), a block per group for
 // longer groups, and a three-kernel reduce / parameters / quantize path for one whole-tensor group.
 // Every operation is an explicitly rounded intrinsic (no FMA contraction, true divisions), rintf
-// rounds half to even: the result equals the CPU reference bit for bit.
+// rounds half to even: the result equals the CPU reference bit for bit. The FP8 / NF4 / MX element
+// rounding is number_formats.h's, the same source as the CPU kernel (built here with -fmad=false).
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
@@ -41,9 +42,33 @@ struct Params {
   float qmax;
 };
 
-__device__ Params makeParams(float mn, float mx, int bits, bool symmetric, bool gptqZero) {
+// What the kernels need of the QuantSpec, passed by value.
+struct KernelSpec {
+  int bits;
+  bool symmetric;
+  bool gptqZero;
+  NumberFormat format;
+};
+
+// The non-integer formats: the group's scale, as fake_quant_cpu.cpp's groupParams.
+__device__ Params makeFormatParams(float mn, float mx, NumberFormat format) {
+  Params p{0.f, 0.f, 0.f, 0.f};
+  const float absmax = fmaxf(fabsf(mn), fabsf(mx));
+  if (format == NumberFormat::Nf4) {
+    p.scale = fmaxf(absmax, kRangeFloor);
+  } else if (isFp8(format)) {
+    p.scale = __fdiv_rn(fmaxf(absmax, kRangeFloor), elementGrid(format).maxValue);
+  } else {
+    p.scale = mxScale(mxSharedExponent(absmax, elementGrid(format)));
+  }
+  return p;
+}
+
+__device__ Params makeParams(float mn, float mx, const KernelSpec& k) {
+  if (k.format != NumberFormat::Int) return makeFormatParams(mn, mx, k.format);
+  const int bits = k.bits;
   Params p;
-  if (symmetric) {
+  if (k.symmetric) {
     p.qmax = static_cast<float>((1 << (bits - 1)) - 1);
     p.qmin = -static_cast<float>(1 << (bits - 1));
     const float absmax = fmaxf(fabsf(mn), fabsf(mx));
@@ -53,7 +78,7 @@ __device__ Params makeParams(float mn, float mx, int bits, bool symmetric, bool 
   }
   p.qmax = static_cast<float>((1 << bits) - 1);
   p.qmin = 0.f;
-  if (gptqZero) {
+  if (k.gptqZero) {
     mn = fminf(mn, 0.f);
     mx = fmaxf(mx, 0.f);
   }
@@ -62,9 +87,12 @@ __device__ Params makeParams(float mn, float mx, int bits, bool symmetric, bool 
   return p;
 }
 
-__device__ __forceinline__ float quantizeOne(float x, const Params& p, bool symmetric) {
+__device__ __forceinline__ float quantizeOne(float x, const Params& p, const KernelSpec& k) {
+  if (k.format == NumberFormat::Nf4) return __fmul_rn(roundToNf4(__fdiv_rn(x, p.scale)), p.scale);
+  if (k.format != NumberFormat::Int)
+    return __fmul_rn(roundToGrid(__fdiv_rn(x, p.scale), elementGrid(k.format)), p.scale);
   const float r = rintf(__fdiv_rn(x, p.scale));
-  if (symmetric) return __fmul_rn(clampTo(r, p.qmin, p.qmax), p.scale);
+  if (k.symmetric) return __fmul_rn(clampTo(r, p.qmin, p.qmax), p.scale);
   const float q = clampTo(__fadd_rn(r, p.zero), 0.f, p.qmax);
   return __fmul_rn(__fsub_rn(q, p.zero), p.scale);
 }
@@ -96,8 +124,7 @@ __device__ void blockRange(float& mn, float& mx) {
 }
 
 template <typename T>
-__global__ void warpPerGroup(const T* in, T* out, int64_t groups, int64_t len, int bits, bool symmetric,
-                             bool gptqZero) {
+__global__ void warpPerGroup(const T* in, T* out, int64_t groups, int64_t len, const KernelSpec k) {
   const int64_t group = (static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / kWarp;
   if (group >= groups) return;  // whole warps leave together: groups are warp-aligned
   const int lane = threadIdx.x % kWarp;
@@ -110,12 +137,12 @@ __global__ void warpPerGroup(const T* in, T* out, int64_t groups, int64_t len, i
     mx = fmaxf(mx, v);
   }
   warpRange(mn, mx);
-  const Params p = makeParams(mn, mx, bits, symmetric, gptqZero);
-  for (int64_t i = lane; i < len; i += kWarp) y[i] = fromFloat<T>(quantizeOne(toFloat(x[i]), p, symmetric));
+  const Params p = makeParams(mn, mx, k);
+  for (int64_t i = lane; i < len; i += kWarp) y[i] = fromFloat<T>(quantizeOne(toFloat(x[i]), p, k));
 }
 
 template <typename T>
-__global__ void blockPerGroup(const T* in, T* out, int64_t len, int bits, bool symmetric, bool gptqZero) {
+__global__ void blockPerGroup(const T* in, T* out, int64_t len, const KernelSpec k) {
   const T* x = in + static_cast<int64_t>(blockIdx.x) * len;
   T* y = out + static_cast<int64_t>(blockIdx.x) * len;
   float mn = FLT_MAX, mx = -FLT_MAX;
@@ -125,8 +152,8 @@ __global__ void blockPerGroup(const T* in, T* out, int64_t len, int bits, bool s
     mx = fmaxf(mx, v);
   }
   blockRange(mn, mx);
-  const Params p = makeParams(mn, mx, bits, symmetric, gptqZero);
-  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) y[i] = fromFloat<T>(quantizeOne(toFloat(x[i]), p, symmetric));
+  const Params p = makeParams(mn, mx, k);
+  for (int64_t i = threadIdx.x; i < len; i += blockDim.x) y[i] = fromFloat<T>(quantizeOne(toFloat(x[i]), p, k));
 }
 
 // Whole-tensor group, step 1: one min/max per block into partial[2 * block].
@@ -147,29 +174,30 @@ __global__ void partialRange(const T* in, int64_t n, float* partial) {
 }
 
 // Step 2: one block folds the partials and writes the parameters.
-__global__ void finishParams(const float* partial, int count, int bits, bool symmetric, bool gptqZero, Params* params) {
+__global__ void finishParams(const float* partial, int count, const KernelSpec k, Params* params) {
   float mn = FLT_MAX, mx = -FLT_MAX;
   for (int i = threadIdx.x; i < count; i += blockDim.x) {
     mn = fminf(mn, partial[2 * i]);
     mx = fmaxf(mx, partial[2 * i + 1]);
   }
   blockRange(mn, mx);
-  if (threadIdx.x == 0) *params = makeParams(mn, mx, bits, symmetric, gptqZero);
+  if (threadIdx.x == 0) *params = makeParams(mn, mx, k);
 }
 
 // Step 3: elementwise.
 template <typename T>
-__global__ void quantizeWithParams(const T* in, T* out, int64_t n, const Params* params, bool symmetric) {
+__global__ void quantizeWithParams(const T* in, T* out, int64_t n, const Params* params, const KernelSpec k) {
   const Params p = *params;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x)
-    out[i] = fromFloat<T>(quantizeOne(toFloat(in[i]), p, symmetric));
+    out[i] = fromFloat<T>(quantizeOne(toFloat(in[i]), p, k));
 }
 
 template <typename T>
 int launchTyped(const FqLaunch& l, cudaStream_t stream) {
   const T* in = static_cast<const T*>(l.input);
   T* out = static_cast<T*>(l.output);
+  const KernelSpec k{l.bits, l.symmetric, l.gptqZero, l.format};
   if (l.groups == 1 && l.groupLength > 4096) {
     constexpr int kMaxBlocks = 1024;
     const int64_t wanted = (l.groupLength + kBlock * 8 - 1) / (kBlock * 8);
@@ -180,8 +208,8 @@ int launchTyped(const FqLaunch& l, cudaStream_t stream) {
     float* partial = static_cast<float*>(scratch);
     Params* params = reinterpret_cast<Params*>(partial + 2 * kMaxBlocks);
     partialRange<T><<<blocks, kBlock, 0, stream>>>(in, l.groupLength, partial);
-    finishParams<<<1, kBlock, 0, stream>>>(partial, blocks, l.bits, l.symmetric, l.gptqZero, params);
-    quantizeWithParams<T><<<blocks, kBlock, 0, stream>>>(in, out, l.groupLength, params, l.symmetric);
+    finishParams<<<1, kBlock, 0, stream>>>(partial, blocks, k, params);
+    quantizeWithParams<T><<<blocks, kBlock, 0, stream>>>(in, out, l.groupLength, params, k);
     cudaError_t launched = cudaGetLastError();
     cudaError_t freed = cudaFreeAsync(scratch, stream);
     return launched != cudaSuccess ? launched : freed;
@@ -189,11 +217,9 @@ int launchTyped(const FqLaunch& l, cudaStream_t stream) {
   if (l.groupLength <= 1024) {
     const int64_t groupsPerBlock = kBlock / kWarp;
     const int64_t blocks = (l.groups + groupsPerBlock - 1) / groupsPerBlock;
-    warpPerGroup<T><<<static_cast<unsigned>(blocks), kBlock, 0, stream>>>(in, out, l.groups, l.groupLength, l.bits,
-                                                                            l.symmetric, l.gptqZero);
+    warpPerGroup<T><<<static_cast<unsigned>(blocks), kBlock, 0, stream>>>(in, out, l.groups, l.groupLength, k);
   } else {
-    blockPerGroup<T><<<static_cast<unsigned>(l.groups), kBlock, 0, stream>>>(in, out, l.groupLength, l.bits,
-                                                                              l.symmetric, l.gptqZero);
+    blockPerGroup<T><<<static_cast<unsigned>(l.groups), kBlock, 0, stream>>>(in, out, l.groupLength, k);
   }
   return cudaGetLastError();
 }

@@ -3,6 +3,8 @@
 // never parses libtorch headers. Same arithmetic as quant/fake_quant_cpu.cpp, bit for bit.
 #include <cstdint>
 
+#include "quant/number_formats.h"
+
 namespace qs::cuda {
 
 enum class FqDtype : int { F32 = 0, F16 = 1, BF16 = 2 };
@@ -16,6 +18,7 @@ struct FqLaunch {
   int bits = 8;
   bool symmetric = false;
   bool gptqZero = false;  // GPTQ's range-includes-zero convention (asymmetric only)
+  NumberFormat format = NumberFormat::Int;  // FP8, NF4, MX: one scale per group (see quant_spec.h)
 };
 
 // Launches on `stream` (a cudaStream_t; nullptr = the default stream) on the current device.

@@ -3,10 +3,13 @@
 // models included) in the database. The golden models have no tokenizer: the stories260K one
 // (vocabulary 512, as theirs) is placed beside a link to their weights.
 #include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
 
 #include <set>
 
+#include "core/model/model.h"
 #include "core/store/experiment_store.h"
+#include "quant/bits_per_weight.h"
 #include "tests/support/test_support.h"
 
 namespace {
@@ -73,6 +76,16 @@ class TestFamilyCli : public QObject {
     QVERIFY2(out.contains("32 of 35 linear layers quantized; not quantized: lm_head x1, router x2"), qPrintable(out + err));
     QCOMPARE(run({"info", dir, "--quant", "W4-g16-incl.router"}, &out, &err), 0);
     QVERIFY2(out.contains("34 of 35 linear layers quantized; not quantized: lm_head x1"), qPrintable(out + err));
+    // Bits per weight over the linears, as quant computes them; a precision rule raises them.
+    auto model = qs::Model::load(qs::test::goldenDir() / "mixtral");
+    const auto shapes = qs::linearShapes(*model);
+    for (const char* name : {"W4-g16", "W4-g16-w8.L0", "Wnf4"}) {
+      QCOMPARE(run({"info", dir, "--quant", name}, &out, &err), 0);
+      const double bits = qs::bitsPerWeight(qs::QuantConfig::parse(name), shapes);
+      QVERIFY2(out.contains(QString::asprintf("%.4g bits per weight", bits)), qPrintable(out + err));
+    }
+    QVERIFY(qs::bitsPerWeight(qs::QuantConfig::parse("W4-g16-w8.L0"), shapes) >
+            qs::bitsPerWeight(qs::QuantConfig::parse("W4-g16"), shapes));
   }
 
   void sweepStoresRunsAndRoleStatistics_data() {
@@ -97,6 +110,13 @@ class TestFamilyCli : public QObject {
       if (r.status == qs::RunStatus::Done) done.insert(r.quantName);
     for (const char* q : {"W4A16KV16-g16", "W4A8KV16-g16", "W16A16KV4-g16"})
       QVERIFY2(done.count(q), qPrintable(QString("no done run of %1 (%2)").arg(q).arg(out + err)));
+    // Each run's config JSON carries the bits per weight of its configuration on this model.
+    const auto shapes = qs::linearShapes(*qs::Model::load(model));
+    for (const auto& r : store.listRuns()) {
+      const auto j = nlohmann::json::parse(r.quantJson);
+      QVERIFY2(j.contains("bits_per_weight"), r.quantJson.c_str());
+      QCOMPARE(j.at("bits_per_weight").get<double>(), qs::bitsPerWeight(qs::QuantConfig::parse(r.quantName), shapes));
+    }
     std::set<std::string> roles;
     for (const auto& s : store.layerStats({})) roles.insert(s.role + "/" + s.kind);
     for (const char* r : {"q_proj/activation", "k_proj/weight", "v_proj/weight", "k_proj/key", "v_proj/value", "o_proj/weight"})

@@ -3,9 +3,12 @@
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
+#include <map>
+
 #include "core/base/error.h"
 #include "core/model/model.h"
 #include "core/base/runtime.h"
+#include "quant/bits_per_weight.h"
 #include "quant/fake_quant.h"
 #include "quant/quantized_model.h"
 #include "quant/tensor_stats.h"
@@ -157,6 +160,92 @@ class TestQuantizedModel : public QObject {
     const auto weights = qs::collectWeightStats(*llama_);
     QCOMPARE(weights.size(), llama_->linearWeights().size());
     QVERIFY(std::fabs(weights.begin()->second.std() - 0.1) < 0.02);  // initializer_range 0.1
+  }
+
+  // Every format on weights, activations and the KV cache of the demo model (head dim 32): the
+  // weights are their spec's fake quantization, the logits stay finite and move, 8-bit formats
+  // less than 4-bit ones.
+  void formatsRunOnTheDemoModel() {
+    auto model = qs::Model::load(qs::test::sourceDir() / "resources" / "demo-model");
+    at::manual_seed(11);
+    const at::Tensor ids = at::randint(4, 1000, {2, 32}, at::kLong);
+    const at::Tensor baseline = model->forward(ids);
+    std::map<std::string, double> moved;
+    for (const char* name : {"Wfp8e4m3Afp8e4m3KVfp8e4m3", "Wfp8e5m2-pt", "Wnf4KVnf4", "Wmxfp4Amxfp4KVmxfp4",
+                             "Wmxfp6Amxfp6e3m2", "Wmxint8Amxint8KVmxint8"}) {
+      const auto config = qs::QuantConfig::parse(name);
+      std::vector<at::Tensor> originals;
+      for (const auto& lw : model->linearWeights()) originals.push_back(*lw.weight);
+      qs::QuantizedModel q(*model, config);
+      const auto linears = model->linearWeights();
+      for (size_t i = 0; i < linears.size(); ++i)
+        if (linears[i].role != qs::TensorRole::LmHead)
+          QVERIFY2(bitEqual(*linears[i].weight, qs::fakeQuantizeReference(originals[i], config.weight)), name);
+      const at::Tensor logits = model->forward(ids);
+      QVERIFY2(logits.isfinite().all().item<bool>(), name);
+      moved[name] = (logits - baseline).abs().max().item<double>();
+      qInfo("%s: max |logit change| %.4f", name, moved[name]);
+      QVERIFY2(moved[name] > 0, name);
+    }
+    QVERIFY(moved["Wmxint8Amxint8KVmxint8"] < moved["Wmxfp4Amxfp4KVmxfp4"]);
+    QVERIFY(moved["Wfp8e4m3Afp8e4m3KVfp8e4m3"] < moved["Wmxfp4Amxfp4KVmxfp4"]);
+  }
+
+  // A group longer than the head becomes per head; an MX block stays 32 and a shorter head is refused.
+  void kvSpecForShortHeads() {
+    QCOMPARE(qs::kvSpecForHeadDim(qs::QuantSpec::group(4, 128), 64).granularity, qs::Granularity::PerChannel);
+    const auto nf4 = qs::kvSpecForHeadDim(qs::QuantSpec::ofFormat(qs::NumberFormat::Nf4, qs::Granularity::PerGroup, 64), 16);
+    QCOMPARE(nf4.granularity, qs::Granularity::PerChannel);
+    const auto mx = qs::kvSpecForHeadDim(qs::QuantSpec::ofFormat(qs::NumberFormat::MxFp4), 16);
+    QCOMPARE(mx, qs::QuantSpec::ofFormat(qs::NumberFormat::MxFp4));
+    try {
+      qs::fakeQuantize(at::randn({1, 2, 3, 16}), mx, "layer 0 k_proj key");
+      QFAIL("an MX block of 32 on a head of 16 must throw");
+    } catch (const qs::Error& e) {
+      QVERIFY2(std::string(e.what()).find("does not divide") != std::string::npos, e.what());
+    }
+  }
+
+  // Mixed precision on the shipped 4-layer demo model: the first and last layers at 8 bits, the
+  // others at 4; each weight is exactly its own spec's fake quantization, the 8-bit ones with an
+  // error well below every 4-bit one, and the bits per weight are the parameter-weighted average.
+  void precisionRulesGiveLayersTheirBits() {
+    auto model = qs::Model::load(qs::test::sourceDir() / "resources" / "demo-model");
+    const int layers = model->config().numLayers;
+    QVERIFY(layers >= 3);
+    const std::string last = std::to_string(layers - 1);
+    const auto config = qs::QuantConfig::parse("W4-w8.L0-w8.L" + last);
+    QCOMPARE(config.name(), "W4A16KV16-g128-w8.L0-w8.L" + last);
+    std::vector<at::Tensor> originals;
+    for (const auto& lw : model->linearWeights()) originals.push_back(*lw.weight);
+    double worst8 = 0, best4 = 1e9;
+    int eight = 0, four = 0;
+    {
+      qs::QuantizedModel q(*model, config);
+      const auto linears = model->linearWeights();
+      for (size_t i = 0; i < linears.size(); ++i) {
+        if (linears[i].role == qs::TensorRole::LmHead) continue;
+        const bool outer = linears[i].layer == 0 || linears[i].layer == layers - 1;
+        const auto expected = qs::fakeQuantizeReference(originals[i], qs::QuantSpec::group(outer ? 8 : 4, 128));
+        QVERIFY(bitEqual(*linears[i].weight, expected));
+        const double err = ((*linears[i].weight - originals[i]).pow(2).mean().sqrt() / originals[i].std()).item<double>();
+        if (outer) worst8 = std::max(worst8, err), ++eight;
+        else best4 = std::min(best4, err), ++four;
+      }
+    }
+    qInfo("relative RMSE: worst 8-bit layer %.5f, best 4-bit layer %.5f", worst8, best4);
+    QVERIFY(eight > 0 && four > 0);
+    QVERIFY(worst8 * 8 < best4);  // 8 bits: a step 17 times smaller than 4 bits
+    const auto shapes = qs::linearShapes(*model);
+    double bits = 0, n = 0;
+    for (const auto& l : shapes) {
+      const double w = double(l.rows) * double(l.cols);
+      const bool outer = l.layer == 0 || l.layer == layers - 1;
+      bits += w * (l.role == qs::TensorRole::LmHead ? 16.0 : outer ? 8.25 : 4.25);
+      n += w;
+    }
+    QCOMPARE(qs::bitsPerWeight(config, shapes), bits / n);
+    QVERIFY(qs::bitsPerWeight(config, shapes) > qs::bitsPerWeight(qs::QuantConfig::parse("W4"), shapes));
   }
 
   // The spec's worked fact: on stories260K with group 4, 12% of the weight groups are single-sign,

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "core/base/error.h"
 #include "quant/fake_quant.h"
@@ -69,6 +70,66 @@ at::Tensor studentT3(std::vector<int64_t> shape) {
   at::Tensor v = at::zeros(shape, at::kDouble);
   for (int i = 0; i < 3; ++i) v += at::randn(shape, at::kDouble).pow(2);
   return (z / (v / 3).sqrt()).to(at::kFloat);
+}
+
+// Every non-negative value of an element format, decoded from its codes (sign-magnitude minifloat
+// with bias 2^(e-1) - 1, subnormals at exponent field 0), independently of roundToGrid; ascending.
+std::vector<double> gridValues(qs::NumberFormat f) {
+  int e = 0, m = 0;
+  bool fnNan = false, ieeeSpecials = false;
+  switch (f) {
+    case qs::NumberFormat::Fp8E4M3: e = 4, m = 3, fnNan = true; break;
+    case qs::NumberFormat::Fp8E5M2: e = 5, m = 2, ieeeSpecials = true; break;
+    case qs::NumberFormat::MxFp4: e = 2, m = 1; break;
+    case qs::NumberFormat::MxFp6: e = 2, m = 3; break;
+    case qs::NumberFormat::MxFp6E3M2: e = 3, m = 2; break;
+    case qs::NumberFormat::MxInt8: {
+      std::vector<double> v;
+      for (int k = 0; k <= 127; ++k) v.push_back(k / 64.0);
+      return v;
+    }
+    default: return {};
+  }
+  const int bias = (1 << (e - 1)) - 1;
+  std::vector<double> v;
+  for (int code = 0; code < (1 << (e + m)); ++code) {
+    const int ef = code >> m, mf = code & ((1 << m) - 1);
+    if (fnNan && code == (1 << (e + m)) - 1) continue;      // E4M3fn: S.1111.111 is NaN
+    if (ieeeSpecials && ef == (1 << e) - 1) continue;        // E5M2: infinities and NaNs
+    v.push_back(ef == 0 ? std::ldexp(mf, 1 - bias - m) : std::ldexp((1 << m) + mf, ef - bias - m));
+  }
+  return v;
+}
+
+const qs::NumberFormat kGridFormats[] = {qs::NumberFormat::Fp8E4M3, qs::NumberFormat::Fp8E5M2,
+                                         qs::NumberFormat::MxFp4,   qs::NumberFormat::MxFp6,
+                                         qs::NumberFormat::MxFp6E3M2, qs::NumberFormat::MxInt8};
+const qs::NumberFormat kAllFormats[] = {qs::NumberFormat::Fp8E4M3, qs::NumberFormat::Fp8E5M2, qs::NumberFormat::Nf4,
+                                        qs::NumberFormat::MxFp4,   qs::NumberFormat::MxFp6,   qs::NumberFormat::MxFp6E3M2,
+                                        qs::NumberFormat::MxInt8};
+
+float toGrid(float v, qs::NumberFormat f) { return qs::roundToGrid(v, qs::elementGrid(f)); }
+
+// Inputs that stress the format paths: random scales, heavy tails, single sign, and edge groups.
+at::Tensor formatInput(const std::vector<int64_t>& shape, int variant, at::ScalarType dtype) {
+  const double scales[] = {1e-4, 0.02, 1.0, 300.0};
+  at::Tensor x = at::randn(shape) * scales[variant % 4];
+  if (variant % 3 == 1) x = x.abs() + scales[variant % 4];
+  if (variant % 5 == 2) x = studentT3(shape) * scales[variant % 4];
+  if (variant % 7 == 3) x = -x.abs();
+  // Edge rows: zeros, all equal, huge, tiny and float32-subnormal values.
+  at::Tensor rows = x.reshape({-1, shape.back()});
+  const float huge = dtype == at::kHalf ? 6e4f : 1e30f;  // finite in the dtype
+  const float edges[] = {0.f, 0.37f, huge, 1e-30f, 1e-40f, -2.5e-39f};
+  for (int64_t r = 0; r < std::min<int64_t>(rows.size(0), 6); ++r) rows[r].fill_(edges[r]);
+  return x.to(dtype);
+}
+
+qs::QuantSpec formatSpec(qs::NumberFormat f, int granularity, int64_t last) {
+  if (qs::isMicroscaling(f)) return qs::QuantSpec::ofFormat(f);
+  if (granularity == 0) return qs::QuantSpec::ofFormat(f, qs::Granularity::PerTensor);
+  if (granularity == 1) return qs::QuantSpec::ofFormat(f, qs::Granularity::PerChannel);
+  return qs::QuantSpec::ofFormat(f, qs::Granularity::PerGroup, last % 64 == 0 ? 64 : last);
 }
 
 }  // namespace
@@ -264,6 +325,160 @@ class TestFakeQuant : public QObject {
         }
   }
 
+  // roundToGrid against the decoded code tables: every value maps to itself, every midpoint to the
+  // neighbour with the even code, values beside a midpoint to the nearer one, beyond max to max.
+  void gridRoundingMatchesDecodedCodes() {
+    for (auto f : kGridFormats) {
+      const auto values = gridValues(f);
+      const float maxValue = qs::elementGrid(f).maxValue;
+      QCOMPARE(values.back(), double(maxValue));
+      for (size_t i = 0; i < values.size(); ++i) {
+        const float v = static_cast<float>(values[i]);
+        QCOMPARE(toGrid(v, f), v);
+        QCOMPARE(toGrid(-v, f), -v);
+        if (i + 1 == values.size()) break;
+        const float mid = static_cast<float>((values[i] + values[i + 1]) / 2);
+        const float even = static_cast<float>(i % 2 == 0 ? values[i] : values[i + 1]);
+        QVERIFY2(toGrid(mid, f) == even, qPrintable(QString("%1 midpoint %2").arg(int(f)).arg(mid)));
+        QCOMPARE(toGrid(std::nextafter(mid, 0.f), f), static_cast<float>(values[i]));
+        QCOMPARE(toGrid(std::nextafter(mid, 1e30f), f), static_cast<float>(values[i + 1]));
+      }
+      for (float big : {maxValue * 1.01f, maxValue * 2.f, 1e30f, 3e38f}) {
+        QCOMPARE(toGrid(big, f), maxValue);
+        QCOMPARE(toGrid(-big, f), -maxValue);
+      }
+      const float minSub = static_cast<float>(values[1]);
+      QCOMPARE(toGrid(minSub / 2, f), 0.f);  // a tie with 0: to the even code 0
+      QCOMPARE(toGrid(1e-40f, f), 0.f);
+      QVERIFY(std::signbit(toGrid(-1e-40f, f)));  // the sign survives as -0
+    }
+  }
+
+  void fp8KnownAnswers() {
+    using qs::NumberFormat;
+    QCOMPARE(toGrid(448.f, NumberFormat::Fp8E4M3), 448.f);
+    QCOMPARE(toGrid(449.f, NumberFormat::Fp8E4M3), 448.f);
+    QCOMPARE(toGrid(-1e6f, NumberFormat::Fp8E4M3), -448.f);
+    QCOMPARE(toGrid(0.001953125f, NumberFormat::Fp8E4M3), 0.001953125f);  // 2^-9, smallest subnormal
+    QCOMPARE(toGrid(0.0029296875f, NumberFormat::Fp8E4M3), 0.00390625f);  // 1.5 * 2^-9: tie to 2 * 2^-9
+    QCOMPARE(toGrid(0.015625f, NumberFormat::Fp8E4M3), 0.015625f);        // 2^-6, smallest normal
+    QCOMPARE(toGrid(1.0625f, NumberFormat::Fp8E4M3), 1.f);                // tie between 1 and 1.125
+    QCOMPARE(toGrid(1.1875f, NumberFormat::Fp8E4M3), 1.25f);              // tie between 1.125 and 1.25
+    QCOMPARE(toGrid(248.f, NumberFormat::Fp8E4M3), 256.f);                // tie between 240 and 256
+    QCOMPARE(toGrid(57344.f, NumberFormat::Fp8E5M2), 57344.f);
+    QCOMPARE(toGrid(61440.f, NumberFormat::Fp8E5M2), 57344.f);            // where E5M2 would round to inf
+    QCOMPARE(toGrid(1.52587890625e-05f, NumberFormat::Fp8E5M2), 1.52587890625e-05f);  // 2^-16
+    QCOMPARE(toGrid(1.125f, NumberFormat::Fp8E5M2), 1.f);
+    // Through the fake quantization: a per-tensor absmax of 448 gives scale 1, so the grid itself.
+    at::Tensor x = at::tensor({448.f, 0.001953125f, -0.0029296875f, 1.0625f, 248.f, 100.f, -3.3f, 0.f});
+    at::Tensor expected = at::tensor({448.f, 0.001953125f, -0.00390625f, 1.f, 256.f, 96.f, -3.25f, 0.f});
+    const auto spec = qs::QuantSpec::ofFormat(NumberFormat::Fp8E4M3, qs::Granularity::PerTensor);
+    QVERIFY(bitDifference(fused(x, spec), expected).isEmpty());
+    QVERIFY(bitDifference(qs::fakeQuantizeReference(x, spec), expected).isEmpty());
+  }
+
+  // Elements in the normal range move by at most half a step: 2^-(m+1) of their magnitude.
+  void fp8RelativeError() {
+    at::Tensor x = at::randn({64, 256});
+    for (auto [f, m] : {std::pair{qs::NumberFormat::Fp8E4M3, 3}, std::pair{qs::NumberFormat::Fp8E5M2, 2}}) {
+      const auto spec = qs::QuantSpec::ofFormat(f, qs::Granularity::PerChannel);
+      at::Tensor q = fused(x, spec);
+      at::Tensor scale = x.abs().amax(1, true) / qs::elementGrid(f).maxValue;
+      at::Tensor normal = (x / scale).abs() >= std::ldexp(1.0, qs::elementGrid(f).minExponent);
+      at::Tensor rel = ((q - x).abs() / x.abs()).masked_select(normal);
+      QVERIFY(rel.numel() > 10000);
+      QVERIFY2(rel.max().item<double>() <= std::ldexp(1.0, -(m + 1)) * (1 + 1e-6), qPrintable(QString::number(m)));
+      QVERIFY(rel.max().item<double>() > std::ldexp(1.0, -(m + 2)));  // the error bound is not loose
+    }
+  }
+
+  void nf4ReproducesItsLevels() {
+    for (int i = 0; i < 15; ++i)
+      QCOMPARE(qs::nf4Midpoint(i), static_cast<float>((double(qs::nf4Level(i)) + double(qs::nf4Level(i + 1))) / 2));
+    for (float absmax : {1.f, 3.7f, 0.0123f}) {
+      std::vector<float> levels;
+      for (int rep = 0; rep < 4; ++rep)
+        for (int i = 0; i < 16; ++i) levels.push_back(qs::nf4Level(i) * absmax);
+      at::Tensor x = at::tensor(levels).reshape({1, 64});
+      const auto spec = qs::QuantSpec::ofFormat(qs::NumberFormat::Nf4, qs::Granularity::PerGroup, 64);
+      QVERIFY(bitDifference(fused(x, spec), x).isEmpty());
+      QVERIFY(bitDifference(qs::fakeQuantizeReference(x, spec), x).isEmpty());
+    }
+    // Between levels: the nearer one; exactly on a midpoint: the lower one, as bitsandbytes.
+    at::Tensor x = at::tensor({1.f, 0.8f, 0.9f, qs::nf4Midpoint(14), -0.05f, 0.03f, 0.f, -1.f}).reshape({1, 8});
+    at::Tensor expected = at::tensor({1.f, qs::nf4Level(14), 1.f, qs::nf4Level(14), qs::nf4Level(6), 0.f, 0.f, -1.f});
+    const auto spec = qs::QuantSpec::ofFormat(qs::NumberFormat::Nf4, qs::Granularity::PerChannel);
+    QVERIFY(bitDifference(fused(x, spec).reshape({8}), expected).isEmpty());
+  }
+
+  void mxfp4KnownBlock() {
+    // absmax 12: shared exponent floor(log2 12) - 2 = 1, scale 2; elements x / 2 on the E2M1 grid.
+    std::vector<float> x(32, 0.f), expected(32, 0.f);
+    const std::pair<float, float> known[] = {{12.f, 12.f}, {7.f, 8.f},   {5.f, 4.f},    {0.4f, 0.f},
+                                             {-0.6f, -1.f}, {2.9f, 3.f}, {-12.f, -12.f}, {1.f, 1.f}};
+    for (size_t i = 0; i < std::size(known); ++i) std::tie(x[i], expected[i]) = known[i];
+    // absmax 7: shared exponent 0, scale 1; 7 is above E2M1's max and saturates to 6 (the MX clip).
+    std::vector<float> y{7.f, 5.f, -2.25f, 0.25f}, yExpected{6.f, 4.f, -2.f, 0.f};
+    y.resize(32, 0.f), yExpected.resize(32, 0.f);
+    x.insert(x.end(), y.begin(), y.end());
+    expected.insert(expected.end(), yExpected.begin(), yExpected.end());
+    const auto spec = qs::QuantSpec::ofFormat(qs::NumberFormat::MxFp4);
+    at::Tensor in = at::tensor(x).reshape({2, 32}), want = at::tensor(expected).reshape({2, 32});
+    QVERIFY(bitDifference(fused(in, spec), want).isEmpty());
+    QVERIFY(bitDifference(qs::fakeQuantizeReference(in, spec), want).isEmpty());
+    QCOMPARE(qs::mxSharedExponent(12.f, qs::elementGrid(qs::NumberFormat::MxFp4)), 1);
+    QCOMPARE(qs::mxSharedExponent(0x1p-140f, qs::elementGrid(qs::NumberFormat::MxFp4)), -127);  // E8M0 floor
+  }
+
+  // Every block's scale is 2^(floor(log2 absmax) - emax) and every output / scale lies on the grid.
+  void mxScaleIsAPowerOfTwoAndElementsOnGrid() {
+    at::Tensor x = studentT3({16, 256}) * 0.3;
+    for (auto f : {qs::NumberFormat::MxFp4, qs::NumberFormat::MxFp6, qs::NumberFormat::MxFp6E3M2,
+                   qs::NumberFormat::MxInt8}) {
+      const auto values = gridValues(f);
+      at::Tensor q = fused(x, qs::QuantSpec::ofFormat(f)).reshape({-1, 32}).to(at::kDouble);
+      at::Tensor blocks = x.reshape({-1, 32}).to(at::kDouble);
+      for (int64_t b = 0; b < blocks.size(0); ++b) {
+        const double absmax = blocks[b].abs().max().item<double>();
+        const double scale = std::ldexp(1.0, int(std::floor(std::log2(absmax))) - qs::elementGrid(f).maxExponent);
+        for (int64_t i = 0; i < 32; ++i) {
+          const double e = std::abs(q[b][i].item<double>()) / scale;
+          QVERIFY2(std::binary_search(values.begin(), values.end(), e),
+                   qPrintable(QString("format %1 block %2: %3 not on the grid").arg(int(f)).arg(b).arg(e)));
+        }
+      }
+    }
+  }
+
+  void formatsFusedMatchesReference() {
+    const std::vector<std::vector<int64_t>> shapes{{7, 64}, {3, 5, 256}, {33, 96}, {1, 4096}, {300, 128}, {1000, 64}};
+    int cases = 0;
+    for (const auto& shape : shapes)
+      for (auto f : kAllFormats)
+        for (int gran = 0; gran < 3; ++gran)
+          for (auto dtype : {at::kFloat, at::kHalf, at::kBFloat16}) {
+            if (qs::isMicroscaling(f) && gran > 0) continue;  // one layout: blocks of 32
+            const auto spec = formatSpec(f, gran, shape.back());
+            at::Tensor x = formatInput(shape, cases, dtype);
+            at::Tensor got = fused(x, spec);
+            QVERIFY(got.isfinite().all().item<bool>());
+            const QString diff = bitDifference(got, qs::fakeQuantizeReference(x, spec));
+            QVERIFY2(diff.isEmpty(), qPrintable(QString("case %1 format %2 gran %3: %4")
+                                                    .arg(cases).arg(QString::fromUtf8(qs::formatName(f).data(), int(qs::formatName(f).size()))).arg(gran).arg(diff)));
+            const QString baseline = [&] {
+              if (dtype != at::kFloat) return QString();
+              at::Tensor out = at::empty_like(x);
+              const int64_t len = spec.granularity == qs::Granularity::PerTensor ? x.numel()
+                                  : spec.granularity == qs::Granularity::PerChannel ? shape.back() : spec.groupSize;
+              qs::fq::quantizeGroupsBaseline(x.data_ptr<float>(), out.data_ptr<float>(), x.numel() / len, len, spec);
+              return bitDifference(out, qs::fakeQuantizeReference(x, spec));
+            }();
+            QVERIFY2(baseline.isEmpty(), qPrintable(QString("baseline case %1: %2").arg(cases).arg(baseline)));
+            ++cases;
+          }
+    QCOMPARE(cases, 6 * (3 * 3 * 3 + 4 * 3));
+  }
+
   void rejectsBadInput() {
     at::Tensor x = at::randn({15, 100});
     try {
@@ -275,6 +490,11 @@ class TestFakeQuant : public QObject {
     }
     QVERIFY_THROWS_EXCEPTION(qs::Error, qs::fakeQuantizeReference(x, qs::QuantSpec::group(4, 64)));
     QVERIFY_THROWS_EXCEPTION(qs::Error, fused(x, qs::QuantSpec{9, qs::Granularity::PerToken}));
+    // MX blocks are 32 elements along the last dimension; FP8 has 8-bit elements.
+    QVERIFY_THROWS_EXCEPTION(qs::Error, fused(x, qs::QuantSpec::ofFormat(qs::NumberFormat::MxFp4)));
+    qs::QuantSpec wrongBits = qs::QuantSpec::ofFormat(qs::NumberFormat::Fp8E4M3);
+    wrongBits.bits = 4;
+    QVERIFY_THROWS_EXCEPTION(qs::Error, fused(x.narrow(1, 0, 64), wrongBits));
     QVERIFY_THROWS_EXCEPTION(qs::Error, fused(at::ones({4, 4}, at::kLong), qs::QuantSpec::token(8)));
     // 16 bits = off: the input itself comes back.
     QVERIFY(fused(x, qs::QuantSpec::off()).is_same(x));
