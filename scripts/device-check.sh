@@ -69,7 +69,7 @@ if [ -d "$deps/debs" ]; then
   for so in "$prefix"/usr/lib/x86_64-linux-gnu/lib*.so.*; do
     base=$(basename "$so")
     soname=$(echo "$base" | sed -E 's/(\.so\.[0-9]+).*/\1/')
-    ldconfig -p | grep -q " $soname " || ln -sf "$so" "$prefix/runtime/$base"
+    ldconfig -p | grep -qE "^[[:space:]]+$soname " || ln -sf "$so" "$prefix/runtime/$base"
   done
   export LD_LIBRARY_PATH="$prefix/runtime${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   cmake_prefix="$prefix/usr"
@@ -102,7 +102,7 @@ step configure "$out/configure.log" cmake -S "$root" -B "$build" -G Ninja -DCMAK
 }
 grep -E "QuantScope: CUDA kernels" "$out/configure.log" | sed 's/^-- //' | tee -a "$summary"
 # What the build found, so a rehearsal can show nothing came from the system by accident.
-grep -E "^(SQLite3_LIBRARY|SQLite3_INCLUDE_DIR|ICU_INCLUDE_DIR|ICU_UC_LIBRARY_RELEASE|ZLIB_LIBRARY_RELEASE|BZIP2_LIBRARY_RELEASE|spdlog_DIR|fmt_DIR|nlohmann_json_DIR|PCRE2_LINK_LIBRARIES|SENTENCEPIECE_LINK_LIBRARIES|Torch_DIR):" \
+grep -E "^(SQLite3_LIBRARY|SQLite3_INCLUDE_DIR|ICU_INCLUDE_DIR|ICU_UC_LIBRARY_RELEASE|ZLIB_LIBRARY_RELEASE|BZIP2_LIBRARY_RELEASE|spdlog_DIR|fmt_DIR|nlohmann_json_DIR|pkgcfg_lib_PCRE2_pcre2-8|pkgcfg_lib_SENTENCEPIECE_sentencepiece|Torch_DIR):" \
   "$build/CMakeCache.txt" | sed 's/^/  found /' | tee -a "$summary"
 targets=(quantscope-cli)
 for t in "$root"/tests/gpu/test_*.cpp; do targets+=("$(basename "$t" .cpp)"); done
@@ -117,8 +117,10 @@ if [ -z "$gpu" ]; then
   export QS_GPU_TEST_DEVICE=cpu
   say "gpu tests: no GPU, so rehearsed on the CPU (QS_GPU_TEST_DEVICE=cpu)"
 fi
-step gpu-tests "$out/gpu-tests.log" ctest --test-dir "$build" -L gpu --output-on-failure
-grep -E "(PASS|FAIL|SKIP|REHEARSAL) |tests passed|tests failed|Skipped|logits max|attention \(| bf16 " "$out/gpu-tests.log" | tee -a "$summary"
+step gpu-tests "$out/gpu-tests.log" ctest --test-dir "$build" -L gpu -V
+# ctest -V prefixes each line with the test's number ("2: PASS ...").
+grep -E "(PASS|FAIL|SKIP|REHEARSAL) |tests passed|tests failed|logits max|attention \(| bf16 |  exception" \
+  "$out/gpu-tests.log" | sed -E 's/^[0-9]+: //' | tee -a "$summary"
 
 # 5. The GPU benchmark, or a CPU smoke sweep where there is no GPU.
 cli=$build/app/quantscope-cli
@@ -131,6 +133,6 @@ else
   step cpu-smoke "$out/cpu-smoke.log" "$cli" sweep --model "$root/resources/demo-model" \
     --data-dir "$root/resources/demo-data" --configs W4A16KV16-g32 --tasks lambada_openai --limit 10 \
     --db /tmp/qs-device-smoke.qsdb
-  tail -3 "$out/cpu-smoke.log" | tee -a "$summary"
+  tail -1 "$out/cpu-smoke.log" | tee -a "$summary"
 fi
 say "device check: $((SECONDS - start)) s in all"
