@@ -51,7 +51,34 @@ std::string describe(const LinearWeight& lw) {
   std::string s = lw.layer < 0 ? std::string() : "layer " + std::to_string(lw.layer) + " ";
   s += std::string(roleName(lw.role)) + " weight";
   if (lw.expert >= 0) s += " (expert " + std::to_string(lw.expert) + ")";
-  return s + " (rotated)";
+  return s;
+}
+
+// W~ = L q_w(L^T W R) R^T for each linear whose weight the configuration quantizes (plain q_w(W)
+// for one without rotations); returns how many were quantized.
+int quantizeWeights(Model& model, const QuantConfig& config, const std::map<const at::Tensor*, WeightRotation>& rotations,
+                    const RotatedWeightQuantizer& quantize) {
+  int count = 0;
+  std::set<const at::Tensor*> done;
+  for (const auto& lw : model.linearWeights()) {
+    const auto spec = config.weightSpecFor(lw.layer, lw.role);
+    if (!spec || !lw.weight || !lw.weight->defined() || !done.insert(lw.weight).second) continue;
+    const auto it = rotations.find(lw.weight);
+    if (it == rotations.end()) {  // not rotated (e.g. a linear outside every norm group): plain RTN
+      *lw.weight = quantize ? quantize(lw, *lw.weight) : fakeQuantize(*lw.weight, *spec, describe(lw));
+    } else {
+      const auto& [left, right] = it->second;
+      at::Tensor w = lw.weight->to(at::kFloat);  // [out, in]
+      if (left.defined()) w = at::matmul(left.t(), w);
+      if (right.defined()) w = at::matmul(w, right);
+      w = quantize ? quantize(lw, w) : fakeQuantize(w, *spec, describe(lw) + " (rotated)");
+      if (left.defined()) w = at::matmul(left, w);
+      if (right.defined()) w = at::matmul(w, right.t());
+      *lw.weight = w.to(lw.weight->scalar_type());
+    }
+    ++count;
+  }
+  return count;
 }
 
 }  // namespace
@@ -71,7 +98,9 @@ QuaRotResult applyQuaRot(Model& model, const QuantConfig& config, uint64_t seed,
     return it->second;
   };
   const at::Tensor& q = rotation(hidden);
-  auto selected = [&](const LinearWeight& lw) { return config.selectsLinear(lw.layer, lw.role); };
+  // A KV-only configuration quantizes no linear: nothing is folded or rotated then.
+  const bool quantizesLinears = config.weight.enabled() || config.activation.enabled();
+  auto selected = [&](const LinearWeight& lw) { return quantizesLinears && config.selectsLinear(lw.layer, lw.role); };
   const bool rotateInputs = config.activation.enabled();
 
   QuaRotResult result;
@@ -96,25 +125,7 @@ QuaRotResult applyQuaRot(Model& model, const QuantConfig& config, uint64_t seed,
     if (rotateInputs) result.inputRotations[{lw.layer, lw.role, lw.expert}] = r.right.to(model.dtype());
   }
 
-  std::set<const at::Tensor*> done;
-  for (const auto& lw : model.linearWeights()) {
-    const auto spec = config.weightSpecFor(lw.layer, lw.role);
-    if (!spec || !lw.weight || !lw.weight->defined() || !done.insert(lw.weight).second) continue;
-    const auto it = rotations.find(lw.weight);
-    if (it == rotations.end()) {  // not rotated (e.g. a linear outside every norm group): plain RTN
-      *lw.weight = quantize ? quantize(lw, *lw.weight) : fakeQuantize(*lw.weight, *spec, describe(lw));
-    } else {
-      const auto& [left, right] = it->second;
-      at::Tensor w = lw.weight->to(at::kFloat);  // [out, in]
-      if (left.defined()) w = at::matmul(left.t(), w);
-      if (right.defined()) w = at::matmul(w, right);
-      w = quantize ? quantize(lw, w) : fakeQuantize(w, *spec, describe(lw));
-      if (left.defined()) w = at::matmul(left, w);
-      if (right.defined()) w = at::matmul(w, right.t());
-      *lw.weight = w.to(lw.weight->scalar_type());
-    }
-    ++result.quantizedWeights;
-  }
+  result.quantizedWeights = quantizeWeights(model, config, rotations, quantize);
   return result;
 }
 

@@ -175,6 +175,27 @@ class TestRotation : public QObject {
     QVERIFY(at::equal(m->forward(ids), fp));
   }
 
+  // Linears that nothing quantizes keep their weights and norms: a KV-only name, an excluded layer.
+  void unquantizedLinearsAreUntouched() {
+    auto m = load("demo");
+    std::vector<at::Tensor> before;
+    for (const at::Tensor* t : replaceableTensors(*m)) before.push_back(t->clone());
+    {
+      qs::QuantizedModel kvOnly(*m, qs::QuantConfig::parse("W16A16KV4-g32-quarot"));
+      const auto now = replaceableTensors(*m);
+      for (size_t i = 0; i < now.size(); ++i) QVERIFY(at::equal(*now[i], before[i]));
+    }
+    qs::QuantizedModel excluded(*m, qs::QuantConfig::parse("W4A4-g32-quarot-excl.all.L1"));
+    // The demo model's linears have no biases: replaceableTensors lists them, then the norms.
+    const auto linears = m->linearWeights();
+    const auto norms = m->normGroups();
+    for (size_t i = 0; i < linears.size(); ++i)
+      QVERIFY(at::equal(*linears[i].weight, before[i]) == (linears[i].layer == 1 || linears[i].layer < 0));  // lm_head: off
+    for (size_t i = 0; i < norms.size(); ++i)
+      QVERIFY(at::equal(*norms[i].weight, before[linears.size() + i]) == (norms[i].layer == 1));
+    QVERIFY(excluded.quantizedWeightCount() == 7 * (m->config().numLayers - 1));
+  }
+
   void layerNormAndStateSpaceFamiliesAreRefused_data() {
     QTest::addColumn<QString>("model");
     for (const char* m : {"opt", "falcon", "gpt2", "mamba"}) QTest::newRow(m) << m;
