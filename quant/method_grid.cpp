@@ -12,6 +12,10 @@ std::string methodDoesNotApply(const QuantConfig& config, const std::string& met
   if (method == "smoothquant")
     return config.activation.enabled() ? ""
                                        : "smoothquant balances activation outliers and this configuration keeps A at 16 bits";
+  if (method == "quarot")  // KV quantization stays plain RTN under quarot: a KV-only name would equal rtn
+    return config.weight.enabled() || config.activation.enabled()
+               ? ""
+               : "quarot rotates the linears' weights and inputs and this configuration keeps W and A at 16 bits";
   return "";
 }
 
@@ -19,7 +23,7 @@ MethodGrid crossWithMethods(const std::vector<std::string>& configs, const std::
   const auto& known = QuantConfig::knownMethods();
   for (const auto& m : methods)
     if (std::find(known.begin(), known.end(), m) == known.end())
-      throw Error("unknown quantization method '" + m + "' (known: rtn, awq, smoothquant, gptq)");
+      throw Error("unknown quantization method '" + m + "' (known: rtn, awq, smoothquant, gptq, quarot)");
   MethodGrid grid;
   for (const auto& name : configs) {
     const QuantConfig base = QuantConfig::parse(name);

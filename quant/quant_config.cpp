@@ -291,7 +291,7 @@ void NameParser::parseToken(std::string_view token) {
     }
   fail("unknown part '" + t +
        "' (expected g<N>, pc, pt, w<...>/kv<...> granularity, ag<N>, apt, symW, asymA, symKV, "
-       "gptqzero[W|A|KV], a method (awq, smoothquant, gptq) or an incl./excl. layer rule)");
+       "gptqzero[W|A|KV], a method (awq, smoothquant, gptq, quarot) or an incl./excl. layer rule)");
 }
 
 QuantConfig NameParser::run() {
@@ -454,7 +454,7 @@ void QuantConfig::validate() const {
     throw Error("activation spec: per-channel is not supported; use per-token, per-group or per-tensor");
   const auto& methods = knownMethods();
   if (std::find(methods.begin(), methods.end(), method) == methods.end())
-    throw Error("unknown quantization method '" + method + "' (known: rtn, awq, smoothquant, gptq)");
+    throw Error("unknown quantization method '" + method + "' (known: rtn, awq, smoothquant, gptq, quarot)");
   if (method == "gptq" && weight.enabled() && weight.format != NumberFormat::Int)
     throw Error("method gptq quantizes integer weights; " + std::string(formatName(weight.format)) +
                 " weights take rtn, awq or smoothquant");
@@ -476,7 +476,7 @@ void QuantConfig::validatePrecisionRule(const LayerRule& rule) const {
     throw Error("precision rule '" + token + "' needs a role or a layer range (the W part sets every layer)");
   if (!weight.enabled())
     throw Error("precision rule '" + token + "' needs quantized weights (W<b> or a W format in the name)");
-  if (method != "rtn" && method != "smoothquant")
+  if (method != "rtn" && method != "smoothquant" && method != "quarot")
     throw Error("precision rule '" + token + "': method " + method + " quantizes every weight with one spec");
   rule.weightSpec(weight).validate("precision rule '" + token + "'");
 }
@@ -561,7 +561,7 @@ QuantConfig QuantConfig::preset(std::string_view presetName) {
 }
 
 const std::vector<std::string>& QuantConfig::knownMethods() {
-  static const std::vector<std::string> methods{"rtn", "awq", "smoothquant", "gptq"};
+  static const std::vector<std::string> methods{"rtn", "awq", "smoothquant", "gptq", "quarot"};
   return methods;
 }
 

@@ -22,7 +22,8 @@
 //      "symKV". The other formats are sign-magnitude: always symmetric, no symmetry token.
 //   4. Zero-point convention when not the reference one: "gptqzero" when every quantized
 //      asymmetric spec uses GPTQ's range-includes-zero, else "gptqzeroW" / "gptqzeroA" / "gptqzeroKV".
-//   5. Method when not "rtn": "awq" | "smoothquant" | "gptq" (gptq: integer weights only).
+//   5. Method when not "rtn": "awq" | "smoothquant" | "gptq" (gptq: integer weights only)
+//      | "quarot" (random orthogonal rotations of the linears' inputs, RMSNorm families only).
 //   6. Layer rules, in order (the last matching rule wins):
 //        ("incl" | "excl") "." target [ ".L" first [ "to" last ] ]
 //        target = a linear role name (q_proj, down_proj, lm_head, router, ...), "kv" or "all".
@@ -32,14 +33,14 @@
 //        "w" e [ "." role ] [ ".L" first [ "to" last ] ]     at least one of role and range;
 //      e.g. "w8.L0", "w8.L0to1", "w8.down_proj", "wnf4.down_proj.L2to5" ("w8.all.L0" reads as
 //      "w8.L0"). They include what they match (like incl), never touch the KV cache, need quantized
-//      weights and the rtn or smoothquant method. An integer rule on a non-integer W spec is
+//      weights and the rtn, smoothquant or quarot method. An integer rule on a non-integer W spec is
 //      asymmetric with the reference zero point.
 // parse() also accepts shorthands and normalises them: omitted parts are 16 ("W4" = W4A16KV16),
 // a missing granularity token means the format's default (integers g128, nf4 g64, fp8 per channel
 // for W and KV, per token for activations), default symmetry tokens ("asymW") are accepted.
 // Example: "W4A8KV4-g128", "W4A16KV16-g64-symW-excl.router", "W8A8KV16-g128-asymA-gptqzero",
 // "Wfp8e4m3Afp8e4m3KV16-pc", "Wnf4A16KV16-g64", "Wmxfp4Amxfp4KV16", "W4Afp8e4m3KVfp8e4m3-wg128-kvpc",
-// "W4A16KV16-g128-w8.L0-w8.L31" (first and last of 32 layers at 8 bits).
+// "W4A16KV16-g128-w8.L0-w8.L31" (first and last of 32 layers at 8 bits), "W4A4KV4-g128-quarot".
 #include <nlohmann/json_fwd.hpp>
 
 #include <optional>
@@ -111,7 +112,7 @@ struct QuantConfig {
   static const std::vector<std::string>& presetNames();
   static QuantConfig preset(std::string_view presetName);  // throws naming the unknown preset
 
-  static const std::vector<std::string>& knownMethods();  // rtn, awq, smoothquant, gptq
+  static const std::vector<std::string>& knownMethods();  // rtn, awq, smoothquant, gptq, quarot
 
  private:
   void validatePrecisionRule(const LayerRule& rule) const;

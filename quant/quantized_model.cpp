@@ -11,6 +11,7 @@
 #include "quant/awq.h"
 #include "quant/fake_quant.h"
 #include "quant/gptq.h"
+#include "quant/quarot.h"
 #include "quant/smoothquant.h"
 
 namespace qs {
@@ -23,13 +24,20 @@ std::string describe(int layer, TensorRole role, std::string_view kind) {
 
 class FakeQuantHook : public TensorHook {
  public:
-  explicit FakeQuantHook(const QuantConfig& config) : config_(config) {}
+  explicit FakeQuantHook(const QuantConfig& config, std::map<LinearKey, at::Tensor> rotations = {})
+      : config_(config), rotations_(std::move(rotations)) {}
 
   void operator()(const HookPoint& point, at::Tensor& x) override {
     switch (point.kind) {
       case TensorKind::Activation:
-        if (config_.activation.enabled() && config_.selectsLinear(point.layer, point.role))
-          x = fakeQuantize(x, config_.activation, describe(point.layer, point.role, "input"));
+        if (config_.activation.enabled() && config_.selectsLinear(point.layer, point.role)) {
+          const auto what = describe(point.layer, point.role, "input");
+          const auto r = rotations_.find({point.layer, point.role, point.expert});
+          if (r == rotations_.end())
+            x = fakeQuantize(x, config_.activation, what);
+          else  // quarot: quantized in the rotated basis, handed on in the original one
+            x = at::matmul(fakeQuantize(at::matmul(x, r->second), config_.activation, what), r->second.t());
+        }
         break;
       case TensorKind::Key:
       case TensorKind::Value:
@@ -44,6 +52,7 @@ class FakeQuantHook : public TensorHook {
 
  private:
   QuantConfig config_;
+  std::map<LinearKey, at::Tensor> rotations_;
 };
 
 }  // namespace
@@ -60,8 +69,9 @@ std::shared_ptr<TensorHook> makeFakeQuantHook(const QuantConfig& config) {
   return std::make_shared<FakeQuantHook>(config);
 }
 
-QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config, const at::Tensor& calibration)
-    : model_(model), config_(config.normalized()) {
+QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config, const at::Tensor& calibration,
+                               uint64_t rotationSeed)
+    : model_(model), config_(config.normalized()), rotationSeed_(rotationSeed) {
   config_.validate();
   // Without a KV cache a KV configuration would silently equal FP16: refuse it instead.
   if (config_.kv.enabled() && !model_.capabilities().hasKvCache)
@@ -76,7 +86,7 @@ QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config, const at
     throw;
   }
   if (config_.activation.enabled() || config_.kv.enabled()) {
-    hook_ = makeFakeQuantHook(config_);
+    hook_ = std::make_shared<FakeQuantHook>(config_, inputRotations_);
     model_.hooks().add(hook_);
   }
   active_ = true;
@@ -84,15 +94,20 @@ QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config, const at
 
 void QuantizedModel::applyMethod(const at::Tensor& calibration) {
   if (config_.method == "rtn") return;
-  if (!calibration.defined() || calibration.numel() == 0)
+  const bool rotation = config_.method == "quarot";  // data-free; rotates activations alone too (W16A4)
+  if (!rotation && (!calibration.defined() || calibration.numel() == 0))
     throw Error("quantization method '" + config_.method + "' needs calibration text (token sequences) to compute "
                 "its transform; none was given");
-  if (config_.method != "smoothquant" && !config_.weight.enabled())
+  if (!rotation && config_.method != "smoothquant" && !config_.weight.enabled())
     throw Error("quantization method '" + config_.method + "' quantizes weights: " + config_.name() + " has none");
   // Everything a transform may replace, saved first: the norms it folds into and every linear.
   for (auto& g : model_.normGroups()) {
     saved_.push_back({g.weight, *g.weight});
     if (g.bias && g.bias->defined()) saved_.push_back({g.bias, *g.bias});
+  }
+  if (auto head = model_.finalNormGroup(); head && rotation) {
+    saved_.push_back({head->weight, *head->weight});
+    if (head->bias && head->bias->defined()) saved_.push_back({head->bias, *head->bias});
   }
   for (const auto& lw : model_.linearWeights()) {
     if (lw.weight && lw.weight->defined()) saved_.push_back({lw.weight, *lw.weight});
@@ -106,6 +121,10 @@ void QuantizedModel::applyMethod(const at::Tensor& calibration) {
     applyAwq(model_, calibration, config_.weight, selected);
   } else if (config_.method == "gptq") {
     quantized_ = applyGptq(model_, calibration, config_.weight, selected);
+  } else if (rotation) {
+    auto result = applyQuaRot(model_, config_, rotationSeed_);
+    quantized_ = result.quantizedWeights;
+    inputRotations_ = std::move(result.inputRotations);
   } else {
     throw Error("quantization method '" + config_.method + "' is not implemented");
   }
@@ -113,7 +132,8 @@ void QuantizedModel::applyMethod(const at::Tensor& calibration) {
 }
 
 void QuantizedModel::quantizeWeights() {
-  if (!config_.weight.enabled() || config_.method == "gptq") return;  // GPTQ's weights are quantized
+  // GPTQ's and QuaRot's weights are quantized by the method.
+  if (!config_.weight.enabled() || config_.method == "gptq" || config_.method == "quarot") return;
   std::set<const at::Tensor*> done;
   for (const auto& lw : model_.linearWeights()) {
     // The weight spec, or a precision rule's for this layer and role (mixed precision).
@@ -138,6 +158,7 @@ void QuantizedModel::restore() {
   saved_.clear();
   if (hook_) model_.hooks().remove(hook_.get());
   hook_.reset();
+  inputRotations_.clear();
   active_ = false;
 }
 

@@ -1,13 +1,16 @@
 #pragma once
 // Applying a QuantConfig to a loaded Model: the method's transform first (SmoothQuant and AWQ fold
 // scales into norms and weights, GPTQ quantizes the weights itself; all from calibration token
-// sequences), then round-to-nearest fake quantization of the selected linear weights (not again
+// sequences; QuaRot rotates and quantizes the weights itself and needs no calibration), then round-to-nearest fake quantization of the selected linear weights (not again
 // for GPTQ's), and hooks that fake-quantize the inputs of those linears and the K/V states at
 // every call. Destroying the object (or restore()) puts the original weights and norms back (kept
 // in memory, the checkpoint is not read again) and removes the hooks.
 #include <ATen/core/Tensor.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "core/model/hooks.h"
@@ -19,11 +22,13 @@ class Model;
 
 class QuantizedModel {
  public:
-  // calibration: token sequences [N, L] for methods other than "rtn" (ignored by rtn).
+  // calibration: token sequences [N, L] for awq, smoothquant and gptq (ignored by rtn and quarot).
+  // rotationSeed: the seed of quarot's random rotations (callers pass their calibration seed).
   // Throws qs::Error naming the tensor when a spec does not fit it (e.g. a group size that does
   // not divide a weight's input dimension), or when a method has no calibration or cannot serve
   // this model, leaving the model as it was.
-  QuantizedModel(Model& model, const QuantConfig& config, const at::Tensor& calibration = {});
+  QuantizedModel(Model& model, const QuantConfig& config, const at::Tensor& calibration = {},
+                 uint64_t rotationSeed = 0);
   ~QuantizedModel();
   QuantizedModel(const QuantizedModel&) = delete;
   QuantizedModel& operator=(const QuantizedModel&) = delete;
@@ -35,6 +40,7 @@ class QuantizedModel {
   int quantizedWeightCount() const { return quantized_; }
   // Seconds spent in the method's transform (0 for rtn), apart from the quantization itself.
   double methodSeconds() const { return methodSeconds_; }
+  uint64_t rotationSeed() const { return rotationSeed_; }
 
  private:
   struct SavedWeight {
@@ -49,6 +55,9 @@ class QuantizedModel {
   std::vector<SavedWeight> saved_;  // every tensor replaced, with its original
   int quantized_ = 0;
   double methodSeconds_ = 0;
+  uint64_t rotationSeed_ = 0;
+  // quarot: the rotation R of each linear (layer, role, expert) whose input is quantized as q_a(x R) R^T.
+  std::map<std::tuple<int, TensorRole, int>, at::Tensor> inputRotations_;
   std::shared_ptr<TensorHook> hook_;
   bool active_ = false;
 };

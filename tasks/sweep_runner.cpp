@@ -187,10 +187,12 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
           }
           calibrationIds = calibration->ids;
         }
-        if (!isBaseline) quantized = std::make_unique<QuantizedModel>(model, qc, calibrationIds);
+        // quarot's rotations take the calibration seed too, so one seed reproduces the run.
+        if (!isBaseline) quantized = std::make_unique<QuantizedModel>(model, qc, calibrationIds, spec_.seed);
         if (quantized && qc.method != "rtn")
           methodNote = "method " + qc.method + " on calibration " + calibration->description + ": " +
-                       std::to_string(quantized->methodSeconds()) + " s";
+                       std::to_string(quantized->methodSeconds()) + " s" +
+                       (qc.method == "quarot" ? ", rotation seed " + std::to_string(quantized->rotationSeed()) : "");
       } catch (const Error& e) {
         // A config that does not fit this model (e.g. a group size that does not divide a
         // dimension) fails its runs; the rest of the sweep goes on.

@@ -32,7 +32,7 @@ safetensors headers only. A folder that cannot be read shows why. Checked models
 <li><b>Quantization</b> panel: the checked W, A and KV bit-widths are combined as a cross product (16 means
 not quantized), and the checked presets of the paper's grid (W8 W4 W3 W2, W8A8 W4A8 W4A4, KV8 KV4 KV3 KV2)
 are added. Grouping (per group of N elements, per channel, per tensor), symmetric or asymmetric range and the
-method (RTN, AWQ, SmoothQuant, GPTQ) apply to all of them. The list below shows the configurations by their
+method (RTN, AWQ, SmoothQuant, GPTQ, QuaRot) apply to all of them. The list below shows the configurations by their
 canonical names, e.g. <code>W4A16KV16-g128</code>.</li>
 <li><b>Tasks</b> panel: the task files of the tasks directory, grouped by kind. <b>Limit</b> evaluates only the
 first N examples of each task (<i>all</i> = the whole test set).</li>

@@ -17,7 +17,7 @@ struct QuantGrid {
   int groupSize = 128;
   bool symmetric = false;            // W and KV
   bool activationSymmetric = true;   // per-token activations: the paper's text (its code: asymmetric)
-  std::string method = "rtn";  // "rtn", "awq", "smoothquant", "gptq"
+  std::string method = "rtn";  // "rtn", "awq", "smoothquant", "gptq", "quarot"
 
   // Canonical names of every configuration, sorted, without duplicates and without the
   // unquantized baseline (the sweep adds that per model).

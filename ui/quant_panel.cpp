@@ -146,6 +146,7 @@ QWidget* QuantPanel::makeOptionsGroup() {
   method_->addItem("AWQ (weight only)", "awq");
   method_->addItem("SmoothQuant (W+A)", "smoothquant");
   method_->addItem("GPTQ (weight only)", "gptq");
+  method_->addItem("QuaRot (rotation, W+A)", "quarot");
   form->addRow("Granularity", granularity_);
   form->addRow("Group size", groupSize_);
   form->addRow("W / KV range", symmetry_);

@@ -33,9 +33,11 @@ std::unique_ptr<QuantizedModel> applyQuantOption(Model& model, const Args& args)
   const auto set = loadCalibrationSet([&](std::string_view t) { return tokenizer->encode(t, false); },
                                       calibrationFile(spec, {}), spec.sequences,
                                       std::min<int64_t>(spec.length, model.capabilities().contextLimit), 1234);
-  auto quantized = std::make_unique<QuantizedModel>(model, config, set.ids);
+  // quarot's rotations take the calibration seed too, so one seed reproduces the run.
+  auto quantized = std::make_unique<QuantizedModel>(model, config, set.ids, 1234);
   std::cerr << "method " << config.method << " on calibration " << set.description << ": " << quantized->methodSeconds()
-            << " s\n";
+            << " s" << (config.method == "quarot" ? ", rotation seed " + std::to_string(quantized->rotationSeed()) : "")
+            << "\n";
   return quantized;
 }
 

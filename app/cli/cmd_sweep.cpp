@@ -154,7 +154,7 @@ const CommandRegistrar kRegister{{
     "                            [--shard i/N] [--resume] [--no-stats] [--dry-run] [--allow-nonfinite]\n"
     "                            [--data-dir DIR] [--tasks-dir DIR]\n"
     "                            [--calib FILE] [--calib-samples N] [--calib-length L]\n"
-    "                            [--method rtn,awq,gptq,smoothquant]\n\n"
+    "                            [--method rtn,awq,gptq,smoothquant,quarot]\n\n"
     "Evaluates every model under every quantization configuration on every task; each point is a run\n"
     "stored in OUT.qsdb. The configurations are the cartesian grid --w x --a x --kv (group size\n"
     "--group for weights and KV), or the names given with --configs (canonical names such as\n"

@@ -197,6 +197,14 @@ class DecoderModel final : public Model {
     return out;
   }
 
+  std::optional<NormGroup> finalNormGroup() override {
+    const auto& lay = config_.layout;
+    // OPT-350m's project_out sits between the norm and the head.
+    if (!lay.finalNorm || projectOut_.defined()) return std::nullopt;
+    return NormGroup{-1, lay.norm, &finalNormW_, finalNormB_.defined() ? &finalNormB_ : nullptr,
+                     {{-1, TensorRole::LmHead, -1, &lmHead_, nullptr}}};
+  }
+
   std::vector<LinearChain> linearChains() override {
     std::vector<LinearChain> out;
     const auto& a = config_.attention;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -97,6 +98,10 @@ class Model {
   // Bloom's residual taken after the norm, or a state-space model).
   virtual std::vector<NormGroup> normGroups() { return {}; }
   virtual std::vector<LinearChain> linearChains() { return {}; }
+  // The final norm and the output head it feeds (layer -1), when the head reads the norm's output
+  // directly; rotation (QuaRot) folds it into an included lm_head. Kept apart from normGroups() so
+  // SmoothQuant and AWQ, which leave the head alone, never touch it.
+  virtual std::optional<NormGroup> finalNormGroup() { return std::nullopt; }
   // Parameters that are not linear weights but are reported by weight statistics under their own
   // roles (Mamba's conv1d, A_log and D), each viewed as [channels, -1].
   virtual std::vector<LinearWeight> otherParameters() { return {}; }

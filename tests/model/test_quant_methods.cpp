@@ -168,7 +168,7 @@ class TestQuantMethods : public QObject {
   }
 
   // A sweep with methods: the runs are done and each run's log names the method, the calibration
-  // file's SHA-256, N, L, seed and the seconds the method took.
+  // file's SHA-256, N, L, seed and the seconds the method took (quarot: and its rotation seed).
   void sweepRecordsTheCalibration() {
     const auto stories = qs::test::sharedDir() / "models" / "stories260K";
     if (!std::filesystem::exists(stories / "tokenizer.json")) QSKIP("../shared/models/stories260K is not available");
@@ -180,7 +180,7 @@ class TestQuantMethods : public QObject {
     const auto db = dir / "m.qsdb";
     const auto calib = qs::test::sourceDir() / "resources" / "demo-data" / "calibration.txt";
     auto r = qs::test::runCli({"--threads", "1", "sweep", "--model", QString::fromStdString((dir / "model").string()),
-                               "--configs", "W3-g16-gptq,W3-g16-awq,W8A8-g16-smoothquant", "--tasks", "lambada_openai",
+                               "--configs", "W3-g16-gptq,W3-g16-awq,W8A8-g16-smoothquant,W4A4-g16-quarot", "--tasks", "lambada_openai",
                                "--limit", "2", "--no-stats", "--calib", QString::fromStdString(calib.string()),
                                "--calib-samples", "4", "--calib-length", "32", "--db", QString::fromStdString(db.string())});
     QVERIFY2(r.code == 0, qPrintable(r.out + r.err));
@@ -189,16 +189,18 @@ class TestQuantMethods : public QObject {
     for (const auto& run : store.listRuns()) {
       QCOMPARE(int(run.status), int(qs::RunStatus::Done));
       if (run.quantName.find("gptq") == std::string::npos && run.quantName.find("awq") == std::string::npos &&
-          run.quantName.find("smoothquant") == std::string::npos)
+          run.quantName.find("smoothquant") == std::string::npos && run.quantName.find("quarot") == std::string::npos)
         continue;
       bool recorded = false;
       for (const auto& log : store.logs(run.id))
         recorded = recorded || (log.text.find("on calibration calibration.txt sha256:") != std::string::npos &&
-                                log.text.find("n=4 L=32 seed=1234") != std::string::npos);
+                                log.text.find("n=4 L=32 seed=1234") != std::string::npos &&
+                                (run.quantName.find("quarot") == std::string::npos ||
+                                 log.text.find("rotation seed 1234") != std::string::npos));
       QVERIFY2(recorded, run.quantName.c_str());
       methods.insert(run.quantName);
     }
-    QCOMPARE(int(methods.size()), 3);
+    QCOMPARE(int(methods.size()), 4);
   }
 
   void refusals() {

@@ -26,6 +26,16 @@ class TestMethodGrid : public QObject {
     QVERIFY(grid.skipped[1].rfind("W16A16KV4-g128 with awq: ", 0) == 0);
   }
 
+  // quarot rotates weights and activations: any W or A configuration, never a KV-only one.
+  void quarotServesWeightsOrActivations() {
+    const auto grid = qs::crossWithMethods({"W4", "W4A4", "KV4"}, {"rtn", "quarot"});
+    const std::vector<std::string> expected{"W4A16KV16-g128", "W4A16KV16-g128-quarot", "W4A4KV16-g128",
+                                            "W4A4KV16-g128-quarot", "W16A16KV4-g128"};
+    QCOMPARE(grid.configs, expected);
+    QCOMPARE(static_cast<int>(grid.skipped.size()), 1);
+    QVERIFY(grid.skipped[0].rfind("W16A16KV4-g128 with quarot: ", 0) == 0);
+  }
+
   void namesWithAMethodStayAsTheyAre() {
     const auto grid = qs::crossWithMethods({"W3-g128-gptq", "W3"}, {"rtn", "awq"});
     const std::vector<std::string> expected{"W3A16KV16-g128-gptq", "W3A16KV16-g128", "W3A16KV16-g128-awq"};

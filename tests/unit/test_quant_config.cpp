@@ -1,4 +1,5 @@
 #include <QtTest/QtTest>
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "core/base/error.h"
@@ -78,7 +79,7 @@ class TestQuantConfig : public QObject {
                                      QuantSpec::channel(8, true), QuantSpec::tensor(3)};
     const std::vector<std::vector<qs::LayerRule>> ruleSets{
         {}, {{false, TensorRole::DownProj, false, 0, 3}}, {{true, TensorRole::LmHead}, {false, std::nullopt, false, 5, 5}}};
-    const std::vector<std::string> methods{"rtn", "awq", "gptq"};
+    const std::vector<std::string> methods{"rtn", "awq", "gptq", "quarot"};
     int count = 0;
     std::set<std::string> names;
     for (const auto& w : weights)
@@ -316,6 +317,30 @@ class TestQuantConfig : public QObject {
     QVERIFY(c.selectsKv(1));
     QVERIFY(!c.selectsKv(2) && !c.selectsKv(3) && c.selectsKv(4));
     QVERIFY(QuantConfig::parse("W4-incl.lm_head").selectsLinear(-1, TensorRole::LmHead));
+  }
+
+  // The rotation method is a method token like the others: parsed, printed, validated, listed in errors.
+  void quarotIsAMethod() {
+    const QuantConfig c = QuantConfig::parse("W4A4KV4-g128-quarot");
+    QCOMPARE(c.method, std::string("quarot"));
+    QCOMPARE(c.name(), std::string("W4A4KV4-g128-quarot"));
+    QCOMPARE(QuantConfig::parse("W4A4-quarot").name(), std::string("W4A4KV16-g128-quarot"));
+    QVERIFY(std::ranges::find(QuantConfig::knownMethods(), "quarot") != QuantConfig::knownMethods().end());
+    QuantConfig unknown = c;
+    unknown.method = "spinquant";
+    try {
+      unknown.validate();
+      QFAIL("an unknown method was accepted");
+    } catch (const qs::Error& e) {
+      QVERIFY2(std::string(e.what()).find("quarot") != std::string::npos, e.what());
+    }
+    try {
+      QuantConfig::parse("W4A4-spinquant");
+      QFAIL("an unknown method token was accepted");
+    } catch (const qs::Error& e) {
+      QVERIFY2(std::string(e.what()).find("quarot") != std::string::npos, e.what());
+    }
+    QuantConfig::parse("W4A4-g128-quarot-w8.L0").validate();  // precision rules: quarot quantizes per linear
   }
 
   void jsonRoundTrip() {
