@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 
 #include <chrono>
+#include <nlohmann/json.hpp>
 
 #include "core/checkpoint/checkpoint.h"
 #include "core/base/error.h"
@@ -173,6 +174,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
 
       std::unique_ptr<QuantizedModel> quantized;  // restores the original weights when destroyed
       std::string configError, methodNote;
+      nlohmann::json methodRun;  // the method's own provenance, stored in each run's config JSON
       bool isBaseline = false;
       try {
         const QuantConfig qc = QuantConfig::parse(config);
@@ -189,10 +191,17 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
         }
         // quarot's rotations take the calibration seed too, so one seed reproduces the run.
         if (!isBaseline) quantized = std::make_unique<QuantizedModel>(model, qc, calibrationIds, spec_.seed);
-        if (quantized && qc.method != "rtn")
+        if (quantized && qc.method != "rtn") {
           methodNote = "method " + qc.method + " on calibration " + calibration->description + ": " +
                        std::to_string(quantized->methodSeconds()) + " s" +
                        (qc.method == "quarot" ? ", rotation seed " + std::to_string(quantized->rotationSeed()) : "");
+          // Kept apart from the run's wall time: the method runs once per configuration, the
+          // evaluation once per task.
+          methodRun = {{"method", qc.method},
+                       {"seconds", quantized->methodSeconds()},
+                       {"calibration", calibration->description}};
+          if (qc.method == "quarot") methodRun["rotation_seed"] = quantized->rotationSeed();
+        }
       } catch (const Error& e) {
         // A config that does not fit this model (e.g. a group size that does not divide a
         // dimension) fails its runs; the rest of the sweep goes on.
@@ -206,7 +215,13 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
       std::vector<int64_t> runIds;
       for (int planIndex : batchRuns) {
         const TaskConfig tc = findTask(tasksDir, planned[planIndex].task);
-        const int64_t runId = store.beginRun(newRunRecord(modelId, model, config, tc, spec_.limit, spec_.seed, shard));
+        RunRecord record = newRunRecord(modelId, model, config, tc, spec_.limit, spec_.seed, shard);
+        if (!methodRun.is_null()) {
+          auto j = nlohmann::json::parse(record.quantJson);
+          j["method_run"] = methodRun;
+          record.quantJson = j.dump();
+        }
+        const int64_t runId = store.beginRun(record);
         std::string note = "started " + modelDir.filename().string() + " / " + config + " / " + tc.name + " on " +
                            describeDevice(model);
         if (batch > 1) note += " (batched with the other " + std::to_string(batch - 1) + " task(s) of this config)";

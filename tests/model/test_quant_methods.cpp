@@ -5,6 +5,7 @@
 // it cannot serve, is refused with a clear message and leaves the model as it was.
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
+#include <nlohmann/json.hpp>
 
 #include <set>
 
@@ -198,6 +199,12 @@ class TestQuantMethods : public QObject {
                                 (run.quantName.find("quarot") == std::string::npos ||
                                  log.text.find("rotation seed 1234") != std::string::npos));
       QVERIFY2(recorded, run.quantName.c_str());
+      // The method's provenance and time are in the run's config, apart from its wall time.
+      const auto config = nlohmann::json::parse(run.quantJson);
+      QVERIFY2(config.contains("method_run"), run.quantJson.c_str());
+      QVERIFY(config["method_run"]["seconds"].get<double>() > 0);
+      QVERIFY(config["method_run"]["calibration"].get<std::string>().find("n=4 L=32 seed=1234") != std::string::npos);
+      QCOMPARE(config["method_run"].contains("rotation_seed"), run.quantName.find("quarot") != std::string::npos);
       methods.insert(run.quantName);
     }
     QCOMPARE(int(methods.size()), 4);
