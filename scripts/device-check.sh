@@ -9,7 +9,8 @@
 # is how it is rehearsed on a machine without one.
 #   bash scripts/device-check.sh [OUT_DIR]      (default $OUT, else ./device-check-out)
 # Environment: QS_DEVICE_DEPS (.device-deps), QS_DEPS_PREFIX (/tmp/qs-deps), QS_DEVICE_BUILD
-# (/tmp/qs-device-build), QS_DEVICE_JOBS (nproc), QS_CHECK_BUDGET_S (420: steps stop at this).
+# (/tmp/qs-device-build), QS_DEVICE_JOBS (nproc), QS_CHECK_BUDGET_S (460: a step still running
+# then is stopped, and later steps are not started, so a device call of 600 s always returns).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-${OUT:-$root/device-check-out}}
@@ -17,7 +18,7 @@ deps=${QS_DEVICE_DEPS:-$root/.device-deps}
 prefix=${QS_DEPS_PREFIX:-/tmp/qs-deps}
 build=${QS_DEVICE_BUILD:-/tmp/qs-device-build}
 jobs=${QS_DEVICE_JOBS:-$(nproc)}
-budget=${QS_CHECK_BUDGET_S:-420}
+budget=${QS_CHECK_BUDGET_S:-460}
 mkdir -p "$out"
 summary=$out/summary.txt
 : >"$summary"
@@ -66,10 +67,12 @@ if [ -d "$deps/debs" ]; then
   # At run time only the libraries the system lacks come from the prefix (the system's own newer
   # zlib, SQLite... stay in use by everything else, PyTorch included).
   mkdir -p "$prefix/runtime"
+  # Read once: under pipefail, `ldconfig -p | grep -q` fails when grep stops reading early.
+  system_libs=$(ldconfig -p)
   for so in "$prefix"/usr/lib/x86_64-linux-gnu/lib*.so.*; do
     base=$(basename "$so")
     soname=$(echo "$base" | sed -E 's/(\.so\.[0-9]+).*/\1/')
-    ldconfig -p | grep -qE "^[[:space:]]+$soname " || ln -sf "$so" "$prefix/runtime/$base"
+    grep -qE "^[[:space:]]+$soname " <<<"$system_libs" || ln -sf "$so" "$prefix/runtime/$base"
   done
   export LD_LIBRARY_PATH="$prefix/runtime${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   cmake_prefix="$prefix/usr"
