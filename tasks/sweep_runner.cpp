@@ -10,6 +10,8 @@
 #include "core/store/experiment_store.h"
 #include "core/checkpoint/model_fingerprint.h"
 #include "core/base/runtime.h"
+#include "core/model/model_config.h"
+#include "quant/config_fit.h"
 #include "quant/quant_config.h"
 #include "quant/quantized_model.h"
 #include "tasks/calibration_set.h"
@@ -65,6 +67,29 @@ std::vector<PlannedRun> SweepRunner::plan() const {
         RunKey key{fingerprint, config, task, std::to_string(tc.version), spec_.limit,
                    static_cast<int64_t>(spec_.seed)};
         out.push_back({dir, config, task, store.findDoneRun(key).has_value()});
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> SweepRunner::fitProblems() const {
+  std::vector<std::string> out;
+  for (const auto& dir : spec_.models) {
+    const std::string name = dir.filename().string();
+    ModelConfig model;
+    try {
+      model = ModelConfig::load(dir / "config.json");
+    } catch (const Error& e) {
+      out.push_back(name + ": " + e.what());
+      continue;
+    }
+    for (const auto& c : spec_.quantConfigs) {
+      try {
+        const QuantConfig qc = QuantConfig::parse(c);
+        for (const auto& p : configFitProblems(model, qc)) out.push_back(name + " / " + qc.name() + ": " + p);
+      } catch (const Error& e) {
+        out.push_back(name + " / " + c + ": " + e.what());
       }
     }
   }

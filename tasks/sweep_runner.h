@@ -82,6 +82,10 @@ class SweepRunner {
   SweepRunner(std::filesystem::path database, SweepSpec spec);
   // The runs the sweep consists of (this shard only), baseline first per model.
   std::vector<PlannedRun> plan() const;
+  // The configurations that cannot fit a model's shapes, read from each config.json before any
+  // weight is loaded: "stories260K / W4A16KV16-g128: down_proj weights (5 tensors): group 128 does
+  // not divide their input dimension 172". Their runs would fail; the sweep still runs the rest.
+  std::vector<std::string> fitProblems() const;
   // Runs every planned run not already done. Returns when done or within ~1 s of `cancel`.
   SweepSummary run(const SweepCallbacks& callbacks, const CancelToken& cancel);
 

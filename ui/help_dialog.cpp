@@ -43,7 +43,9 @@ already in the database with the same model, config, task version, limit and see
 <p>The sweep runs in the background; the window stays responsive. Each model is loaded once and re-quantized
 for each configuration. Each row shows status, progress, ETA and
 tokens per second. <b>Cancel selected</b> skips queued runs or stops the running one; <b>Cancel all</b> stops the
-sweep. A cancelled run stops within about a second and stores nothing partial.</p>
+sweep. A cancelled run stops within about a second; it is kept with the status <i>interrupted</i> (and the
+reason in its log) but with no metrics, so no partial score is ever shown, and the next sweep over the same
+database redoes it.</p>
 
 <h3>Views</h3>
 <ul>

@@ -1,4 +1,5 @@
 #include "ui/main_window.h"
+#include "tasks/sweep_runner.h"
 
 #include <QAction>
 #include <QApplication>
@@ -371,6 +372,20 @@ bool MainWindow::startSweep() {
   if (!problem.isEmpty()) {
     QMessageBox::information(this, "Start sweep", problem);
     return false;
+  }
+  // Configurations that cannot fit a model's shapes, from config.json alone: said before the sweep
+  // starts rather than discovered run by run.
+  const auto misfits = SweepRunner(dbPath_.toStdString(), spec).fitProblems();
+  if (!misfits.empty()) {
+    QStringList lines;
+    for (const auto& m : misfits) lines << q(m);
+    for (const auto& m : misfits) message("warning", "Will fail: " + q(m));
+    const auto answer = QMessageBox::warning(
+        this, "Start sweep",
+        QString("These runs would fail:\n\n%1\n\nStart the sweep anyway? The other runs are not affected.")
+            .arg(lines.join("\n")),
+        QMessageBox::Yes | QMessageBox::No, QMessageBox::No);
+    if (answer != QMessageBox::Yes) return false;
   }
   if (AppSettings::threads() != computeThreads()) configureThreads(AppSettings::threads());
   queueModel_->clear();

@@ -118,6 +118,8 @@ int runSweep(const std::vector<std::string>& argv) {
   for (const auto& p : plan) todo += !p.alreadyDone;
   std::fprintf(stderr, "sweep: %zu runs in this shard (%d to do, %zu already done)\n", plan.size(), todo,
                plan.size() - todo);
+  // Said before anything is loaded, so a long sweep does not discover it run by run.
+  for (const auto& p : runner.fitProblems()) std::fprintf(stderr, "sweep: will fail: %s\n", p.c_str());
   if (args.has("dry-run")) {
     for (const auto& p : plan)
       std::printf("%s\t%s\t%s\t%s\n", p.model.string().c_str(), p.quantConfig.c_str(), p.task.c_str(),
@@ -168,7 +170,9 @@ const CommandRegistrar kRegister{{
     "is skipped; --resume continues a sweep in an existing database, retrying interrupted and failed\n"
     "runs. --shard i/N runs every N-th point starting at i into its own database; combine the shards\n"
     "with 'quantscope-cli merge'. Ctrl-C stops within about a second and marks the current run\n"
-    "interrupted. --dry-run prints the plan.\n"
+    "interrupted. --dry-run prints the plan. Before starting, configurations that cannot fit a model's\n"
+    "shapes (a group size that does not divide a dimension, KV on a model without a KV cache) are\n"
+    "listed from config.json alone; their runs fail with that message, the others run.\n"
     "--device cpu|cuda|cuda:N picks where the model runs; --dtype auto|float32|float16|bfloat16 its\n"
     "compute type (auto: float32 on the CPU, the checkpoint's half type on a GPU). Each run records\n"
     "the device and, on a GPU, the dtype.\n"
