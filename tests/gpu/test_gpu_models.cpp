@@ -16,6 +16,7 @@
 #include "core/model/model.h"
 #include "quant/tensor_stats.h"
 #include "tests/gpu/gpu_check.h"
+#include "tests/support/golden_data.h"
 
 namespace {
 
@@ -41,25 +42,7 @@ std::filesystem::path goldenDir(const std::string& family) {
   return std::filesystem::path(QS_SOURCE_DIR) / "tests" / "data" / "golden" / family;
 }
 
-nlohmann::json readJson(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return nlohmann::json::parse(ss.str());
-}
-
-at::Tensor goldenTensor(const std::filesystem::path& file, const std::string& name) {
-  return qs::SafetensorsFile::open(file)->tensor(name).clone();
-}
-
-at::Tensor goldenIds(const std::filesystem::path& dir) {
-  auto j = readJson(dir / "input_ids.json");
-  if (j.is_object()) j = j["input_ids"];
-  std::vector<int64_t> flat;
-  for (auto& row : j)
-    for (auto& v : row) flat.push_back(v.get<int64_t>());
-  return at::tensor(flat, at::kLong).view({static_cast<int64_t>(j.size()), -1});
-}
+using qs::golden::readJson;
 
 std::unique_ptr<qs::Model> loadOnGpu(const std::filesystem::path& dir, const char* dtype) {
   qs::LoadOptions load;
@@ -72,12 +55,12 @@ void logitsInEveryDtype() {
   for (const char* family : kFamilies) {
     const auto dir = goldenDir(family);
     GPU_CHECK(std::filesystem::exists(dir / "model.safetensors"), std::string("tests/data/golden lacks ") + family);
-    const auto expected = goldenTensor(dir / "logits.safetensors", "logits");
+    const auto expected = qs::golden::tensor(dir / "logits.safetensors", "logits");
     for (const auto& dc : kDtypes) {
       if (qs::gpu_test::rehearsal() && dc.dtype == at::kHalf) continue;  // libtorch 1.13's CPU has no fp16 matmul
       auto model = loadOnGpu(dir, dc.name);
       GPU_CHECK(model->device() == qs::gpu_test::device() && model->dtype() == dc.dtype, std::string(family) + ": not loaded as asked");
-      const at::Tensor logits = model->forward(goldenIds(dir).to(qs::gpu_test::device())).cpu();
+      const at::Tensor logits = model->forward(qs::golden::inputIds(dir).to(qs::gpu_test::device())).cpu();
       GPU_CHECK(logits.sizes().equals(expected.sizes()), std::string(family) + ": logits shape");
       const at::Tensor diff = (logits - expected).abs();
       const double maxDiff = diff.max().item<double>(), meanDiff = diff.mean().item<double>();
@@ -96,7 +79,7 @@ void cachedGreedyOnDevice() {
     const auto greedy = readJson(dir / "greedy.json");
     const auto prompt = greedy["prompt_ids"].get<std::vector<int64_t>>();
     const auto expectedTokens = greedy["new_tokens"].get<std::vector<int64_t>>();
-    const auto expectedLogits = goldenTensor(dir / "greedy_logits.safetensors", "logits");
+    const auto expectedLogits = qs::golden::tensor(dir / "greedy_logits.safetensors", "logits");
     auto state = model->makeState();
     auto logits = model->forward(at::tensor(prompt, at::kLong).unsqueeze(0).to(qs::gpu_test::device()), {}, state.get()).cpu();
     const int64_t P = static_cast<int64_t>(prompt.size());
@@ -114,8 +97,8 @@ void leftPaddedBatch() {
   for (const char* family : {"llama", "mistral", "bloom", "falcon", "gpt2"}) {
     const auto dir = goldenDir(family);
     auto model = loadOnGpu(dir, "float32");
-    const auto ids = goldenIds(dir);
-    const auto expected = goldenTensor(dir / "logits.safetensors", "logits");
+    const auto ids = qs::golden::inputIds(dir);
+    const auto expected = qs::golden::tensor(dir / "logits.safetensors", "logits");
     const int64_t S = ids.size(1), pad = 5, n = S - pad;
     auto batch = at::zeros({1, S}, at::kLong), mask = at::zeros({1, S}, at::kLong);
     batch[0].narrow(0, pad, n).copy_(ids[1].narrow(0, 0, n));

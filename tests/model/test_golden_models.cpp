@@ -11,26 +11,14 @@
 #include "core/model/model.h"
 #include "core/base/runtime.h"
 #include "core/checkpoint/safetensors.h"
+#include "tests/support/golden_data.h"
 #include "tests/support/test_support.h"
 
 namespace {
 
 constexpr double kTolerance = 1e-4;
 
-nlohmann::json readJson(const std::filesystem::path& p) { return nlohmann::json::parse(qs::test::readFile(p)); }
-
-at::Tensor goldenTensor(const std::filesystem::path& file, const std::string& name) {
-  return qs::SafetensorsFile::open(file)->tensor(name).clone();
-}
-
-at::Tensor goldenIds(const std::filesystem::path& dir) {
-  auto j = readJson(dir / "input_ids.json");
-  if (j.is_object()) j = j["input_ids"];
-  std::vector<int64_t> flat;
-  for (auto& row : j)
-    for (auto& v : row) flat.push_back(v.get<int64_t>());
-  return at::tensor(flat, at::kLong).view({static_cast<int64_t>(j.size()), -1});
-}
+using qs::golden::readJson;
 
 double maxDiff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
 
@@ -74,8 +62,8 @@ class TestGoldenModels : public QObject {
     QCOMPARE(QString::fromUtf8(std::string(qs::familyName(model->family())).c_str()),
              family.startsWith("falcon") ? QString("falcon") : family == "chatglm3" ? QString("chatglm") : family);
     std::vector<at::Tensor> hidden;
-    auto logits = model->forward(goldenIds(dir), {}, nullptr, &hidden);
-    auto expected = goldenTensor(dir / "logits.safetensors", "logits");
+    auto logits = model->forward(qs::golden::inputIds(dir), {}, nullptr, &hidden);
+    auto expected = qs::golden::tensor(dir / "logits.safetensors", "logits");
     QCOMPARE(logits.sizes().vec(), expected.sizes().vec());
     const double d = maxDiff(logits, expected);
     qInfo("%s logits max |diff| = %.3g", family.toUtf8().constData(), d);
@@ -84,7 +72,7 @@ class TestGoldenModels : public QObject {
     // Hugging Face's Mamba reports no embedding output: its hidden_states[0] is after layer 0.
     const int offset = family == "mamba" ? 1 : 0;
     for (int i = 0; i < 2; ++i) {
-      auto h = goldenTensor(dir / "hidden_states.safetensors", "hidden_states_" + std::to_string(i));
+      auto h = qs::golden::tensor(dir / "hidden_states.safetensors", "hidden_states_" + std::to_string(i));
       const double dh = maxDiff(hidden[i + offset], h);
       QVERIFY2(dh < kTolerance, qPrintable(QString("hidden_states_%1 differ by %2").arg(i).arg(dh)));
     }
@@ -99,7 +87,7 @@ class TestGoldenModels : public QObject {
     auto greedy = readJson(dir / "greedy.json");
     std::vector<int64_t> prompt = greedy["prompt_ids"].get<std::vector<int64_t>>();
     std::vector<int64_t> expectedTokens = greedy["new_tokens"].get<std::vector<int64_t>>();
-    auto expectedLogits = goldenTensor(dir / "greedy_logits.safetensors", "logits");  // [1, 24, V]
+    auto expectedLogits = qs::golden::tensor(dir / "greedy_logits.safetensors", "logits");  // [1, 24, V]
 
     // Feed the reference tokens one step at a time through the cache, so each step's logits are
     // compared against the reference row even where a near-tie could flip our argmax.
@@ -124,8 +112,8 @@ class TestGoldenModels : public QObject {
     auto dir = goldenDir(family.toUtf8().constData());
     QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
     auto model = qs::Model::load(dir);
-    auto ids = goldenIds(dir);
-    auto expected = goldenTensor(dir / "logits.safetensors", "logits");
+    auto ids = qs::golden::inputIds(dir);
+    auto expected = qs::golden::tensor(dir / "logits.safetensors", "logits");
     const int64_t S = ids.size(1), pad = 5, n = S - pad;
     // Row 0: the first n tokens right-padded; row 1: the first n tokens of sequence 1 left-padded.
     auto batch = at::zeros({2, S}, at::kLong);
@@ -148,8 +136,8 @@ class TestGoldenModels : public QObject {
     auto dir = goldenDir(family.toUtf8().constData());
     QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
     auto model = qs::Model::load(dir);
-    auto expected = goldenTensor(dir / "logits.safetensors", "logits");
-    auto ids = goldenIds(dir);
+    auto expected = qs::golden::tensor(dir / "logits.safetensors", "logits");
+    auto ids = qs::golden::inputIds(dir);
     // Row 1 is 3 tokens shorter and left-padded; both rows then decode their next reference token.
     const int64_t P = 10, pad = 3;
     auto batch = at::zeros({2, P}, at::kLong);
@@ -171,8 +159,8 @@ class TestGoldenModels : public QObject {
   void mistralSlidingWindowRule() {
     auto dir = goldenDir("mistral");
     QVERIFY2(!dir.empty(), "tests/data/golden is incomplete");
-    auto ids = goldenIds(dir);
-    auto wKeys = goldenTensor(dir / "logits_window_W_keys.safetensors", "logits");
+    auto ids = qs::golden::inputIds(dir);
+    auto wKeys = qs::golden::tensor(dir / "logits_window_W_keys.safetensors", "logits");
     auto window7 = qs::Model::load(editedCopy("mistral", "mistral-window-7", [](auto& c) { c["sliding_window"] = 7; }));
     QCOMPARE(window7->config().attention.slidingWindow, 7);
     QVERIFY(maxDiff(window7->forward(ids), wKeys) < kTolerance);
@@ -180,7 +168,7 @@ class TestGoldenModels : public QObject {
     QVERIFY(maxDiff(window8->forward(ids), wKeys) > 0.1);
     auto noWindow = qs::Model::load(editedCopy("mistral", "mistral-no-window", [](auto& c) { c["sliding_window"] = nullptr; }));
     QCOMPARE(noWindow->config().attention.slidingWindow, 0);  // null: no window, as transformers reads it
-    QVERIFY(maxDiff(noWindow->forward(ids), goldenTensor(dir / "logits.safetensors", "logits")) > 0.1);
+    QVERIFY(maxDiff(noWindow->forward(ids), qs::golden::tensor(dir / "logits.safetensors", "logits")) > 0.1);
   }
 
   // Layout switches the golden models do not exercise (no reference output for them): each loads,
@@ -203,10 +191,10 @@ class TestGoldenModels : public QObject {
     auto dir = editedCopy(f.c_str(), "variant-" + f + "-" + key.toStdString(),
                           [&](auto& c) { c[key.toStdString()] = nlohmann::json::parse(value.toStdString()); });
     auto model = qs::Model::load(dir);
-    auto ids = goldenIds(goldenDir(f.c_str()));
+    auto ids = qs::golden::inputIds(goldenDir(f.c_str()));
     auto logits = model->forward(ids);
     QVERIFY(logits.isfinite().all().item<bool>());
-    QVERIFY(maxDiff(logits, goldenTensor(goldenDir(f.c_str()) / "logits.safetensors", "logits")) > 1e-3);
+    QVERIFY(maxDiff(logits, qs::golden::tensor(goldenDir(f.c_str()) / "logits.safetensors", "logits")) > 1e-3);
     const int64_t S = ids.size(1), pad = 4, n = S - pad;
     auto batch = at::zeros({2, S}, at::kLong);
     auto mask = at::zeros({2, S}, at::kLong);
@@ -243,8 +231,8 @@ class TestGoldenModels : public QObject {
     qs::writeSafetensors(dir / "model.safetensors", tensors);
     auto model = qs::Model::load(dir);
     QCOMPARE(model->config().layout.wordEmbedProjDim, 80);
-    auto ids = goldenIds(src);
-    QVERIFY(maxDiff(model->forward(ids), goldenTensor(src / "logits.safetensors", "logits")) < kTolerance);
+    auto ids = qs::golden::inputIds(src);
+    QVERIFY(maxDiff(model->forward(ids), qs::golden::tensor(src / "logits.safetensors", "logits")) < kTolerance);
   }
 
   // Fused q/k/v (Falcon, Bloom, GPT-2) is split at load: every family lists q, k, v and o per
