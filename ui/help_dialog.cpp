@@ -31,9 +31,14 @@ parameters, stored dtype, layers, heads, context and a memory estimate; it is re
 safetensors headers only. A folder that cannot be read shows why. Checked models are part of the sweep.</li>
 <li><b>Quantization</b> panel: the checked W, A and KV bit-widths are combined as a cross product (16 means
 not quantized), and the checked presets of the paper's grid (W8 W4 W3 W2, W8A8 W4A8 W4A4, KV8 KV4 KV3 KV2)
-are added. Grouping (per group of N elements, per channel, per tensor), symmetric or asymmetric range and the
-method (RTN, AWQ, SmoothQuant, GPTQ, QuaRot) apply to all of them. The list below shows the configurations by their
-canonical names, e.g. <code>W4A16KV16-g128</code>.</li>
+are added. Grouping (per group of N elements, per channel, per tensor) and symmetric or asymmetric range
+apply to all of them. The checked <b>methods</b> (RTN, AWQ, GPTQ, SmoothQuant, QuaRot) are one more dimension:
+each is applied to every configuration it can serve (AWQ and GPTQ need quantized weights, SmoothQuant quantized
+activations; the summary counts the combinations left out, its tooltip names them), so the curves show RTN and
+each method as separate series. The methods compute from the calibration text of the data directory. The list
+below shows the configurations by their canonical names, e.g. <code>W4A16KV16-g128-gptq</code>. Before a sweep
+starts, configurations that cannot fit a selected model (a group size that does not divide a dimension) are
+listed and you choose whether to start anyway.</li>
 <li><b>Tasks</b> panel: the task files of the tasks directory, grouped by kind. <b>Limit</b> evaluates only the
 first N examples of each task (<i>all</i> = the whole test set).</li>
 <li><b>Run queue</b>: shows the number of runs before you start: configurations &times; tasks &times; models,

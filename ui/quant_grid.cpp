@@ -1,6 +1,7 @@
 #include "ui/quant_grid.h"
 
 #include "core/base/error.h"
+#include "quant/method_grid.h"
 #include "quant/quant_config.h"
 
 namespace qs {
@@ -39,23 +40,36 @@ std::string quantConfigName(int weightBits, int activationBits, int kvBits, cons
   c.weight = gridSpec(weightBits, o);
   c.kv = gridSpec(kvBits, o);
   c.activation = activationBits == 16 ? QuantSpec::off() : QuantSpec::token(activationBits, o.activationSymmetric);
-  c.method = o.method;
   c.validate();
   return c.normalized().name();
 }
 
-std::vector<std::string> QuantGrid::configNames() const {
+namespace {
+
+MethodGrid crossed(const QuantGrid& g) {
   std::set<std::string> names;
-  for (int w : orUnquantized(weightBits))
-    for (int a : orUnquantized(activationBits))
-      for (int kv : orUnquantized(kvBits))
-        if (w != 16 || a != 16 || kv != 16) names.insert(quantConfigName(w, a, kv, *this));
-  for (const auto& preset : presets) {
+  for (int w : orUnquantized(g.weightBits))
+    for (int a : orUnquantized(g.activationBits))
+      for (int kv : orUnquantized(g.kvBits))
+        if (w != 16 || a != 16 || kv != 16) names.insert(quantConfigName(w, a, kv, g));
+  for (const auto& preset : g.presets) {
     auto b = presetBits(preset);
-    names.insert(quantConfigName(b.weight, b.activation, b.kv, *this));
+    names.insert(quantConfigName(b.weight, b.activation, b.kv, g));
   }
-  return {names.begin(), names.end()};
+  const std::vector<std::string> methods =
+      g.methods.empty() ? std::vector<std::string>{"rtn"} : std::vector<std::string>(g.methods.begin(), g.methods.end());
+  return crossWithMethods({names.begin(), names.end()}, methods);
 }
+
+}  // namespace
+
+std::vector<std::string> QuantGrid::configNames() const {
+  auto grid = crossed(*this);
+  std::set<std::string> sorted(grid.configs.begin(), grid.configs.end());
+  return {sorted.begin(), sorted.end()};
+}
+
+std::vector<std::string> QuantGrid::leftOut() const { return crossed(*this).skipped; }
 
 RunCount countRuns(int configs, int tasks, int models) {
   RunCount c{configs, tasks, models, 0, 0};

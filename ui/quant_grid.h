@@ -1,7 +1,8 @@
 #pragma once
 // The quantization configurations a sweep covers, as chosen in the quantization panel: the cross
 // product of the checked W / A / KV bit-widths plus the checked presets of the paper's grid, all
-// with the same grouping, symmetry and method. No Qt: the panel is a view of this.
+// with the same grouping and symmetry, crossed with the checked methods (a method is left out of
+// the configurations it cannot serve, see quant/method_grid.h). No Qt: the panel is a view of this.
 #include <set>
 #include <string>
 #include <vector>
@@ -17,11 +18,13 @@ struct QuantGrid {
   int groupSize = 128;
   bool symmetric = false;            // W and KV
   bool activationSymmetric = true;   // per-token activations: the paper's text (its code: asymmetric)
-  std::string method = "rtn";  // "rtn", "awq", "smoothquant", "gptq", "quarot"
+  std::set<std::string> methods{"rtn"};  // "rtn", "awq", "smoothquant", "gptq", "quarot"; empty = rtn
 
   // Canonical names of every configuration, sorted, without duplicates and without the
   // unquantized baseline (the sweep adds that per model).
   std::vector<std::string> configNames() const;
+  // The (configuration, method) pairs left out because the method cannot serve them, with why.
+  std::vector<std::string> leftOut() const;
 };
 
 // The presets of the paper's grid (QuantConfig::presetNames() without the FP16 baseline), in

@@ -141,22 +141,36 @@ QWidget* QuantPanel::makeOptionsGroup() {
   activationRange_ = new QComboBox(box);
   activationRange_->addItem("per token, symmetric (paper's text)", true);
   activationRange_->addItem("per token, asymmetric (paper's code)", false);
-  method_ = new QComboBox(box);
-  method_->addItem("RTN (round to nearest)", "rtn");
-  method_->addItem("AWQ (weight only)", "awq");
-  method_->addItem("SmoothQuant (W+A)", "smoothquant");
-  method_->addItem("GPTQ (weight only)", "gptq");
-  method_->addItem("QuaRot (rotation, W+A)", "quarot");
+  // Methods are a dimension of the grid: every checked one is applied to each configuration it
+  // can serve, so RTN and the methods land side by side in the curves.
+  auto* methodRow = new QWidget(box);
+  auto* methodLayout = new QGridLayout(methodRow);
+  methodLayout->setContentsMargins(0, 0, 0, 0);
+  const std::pair<const char*, const char*> methodChoices[] = {{"rtn", "RTN"},
+                                                               {"awq", "AWQ (W)"},
+                                                               {"gptq", "GPTQ (W)"},
+                                                               {"smoothquant", "SmoothQuant (A)"},
+                                                               {"quarot", "QuaRot (W/A)"}};
+  int methodIndex = 0;
+  for (const auto& [key, label] : methodChoices) {
+    auto* check = new QCheckBox(label, methodRow);
+    check->setChecked(QString(key) == "rtn");
+    methods_[key] = check;
+    methodLayout->addWidget(check, methodIndex / 2, methodIndex % 2);
+    ++methodIndex;
+    connect(check, &QCheckBox::toggled, this, &QuantPanel::onChanged);
+  }
+  methodRow->setToolTip("Each checked method is applied to every configuration it can serve (AWQ and GPTQ need "
+                        "quantized weights, SmoothQuant quantized activations); RTN is plain round to nearest");
   form->addRow("Granularity", granularity_);
   form->addRow("Group size", groupSize_);
   form->addRow("W / KV range", symmetry_);
   form->addRow("Activations", activationRange_);
-  form->addRow("Method", method_);
+  form->addRow("Methods", methodRow);
   connect(granularity_, &QComboBox::currentIndexChanged, this, &QuantPanel::onChanged);
   connect(groupSize_, &QSpinBox::valueChanged, this, &QuantPanel::onChanged);
   connect(symmetry_, &QComboBox::currentIndexChanged, this, &QuantPanel::onChanged);
   connect(activationRange_, &QComboBox::currentIndexChanged, this, &QuantPanel::onChanged);
-  connect(method_, &QComboBox::currentIndexChanged, this, &QuantPanel::onChanged);
   return box;
 }
 
@@ -173,7 +187,9 @@ QuantGrid QuantPanel::grid() const {
   g.groupSize = groupSize_->value();
   g.symmetric = symmetry_->currentData().toBool();
   g.activationSymmetric = activationRange_->currentData().toBool();
-  g.method = method_->currentData().toString().toStdString();
+  g.methods.clear();
+  for (const auto& [key, check] : methods_)
+    if (check->isChecked()) g.methods.insert(key.toStdString());
   return g;
 }
 
@@ -188,12 +204,18 @@ void QuantPanel::setGrid(const QuantGrid& g) {
   groupSize_->setValue(g.groupSize);
   symmetry_->setCurrentIndex(g.symmetric ? 1 : 0);
   activationRange_->setCurrentIndex(g.activationSymmetric ? 0 : 1);
-  method_->setCurrentIndex(std::max(0, method_->findData(QString::fromStdString(g.method))));
+  for (const auto& [key, check] : methods_)
+    check->setChecked(g.methods.count(key.toStdString()) > 0 || (g.methods.empty() && key == "rtn"));
   updating_ = false;
   onChanged();
 }
 
 QStringList QuantPanel::configNames() const { return names_; }
+
+QCheckBox* QuantPanel::methodBox(const QString& method) const {
+  auto it = methods_.find(method);
+  return it == methods_.end() ? nullptr : it->second;
+}
 
 QCheckBox* QuantPanel::bitsBox(TensorType type, int bits) const {
   auto it = bits_.find({type, bits});
@@ -228,17 +250,28 @@ void QuantPanel::onChanged() {
   groupSize_->setEnabled(granularity_->currentData().toString() == "per-group");
   names_.clear();
   QString problem;
+  std::vector<std::string> leftOut;
   try {
-    for (const auto& n : grid().configNames()) names_ << QString::fromStdString(n);
+    const QuantGrid g = grid();
+    for (const auto& n : g.configNames()) names_ << QString::fromStdString(n);
+    leftOut = g.leftOut();
   } catch (const Error& e) {
     problem = QString::fromStdString(e.what());
   }
   configModel_->setStringList(names_);
-  summary_->setText(problem.isEmpty()
-                        ? QString("<b>%1</b> configuration%2, plus the unquantized baseline of each model")
-                              .arg(names_.size())
-                              .arg(names_.size() == 1 ? "" : "s")
-                        : "<span style='color:#b00'>" + problem.toHtmlEscaped() + "</span>");
+  QString text = problem.isEmpty() ? QString("<b>%1</b> configuration%2, plus the unquantized baseline of each model")
+                                         .arg(names_.size())
+                                         .arg(names_.size() == 1 ? "" : "s")
+                                   : "<span style='color:#b00'>" + problem.toHtmlEscaped() + "</span>";
+  if (!leftOut.empty()) {
+    QStringList lines;
+    for (const auto& l : leftOut) lines << QString::fromStdString(l);
+    text += QString("<br>%1 method combination%2 left out").arg(leftOut.size()).arg(leftOut.size() == 1 ? "" : "s");
+    summary_->setToolTip(lines.join("\n"));
+  } else {
+    summary_->setToolTip({});
+  }
+  summary_->setText(text);
   Q_EMIT selectionChanged();
 }
 

@@ -34,7 +34,8 @@ class QuantPanel : public QWidget {
   QSpinBox* groupSizeBox() const { return groupSize_; }
   QComboBox* symmetryBox() const { return symmetry_; }
   QComboBox* activationRangeBox() const { return activationRange_; }
-  QComboBox* methodBox() const { return method_; }
+  // The check box of a method ("rtn", "awq", "smoothquant", "gptq", "quarot"); nullptr if unknown.
+  QCheckBox* methodBox(const QString& method) const;
 
   static const std::vector<int>& bitChoices();  // 2, 3, 4, 8, 16
 
@@ -63,7 +64,7 @@ class QuantPanel : public QWidget {
   QSpinBox* groupSize_ = nullptr;
   QComboBox* symmetry_ = nullptr;
   QComboBox* activationRange_ = nullptr;
-  QComboBox* method_ = nullptr;
+  std::map<QString, QCheckBox*> methods_;
   QLabel* summary_ = nullptr;
   QLabel* kvNote_ = nullptr;
   bool kvAvailable_ = true;

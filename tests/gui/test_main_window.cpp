@@ -11,6 +11,7 @@
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTimer>
 #include <fstream>
 
 #include "core/store/experiment_store.h"
@@ -131,6 +132,31 @@ class TestMainWindow : public QObject {
     QCOMPARE(int(spec.models.size()), 1);
     QCOMPARE(int(spec.quantConfigs.size()), 2);
     QCOMPARE(int(spec.tasks.size()), 2);
+  }
+
+  // Group 128 fits none of stories260K's dimensions (64, 172): the window lists the runs that would
+  // fail and, when the user declines, starts nothing.
+  void preSweepCheckRefusesABadGroupSize() {
+    const auto model = test::sharedDir() / "models" / "stories260K";
+    if (!fs::exists(model / "config.json")) QSKIP("shared/models/stories260K not found");
+    const auto file = test::freshTempDir("gui_fit_check") / "fit.qsdb";
+    MainWindow w;
+    QVERIFY(w.openDatabase(QString::fromStdString(file.string()), true));
+    QVERIFY(w.modelPanel()->openModel(QString::fromStdString(model.string())));
+    w.quantPanel()->bitsBox(TensorType::Weight, 4)->setChecked(true);  // per group of 128 by default
+    QVERIFY(w.taskPanel()->setTaskChecked("arc_easy", true));
+    QString shown;
+    QTimer::singleShot(200, [&shown] {
+      auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+      if (!box) return;
+      shown = box->text();
+      box->button(QMessageBox::No)->click();
+    });
+    QVERIFY(!w.startSweep());
+    QVERIFY2(shown.contains("down_proj weights (5 tensors): group 128 does not divide their input dimension 172"),
+             qPrintable(shown));
+    QVERIFY(!w.sweepController()->running());
+    QCOMPARE(w.runQueueModel()->rowCount(), 0);
   }
 
   void sweepFromTheWindow() {

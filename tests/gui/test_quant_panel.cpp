@@ -112,7 +112,8 @@ class TestQuantPanel : public QObject {
     QCOMPARE(panel.configNames(), QStringList({"W4A16KV16-pc"}));
     panel.symmetryBox()->setCurrentIndex(1);
     QCOMPARE(panel.configNames(), QStringList({"W4A16KV16-pc-symW"}));
-    panel.methodBox()->setCurrentIndex(panel.methodBox()->findData("awq"));
+    panel.methodBox("rtn")->setChecked(false);
+    panel.methodBox("awq")->setChecked(true);
     QCOMPARE(panel.configNames(), QStringList({"W4A16KV16-pc-symW-awq"}));
     // Every name the panel prints parses back to itself.
     for (const QString& n : panel.configNames())
@@ -142,6 +143,18 @@ class TestQuantPanel : public QObject {
     QVERIFY(!panel.kvNote()->isVisible());
   }
 
+  // Methods are a grid dimension: each checked method on every configuration it can serve.
+  void methodsCrossTheGrid() {
+    QuantPanel panel;
+    panel.bitsBox(TensorType::Weight, 4)->setChecked(true);
+    panel.presetButton("W8A8")->setChecked(true);
+    for (const char* m : {"gptq", "smoothquant"}) panel.methodBox(m)->setChecked(true);
+    QCOMPARE(panel.configNames(), QStringList({"W4A16KV16-g128", "W4A16KV16-g128-gptq", "W8A8KV16-g128",
+                                               "W8A8KV16-g128-gptq", "W8A8KV16-g128-smoothquant"}));
+    QCOMPARE(panel.grid().leftOut().size(), size_t(1));  // W4 keeps A at 16 bits: no SmoothQuant
+    QVERIFY(panel.grid().leftOut().front().find("W4A16KV16-g128 with smoothquant") == 0);
+  }
+
   void setGridRoundTripsWithoutFeedback() {
     QuantPanel panel;
     qs::QuantGrid grid;
@@ -149,6 +162,7 @@ class TestQuantPanel : public QObject {
     grid.kvBits = {2, 4};
     grid.presets = {"W4A8"};
     grid.groupSize = 32;
+    grid.methods = {"rtn", "awq"};
     QSignalSpy changed(&panel, &QuantPanel::selectionChanged);
     panel.setGrid(grid);
     QCOMPARE(changed.count(), 1);  // one signal, not one per widget written
@@ -157,7 +171,8 @@ class TestQuantPanel : public QObject {
     QCOMPARE(back.kvBits, grid.kvBits);
     QCOMPARE(back.presets, grid.presets);
     QCOMPARE(back.groupSize, 32);
-    QCOMPARE(panel.configNames().size(), 3);
+    QCOMPARE(back.methods, grid.methods);
+    QCOMPARE(panel.configNames().size(), 6);  // W3KV2, W3KV4, W4A8, each with rtn and awq
   }
 };
 
