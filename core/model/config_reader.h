@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <limits>
 #include <string>
 
 #include "core/base/error.h"
@@ -23,6 +24,14 @@ class ConfigReader {
     if (!v) fail(std::string("missing required key \"") + key + "\"");
     if (*v <= 0) fail(std::string("\"") + key + "\" must be positive, got " + std::to_string(*v));
     return *v;
+  }
+  // A dimension derived as a product (4 x hidden_size, expand x hidden_size): refused naming `what`
+  // when it does not fit an int (found by fuzzing: "expand": 444443442 overflowed silently).
+  int product(int a, int b, const std::string& what) const {
+    const int64_t v = static_cast<int64_t>(a) * static_cast<int64_t>(b);
+    if (v > std::numeric_limits<int>::max())
+      fail(what + " = " + std::to_string(a) + " x " + std::to_string(b) + " is too large");
+    return static_cast<int>(v);
   }
   // The first of several spellings that is present (GPT-2's n_embd, Bloom's n_head, ...).
   int positiveInt(std::initializer_list<const char*> keys) const {

@@ -23,7 +23,7 @@ void readConfig(const ConfigReader& r, ModelConfig& c) {
   a.position = PositionKind::Alibi;
   a.qkvLayout = QkvLayout::PerHead;
   a.qkvBias = a.outBias = true;
-  c.mlp = {4 * c.hiddenSize, "bloom_gelu", /*gated=*/false, /*bias=*/true};
+  c.mlp = {r.product(4, c.hiddenSize, "the MLP width 4 x hidden_size"), "bloom_gelu", /*gated=*/false, /*bias=*/true};
   c.layout.norm = NormKind::LayerNorm;
   c.layout.embeddingNorm = true;
   c.layout.residualFromNorm = r.boolOr("apply_residual_connection_post_layernorm", false);

@@ -51,7 +51,8 @@ void readConfig(const ConfigReader& r, ModelConfig& c) {
     if (r.has("rope_scaling")) r.fail("Falcon rope_scaling is not supported");
   }
   auto& m = c.mlp;
-  m.intermediateSize = r.intOr("ffn_hidden_size", 4 * c.hiddenSize);
+  m.intermediateSize = r.has("ffn_hidden_size") ? r.intOr("ffn_hidden_size", 0)
+                                                : r.product(4, c.hiddenSize, "the MLP width 4 x hidden_size");
   m.activation = r.stringOr("activation", "gelu");
   if (!blocks::knownActivation(m.activation)) r.fail("activation \"" + m.activation + "\" is not supported");
   m.gated = false;

@@ -29,7 +29,7 @@ void readConfig(const ConfigReader& r, ModelConfig& c) {
   a.unscaled = !r.boolOr("scale_attn_weights", true);
   a.scaleByInverseLayer = r.boolOr("scale_attn_by_inverse_layer_idx", false);
   auto& m = c.mlp;
-  m.intermediateSize = r.intOr("n_inner", 4 * c.hiddenSize);
+  m.intermediateSize = r.has("n_inner") ? r.intOr("n_inner", 0) : r.product(4, c.hiddenSize, "n_inner = 4 x n_embd");
   m.activation = r.stringOr("activation_function", "gelu_new");
   if (!blocks::knownActivation(m.activation)) r.fail("activation_function \"" + m.activation + "\" is not supported");
   m.gated = false;

@@ -37,7 +37,9 @@ void readConfig(const ConfigReader& r, ModelConfig& c) {
     s.timeStepRank = (c.hiddenSize + 15) / 16;
   else
     s.timeStepRank = r.positiveInt("time_step_rank");
-  c.mlp.intermediateSize = r.intOr("intermediate_size", s.expand * c.hiddenSize);
+  c.mlp.intermediateSize = r.has("intermediate_size")
+                               ? r.intOr("intermediate_size", 0)
+                               : r.product(s.expand, c.hiddenSize, "intermediate_size = expand x hidden_size");
   c.mlp.activation = r.stringOr("hidden_act", "silu");
   if (!blocks::knownActivation(c.mlp.activation)) r.fail("hidden_act \"" + c.mlp.activation + "\" is not supported");
   c.mlp.bias = r.boolOr("use_bias", false);
