@@ -52,6 +52,16 @@ bool isPerplexityMetric(const std::string& metric) {
   return metric.find("perplexity") != std::string::npos || metric.find("ppl") != std::string::npos;
 }
 
+std::string preferredMetric(const std::vector<std::string>& names) {
+  static const char* const kOrder[] = {"acc",      "acc_norm",   "exact_match", "word_perplexity",
+                                       "perplexity", "accuracy", "f1"};
+  for (const char* want : kOrder)
+    if (std::find(names.begin(), names.end(), want) != names.end()) return want;
+  for (const auto& n : names)
+    if (n.rfind("kl_", 0) != 0 && n != "same_top_token") return n;
+  return names.empty() ? std::string() : names.front();
+}
+
 CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options) {
   CurveSet set;
   set.options = options;

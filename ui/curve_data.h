@@ -64,4 +64,9 @@ double relativeChange(double value, double baseline, bool higherIsBetter);
 // True for metrics drawn on a log axis by default (perplexities).
 bool isPerplexityMetric(const std::string& metric);
 
+// The metric a task's curves open on: its score (acc, acc_norm, exact_match, word perplexity, ...)
+// rather than a comparison with the baseline (kl_divergence, same_top_token), which only quantized
+// runs have; the first name when none is known. "" for an empty list.
+std::string preferredMetric(const std::vector<std::string>& names);
+
 }  // namespace qs

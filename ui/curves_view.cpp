@@ -113,10 +113,12 @@ void CurvesView::fillMetrics() {
   updating_ = true;
   const QString keep = metric_->currentText();
   metric_->clear();
-  if (snapshot_)
-    for (const auto& m : snapshot_->metricNames(task_->currentText().toStdString())) metric_->addItem(q(m));
+  std::vector<std::string> names;
+  if (snapshot_) names = snapshot_->metricNames(task_->currentText().toStdString());
+  for (const auto& m : names) metric_->addItem(q(m));
+  // Keep the metric across task changes when the new task has it; else open on the task's score.
   const int index = metric_->findText(keep);
-  metric_->setCurrentIndex(std::max(0, index));
+  metric_->setCurrentIndex(index >= 0 ? index : std::max(0, metric_->findText(q(preferredMetric(names)))));
   if (index < 0) log_->setChecked(isPerplexityMetric(metric_->currentText().toStdString()));
   updating_ = false;
 }
@@ -154,8 +156,13 @@ void CurvesView::rebuild() {
   connectLegend();
   QStringList notes;
   for (const auto& n : curves_.notes) notes << q(n).toHtmlEscaped();
-  if (!curves_.series.empty())
-    notes << QString("Higher is %1. Whiskers: ± standard error.").arg(curves_.higherIsBetter ? "better" : "worse");
+  if (!curves_.series.empty()) {
+    // The relative view is signed so that negative is worse, whatever the metric's direction.
+    const bool relative = curves_.options.relative;
+    notes << QString("Higher is %1%2. Whiskers: ± standard error.")
+                 .arg(relative || curves_.higherIsBetter ? "better" : "worse")
+                 .arg(relative ? " (percent change against FP16, signed so that negative is worse)" : "");
+  }
   notes_->setText(notes.join("<br>"));
 }
 

@@ -33,6 +33,8 @@ class CurvesView : public QWidget {
 
   QComboBox* taskBox() const { return task_; }
   QComboBox* metricBox() const { return metric_; }
+  // The line under the chart: notes, and which direction is better.
+  QLabel* notesLabel() const { return notes_; }
   QComboBox* modeBox() const { return mode_; }
   QCheckBox* logBox() const { return log_; }
   QCheckBox* familyBox(QuantFamily family) const;

@@ -4,6 +4,7 @@
 
 #include <QChart>
 #include <QCheckBox>
+#include <QLabel>
 #include <QComboBox>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -157,9 +158,24 @@ class TestExperimentViews : public QObject {
     view.familyBox(QuantFamily::Weight)->setChecked(false);
     QVERIFY(!findLine(view.chart(), "opt-125m · W"));
     QVERIFY(findLine(view.chart(), "opt-125m · KV"));
+    QVERIFY2(view.notesLabel()->text().contains("Higher is worse"), qPrintable(view.notesLabel()->text()));
     view.modeBox()->setCurrentIndex(1);
     QVERIFY(view.curves().options.relative);
     QVERIFY(!view.logBox()->isEnabled());
+    // Perplexity is lower-is-better, but the relative view's sign makes higher better.
+    QVERIFY2(view.notesLabel()->text().contains("Higher is better (percent change"), qPrintable(view.notesLabel()->text()));
+  }
+
+  // A perplexity task opens on its perplexity, not on the KL divergence quantized runs add (sorted
+  // first); an accuracy task on acc.
+  void curvesOpenOnTheTaskScore() {
+    QCOMPARE(preferredMetric({"bits_per_byte", "byte_perplexity", "kl_divergence", "kl_divergence_p99",
+                              "same_top_token", "word_perplexity"}),
+             std::string("word_perplexity"));
+    QCOMPARE(preferredMetric({"acc", "acc_norm", "kl_divergence"}), std::string("acc"));
+    QCOMPARE(preferredMetric({"kl_divergence", "rouge_l", "same_top_token"}), std::string("rouge_l"));
+    QCOMPARE(preferredMetric({"kl_divergence"}), std::string("kl_divergence"));
+    QCOMPARE(preferredMetric({}), std::string());
   }
 
   void resultsTableRowsAndFilter() {
