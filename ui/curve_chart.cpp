@@ -117,6 +117,7 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   // Series get the palette in turn; baselines are black / greys, one per model.
   const QColor kBaselineGreys[] = {QColor(0, 0, 0), QColor(110, 110, 110), QColor(170, 170, 170)};
   size_t seriesIndex = 0, baselineIndex = 0;
+  bool valuesInUnitRange = true;  // every point and baseline in [0, 1]: a bounded score
 
   for (const auto& series : curves.series) {
     const QColor color = kPalette[seriesIndex++ % std::size(kPalette)];
@@ -132,6 +133,7 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
       errors << (p.stdError ? *p.stdError : std::numeric_limits<double>::quiet_NaN());
       runIds << QVariant::fromValue<qlonglong>(p.runId);
       yRange.add(p.value);
+      valuesInUnitRange = valuesInUnitRange && p.value >= 0 && p.value <= 1;
     }
     line->setProperty("stderr", errors);
     line->setProperty("runIds", runIds);
@@ -158,6 +160,7 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     line->setProperty("baseline", true);
     attach(line);
     yRange.add(b.value);
+    valuesInUnitRange = valuesInUnitRange && b.value >= 0 && b.value <= 1;
   }
   if (yRange.valid()) {
     double pad = (yRange.hi - yRange.lo) * 0.08;
@@ -165,8 +168,23 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     if (logY) {
       yAxis->setRange(yRange.lo / 1.25, yRange.hi * 1.25);
     } else {
-      yAxis->setRange(yRange.lo - pad, yRange.hi + pad);
-      static_cast<QValueAxis*>(yAxis)->applyNiceNumbers();  // round tick values (0.3, 0.4, ...)
+      double lo = yRange.lo - pad, hi = yRange.hi + pad;
+      // A score bounded by [0, 1] (accuracy, agreement): neither the padding nor a whisker around
+      // 0 or 1 may stretch the axis to -0.2 or 1.2.
+      if (!curves.options.relative && !isPerplexityMetric(curves.options.metric) && valuesInUnitRange) {
+        lo = std::max(lo, 0.0);
+        hi = std::min(hi, 1.0);
+      }
+      auto* axis = static_cast<QValueAxis*>(yAxis);
+      axis->setRange(lo, hi);
+      axis->applyNiceNumbers();  // round tick values (0.3, 0.4, ...)
+      // Ticks counted from an anchor at 0, not accumulated from the minimum: a tick at zero reads
+      // "0", not "-2.78e-17".
+      if (axis->tickCount() > 1) {
+        axis->setTickAnchor(0.0);
+        axis->setTickInterval((axis->max() - axis->min()) / (axis->tickCount() - 1));
+        axis->setTickType(QValueAxis::TicksDynamic);
+      }
     }
   }
   return chart;

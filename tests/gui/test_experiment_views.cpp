@@ -5,6 +5,7 @@
 #include <QChart>
 #include <QCheckBox>
 #include <QLabel>
+#include <QValueAxis>
 #include <QComboBox>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -145,6 +146,31 @@ class TestExperimentViews : public QObject {
     QCOMPARE(base->at(1).y(), 0.600);
     const QString tip = curvePointToolTip(line, 4.1);
     QVERIFY2(tip.contains("0.58") && tip.contains(QString::fromUtf8("± 0.012")), qPrintable(tip));
+    // An accuracy axis stays inside [0, 1], its ticks anchored at 0 (no "-2.78e-17" label).
+    auto* y = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).first());
+    QVERIFY(y);
+    QVERIFY2(y->min() >= 0 && y->max() <= 1, qPrintable(QString("%1 .. %2").arg(y->min()).arg(y->max())));
+    QCOMPARE(y->tickType(), QValueAxis::TicksDynamic);
+    QCOMPARE(y->tickAnchor(), 0.0);
+  }
+
+  // Scores that reach 0: the padding would go below it and the tick at 0 used to read -2.78e-17.
+  void accuracyAxisFromZero() {
+    CurveSet set;
+    set.options.task = "t";
+    set.options.metric = "acc";
+    CurveSeries s;
+    s.model = "m";
+    s.name = "m · W";
+    s.family = QuantFamily::Weight;
+    s.points = {CurvePoint{2, 0.0, 0.02, 1, "W2"}, CurvePoint{4, 0.55, 0.03, 2, "W4"},
+                CurvePoint{8, 0.97, 0.02, 3, "W8"}};
+    set.series.push_back(s);
+    std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
+    auto* y = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).first());
+    QVERIFY(y);
+    QCOMPARE(y->min(), 0.0);
+    QVERIFY(y->max() <= 1.0);
   }
 
   void curvesViewDrivesTheChart() {
