@@ -17,8 +17,18 @@ namespace qs {
 namespace {
 
 // Colour-blind-safe palette (Okabe-Ito) for up to eight series; it repeats after that.
-const QColor kPalette[] = {QColor(0, 114, 178),  QColor(213, 94, 0),  QColor(0, 158, 115), QColor(204, 121, 167),
-                           QColor(86, 180, 233), QColor(230, 159, 0), QColor(0, 0, 0),     QColor(240, 228, 66)};
+// Okabe & Ito's colour-blind-safe palette without its black (the FP16 baselines' colour) and its
+// yellow (no contrast on white).
+const QColor kPalette[] = {QColor(0, 114, 178),   QColor(213, 94, 0),  QColor(0, 158, 115),
+                           QColor(204, 121, 167), QColor(86, 180, 233), QColor(230, 159, 0)};
+
+// A series keeps its colour whatever else the database holds: the colour follows from its name
+// (FNV-1a), not from its position among the series drawn, which new results would shift.
+QColor seriesColor(const std::string& name) {
+  uint32_t h = 2166136261u;
+  for (unsigned char c : name) h = (h ^ c) * 16777619u;
+  return kPalette[h % std::size(kPalette)];
+}
 
 Qt::PenStyle familyPen(QuantFamily f) {
   return f == QuantFamily::Kv ? Qt::DashDotLine : f == QuantFamily::WeightActivation ? Qt::DotLine : Qt::SolidLine;
@@ -116,11 +126,11 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   };
   // Series get the palette in turn; baselines are black / greys, one per model.
   const QColor kBaselineGreys[] = {QColor(0, 0, 0), QColor(110, 110, 110), QColor(170, 170, 170)};
-  size_t seriesIndex = 0, baselineIndex = 0;
+  size_t baselineIndex = 0;
   bool valuesInUnitRange = true;  // every point and baseline in [0, 1]: a bounded score
 
   for (const auto& series : curves.series) {
-    const QColor color = kPalette[seriesIndex++ % std::size(kPalette)];
+    const QColor color = seriesColor(series.name);
     auto* line = new QLineSeries;
     line->setName(q(series.name));
     QPen pen(color, 1.6, familyPen(series.family));

@@ -154,6 +154,29 @@ class TestExperimentViews : public QObject {
     QCOMPARE(y->tickAnchor(), 0.0);
   }
 
+  // A series' colour depends on the series alone: adding another series (new results) changes no
+  // existing colour; none is the baselines' black or the unreadable yellow.
+  void seriesColoursAreStable() {
+    CurveOptions o;
+    o.task = "arc_easy";
+    o.metric = "acc";
+    CurveSet set = buildCurves(*snapshot_, o);
+    std::map<QString, QColor> before;
+    {
+      std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
+      for (const auto& series : set.series) before[QString::fromStdString(series.name)] = findLine(chart.get(), QString::fromStdString(series.name))->pen().color();
+    }
+    QVERIFY(before.size() >= 2);
+    CurveSeries extra = set.series.front();
+    extra.name = "another-model · W";
+    set.series.insert(set.series.begin(), extra);
+    std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
+    for (const auto& [name, colour] : before) {
+      QCOMPARE(findLine(chart.get(), name)->pen().color(), colour);
+      QVERIFY(colour != QColor(0, 0, 0) && colour != QColor(240, 228, 66));
+    }
+  }
+
   // Scores that reach 0: the padding would go below it and the tick at 0 used to read -2.78e-17.
   void accuracyAxisFromZero() {
     CurveSet set;
