@@ -21,8 +21,12 @@ struct SeriesKey {
 };
 
 std::string seriesName(const std::string& model, const SeriesKey& key, bool showOptions) {
-  std::string type = key.family == QuantFamily::WeightActivation ? "W" + std::to_string(key.weightBits) + "A·"
-                                                                 : quantFamilyName(key.family);
+  // Said in words, with what the x axis is for the series: "W4A·" was cryptic.
+  std::string type = key.family == QuantFamily::WeightActivation
+                         ? "W" + std::to_string(key.weightBits) + " + A (x = activation bits)"
+                     : key.family == QuantFamily::Kv ? std::string("KV only (x = KV bits)")
+                     : key.family == QuantFamily::Weight ? std::string("W only (x = weight bits)")
+                                                         : quantFamilyName(key.family);
   std::string name = model + " · " + type;
   if (showOptions && !key.options.empty()) name += " (" + key.options + ")";
   return name;

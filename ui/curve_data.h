@@ -23,7 +23,9 @@ struct CurvePoint {
 };
 
 struct CurveSeries {
-  std::string name;  // "opt-125m · W", "opt-125m · W4A·", "opt-125m · KV (-g64)"
+  // "opt-125m · W only (x = weight bits)", "opt-125m · W4 + A (x = activation bits)",
+  // "opt-125m · KV only (x = KV bits) (g64)"
+  std::string name;
   std::string model;
   int64_t modelId = 0;
   QuantFamily family = QuantFamily::Weight;

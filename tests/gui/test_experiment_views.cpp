@@ -83,7 +83,7 @@ class TestExperimentViews : public QObject {
     o.task = "arc_easy";
     o.metric = "acc";
     const CurveSet set = buildCurves(*snapshot_, o);
-    const CurveSeries* w = findSeries(set, "opt-125m · W");
+    const CurveSeries* w = findSeries(set, "opt-125m · W only (x = weight bits)");
     QVERIFY(w);
     QCOMPARE(int(w->points.size()), 4);  // W2 W3 W4 W8, ascending
     const char* names[] = {"W2A16KV16-g128", "W3A16KV16-g128", "W4A16KV16-g128", "W8A16KV16-g128"};
@@ -94,19 +94,19 @@ class TestExperimentViews : public QObject {
       QCOMPARE(w->points[i].runId, db_.optRuns.at(names[i]));
       QVERIFY(w->points[i].stdError.has_value());
     }
-    const CurveSeries* kv = findSeries(set, "opt-125m · KV");
+    const CurveSeries* kv = findSeries(set, "opt-125m · KV only (x = KV bits)");
     QVERIFY(kv);
     QCOMPARE(int(kv->points.size()), 3);
     QCOMPARE(kv->points[1].value, demoAcc("W16A16KV4-g128"));
     // WA: x = activation bits, one series per weight bit-width.
-    const CurveSeries* w4a = findSeries(set, "opt-125m · W4A·");
+    const CurveSeries* w4a = findSeries(set, "opt-125m · W4 + A (x = activation bits)");
     QVERIFY(w4a);
     QCOMPARE(int(w4a->points.size()), 2);
     QCOMPARE(w4a->points[0].bits, 4.0);
     QCOMPARE(w4a->points[0].value, demoAcc("W4A4KV16-g128"));
-    QVERIFY(findSeries(set, "opt-125m · W8A·"));
+    QVERIFY(findSeries(set, "opt-125m · W8 + A (x = activation bits)"));
     // The llama model: W only, one point; its failed W2 run is not on the curve.
-    const CurveSeries* llama = findSeries(set, "llama-7b · W");
+    const CurveSeries* llama = findSeries(set, "llama-7b · W only (x = weight bits)");
     QVERIFY(llama);
     QCOMPARE(int(llama->points.size()), 1);
     QCOMPARE(int(set.baselines.size()), 2);
@@ -122,7 +122,7 @@ class TestExperimentViews : public QObject {
     o.relative = true;
     const CurveSet set = buildCurves(*snapshot_, o);
     QVERIFY(!set.higherIsBetter);
-    const CurveSeries* w = findSeries(set, "opt-125m · W");
+    const CurveSeries* w = findSeries(set, "opt-125m · W only (x = weight bits)");
     QVERIFY(w);
     // Perplexity 30.10 against 27.65: worse, so negative.
     QVERIFY(std::abs(w->points[2].value - (-100.0 * (30.10 - 27.65) / 27.65)) < 1e-9);
@@ -136,7 +136,7 @@ class TestExperimentViews : public QObject {
     o.metric = "acc";
     const CurveSet set = buildCurves(*snapshot_, o);
     std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
-    QLineSeries* line = findLine(chart.get(), "opt-125m · W");
+    QLineSeries* line = findLine(chart.get(), "opt-125m · W only (x = weight bits)");
     QVERIFY(line);
     QCOMPARE(line->count(), 4);
     QCOMPARE(line->at(2), QPointF(4, demoAcc("W4A16KV16-g128")));
@@ -203,10 +203,10 @@ class TestExperimentViews : public QObject {
     view.taskBox()->setCurrentIndex(view.taskBox()->findText("wikitext"));
     QCOMPARE(view.metricBox()->currentText(), QString("word_perplexity"));
     QVERIFY(view.logBox()->isChecked());  // perplexity: log axis by default
-    QVERIFY(findLine(view.chart(), "opt-125m · W"));
+    QVERIFY(findLine(view.chart(), "opt-125m · W only (x = weight bits)"));
     view.familyBox(QuantFamily::Weight)->setChecked(false);
-    QVERIFY(!findLine(view.chart(), "opt-125m · W"));
-    QVERIFY(findLine(view.chart(), "opt-125m · KV"));
+    QVERIFY(!findLine(view.chart(), "opt-125m · W only (x = weight bits)"));
+    QVERIFY(findLine(view.chart(), "opt-125m · KV only (x = KV bits)"));
     QVERIFY2(view.notesLabel()->text().contains("Higher is worse"), qPrintable(view.notesLabel()->text()));
     view.modeBox()->setCurrentIndex(1);
     QVERIFY(view.curves().options.relative);
