@@ -17,17 +17,33 @@ namespace qs {
 namespace {
 
 // Colour-blind-safe palette (Okabe-Ito) for up to eight series; it repeats after that.
-// Okabe & Ito's colour-blind-safe palette without its black (the FP16 baselines' colour) and its
-// yellow (no contrast on white).
-const QColor kPalette[] = {QColor(0, 114, 178),   QColor(213, 94, 0),  QColor(0, 158, 115),
-                           QColor(204, 121, 167), QColor(86, 180, 233), QColor(230, 159, 0)};
+// Paul Tol's colour-blind-safe "muted" palette (nine colours; none is the baselines' black or
+// greys, none a pale yellow without contrast on white).
+const QColor kPalette[] = {QColor(0x33, 0x22, 0x88), QColor(0x88, 0xCC, 0xEE), QColor(0x44, 0xAA, 0x99),
+                           QColor(0x11, 0x77, 0x33), QColor(0x99, 0x99, 0x33), QColor(0xCC, 0x66, 0x77),
+                           QColor(0x88, 0x22, 0x55), QColor(0xAA, 0x44, 0x99), QColor(0xDD, 0x77, 0x00)};
 
-// A series keeps its colour whatever else the database holds: the colour follows from its name
-// (FNV-1a), not from its position among the series drawn, which new results would shift.
-QColor seriesColor(const std::string& name) {
-  uint32_t h = 2166136261u;
-  for (unsigned char c : name) h = (h ^ c) * 16777619u;
-  return kPalette[h % std::size(kPalette)];
+// Each series' colour follows from its name (FNV-1a), not from its position among the series
+// drawn, so new results do not recolour the others; a name whose colour is taken (taken in name
+// order) moves to the next free one, so series on one chart differ while there are colours left.
+std::map<std::string, QColor> seriesColors(const std::vector<CurveSeries>& series) {
+  std::vector<std::string> names;
+  for (const auto& s : series) names.push_back(s.name);
+  std::sort(names.begin(), names.end());
+  std::vector<bool> used(std::size(kPalette), false);
+  size_t usedCount = 0;
+  std::map<std::string, QColor> out;
+  for (const auto& name : names) {
+    uint32_t h = 2166136261u;
+    for (unsigned char c : name) h = (h ^ c) * 16777619u;
+    size_t i = h % std::size(kPalette);
+    if (usedCount < used.size())
+      while (used[i]) i = (i + 1) % used.size();
+    if (!used[i]) ++usedCount;
+    used[i] = true;
+    out[name] = kPalette[i];
+  }
+  return out;
 }
 
 Qt::PenStyle familyPen(QuantFamily f) {
@@ -127,10 +143,11 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   // Series get the palette in turn; baselines are black / greys, one per model.
   const QColor kBaselineGreys[] = {QColor(0, 0, 0), QColor(110, 110, 110), QColor(170, 170, 170)};
   size_t baselineIndex = 0;
+  const auto colors = seriesColors(curves.series);
   bool valuesInUnitRange = true;  // every point and baseline in [0, 1]: a bounded score
 
   for (const auto& series : curves.series) {
-    const QColor color = seriesColor(series.name);
+    const QColor color = colors.at(series.name);
     auto* line = new QLineSeries;
     line->setName(q(series.name));
     QPen pen(color, 1.6, familyPen(series.family));

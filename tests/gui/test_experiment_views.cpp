@@ -154,8 +154,9 @@ class TestExperimentViews : public QObject {
     QCOMPARE(y->tickAnchor(), 0.0);
   }
 
-  // A series' colour depends on the series alone: adding another series (new results) changes no
-  // existing colour; none is the baselines' black or the unreadable yellow.
+  // A series' colour does not depend on its position: adding another series (new results) that
+  // takes a free colour changes no existing colour; series on one chart differ; none is the
+  // baselines' black or an unreadable yellow.
   void seriesColoursAreStable() {
     CurveOptions o;
     o.task = "arc_easy";
@@ -171,10 +172,13 @@ class TestExperimentViews : public QObject {
     extra.name = "another-model · W";
     set.series.insert(set.series.begin(), extra);
     std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
+    std::set<QRgb> distinct;
     for (const auto& [name, colour] : before) {
       QCOMPARE(findLine(chart.get(), name)->pen().color(), colour);
       QVERIFY(colour != QColor(0, 0, 0) && colour != QColor(240, 228, 66));
+      distinct.insert(colour.rgb());
     }
+    QCOMPARE(distinct.size(), before.size());
   }
 
   // Scores that reach 0: the padding would go below it and the tick at 0 used to read -2.78e-17.
