@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QCoreApplication>
+#include <QDir>
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -13,6 +14,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
 
@@ -212,21 +214,38 @@ bool MainWindow::confirmNoSweep(const QString& action) {
   return false;
 }
 
+QString MainWindow::dialogPath(const QString& fileName) const {
+  // The folder last chosen in any of the window's file dialogs, else the open database's folder,
+  // else the home folder: never the process's working directory.
+  QString dir = QSettings().value("paths/lastDialogFolder").toString();
+  if (dir.isEmpty() || !QFileInfo(dir).isDir())
+    dir = dbPath_.isEmpty() ? QDir::homePath() : QFileInfo(dbPath_).absolutePath();
+  return fileName.isEmpty() ? dir : QDir(dir).filePath(fileName);
+}
+
+void MainWindow::rememberDialogChoice(const QString& path) {
+  const QFileInfo info(path);
+  QSettings().setValue("paths/lastDialogFolder", path.endsWith('/') ? QDir(path).absolutePath() : info.absolutePath());
+}
+
 void MainWindow::newDatabase() {
   if (!confirmNoSweep("New database")) return;
-  QString file = QFileDialog::getSaveFileName(this, "New experiment database", "experiment.qsdb",
+  QString file = QFileDialog::getSaveFileName(this, "New experiment database", dialogPath("experiment.qsdb"),
                                               "QuantScope database (*.qsdb)");
   file = withSuffix(file, "(*.qsdb)");
   if (file.isEmpty()) return;
+  rememberDialogChoice(file);
   if (QFileInfo::exists(file)) removeDatabaseFiles(file);  // the dialog asked to replace it
   openDatabaseInteractive(file, true);
 }
 
 void MainWindow::openDatabaseDialog() {
   if (!confirmNoSweep("Open database")) return;
-  const QString file = QFileDialog::getOpenFileName(this, "Open experiment database", QString(),
+  const QString file = QFileDialog::getOpenFileName(this, "Open experiment database", dialogPath({}),
                                                     "QuantScope database (*.qsdb);;All files (*)");
-  if (!file.isEmpty()) openDatabaseInteractive(file);
+  if (file.isEmpty()) return;
+  rememberDialogChoice(file);
+  openDatabaseInteractive(file);
 }
 
 void MainWindow::openDatabaseInteractive(const QString& file, bool create) {
@@ -427,10 +446,11 @@ FigureSize MainWindow::exportSize() const {
 
 void MainWindow::exportCurrentChart() {
   QString filter;
-  QString file = QFileDialog::getSaveFileName(this, "Export chart", safeFileName(curves_->title()) + ".pdf",
+  QString file = QFileDialog::getSaveFileName(this, "Export chart", dialogPath(safeFileName(curves_->title()) + ".pdf"),
                                               "PDF (*.pdf);;SVG (*.svg);;PNG image (*.png)", &filter);
   file = withSuffix(file, filter);
   if (file.isEmpty()) return;
+  rememberDialogChoice(file);
   try {
     curves_->exportChartTo(file, exportSize());
     message("info", "Chart written to " + file);
@@ -441,9 +461,10 @@ void MainWindow::exportCurrentChart() {
 
 void MainWindow::exportHeatmap() {
   QString filter;
-  QString file = QFileDialog::getSaveFileName(this, "Export heatmap", "heatmap.pdf", "PDF (*.pdf);;SVG (*.svg);;PNG image (*.png)", &filter);
+  QString file = QFileDialog::getSaveFileName(this, "Export heatmap", dialogPath("heatmap.pdf"), "PDF (*.pdf);;SVG (*.svg);;PNG image (*.png)", &filter);
   file = withSuffix(file, filter);
   if (file.isEmpty()) return;
+  rememberDialogChoice(file);
   try {
     heatmaps_->exportTensorMap(file, exportSize());
     message("info", "Heatmap written to " + file);
@@ -454,9 +475,10 @@ void MainWindow::exportHeatmap() {
 
 void MainWindow::exportChannelHeatmap() {
   QString filter;
-  QString file = QFileDialog::getSaveFileName(this, "Export channel heatmap", "channels.png", "PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)", &filter);
+  QString file = QFileDialog::getSaveFileName(this, "Export channel heatmap", dialogPath("channels.png"), "PNG image (*.png);;PDF (*.pdf);;SVG (*.svg)", &filter);
   file = withSuffix(file, filter);
   if (file.isEmpty()) return;
+  rememberDialogChoice(file);
   try {
     heatmaps_->exportChannelMap(file, exportSize());
     message("info", "Channel heatmap written to " + file);
@@ -467,11 +489,12 @@ void MainWindow::exportChannelHeatmap() {
 
 void MainWindow::exportResultsTable() {
   QString filter;
-  QString file = QFileDialog::getSaveFileName(this, "Export results table", "results.csv",
+  QString file = QFileDialog::getSaveFileName(this, "Export results table", dialogPath("results.csv"),
                                               "CSV (*.csv);;LaTeX booktabs (*.tex);;Markdown (*.md);;JSON, paper layout (*.json)",
                                               &filter);
   file = withSuffix(file, filter);
   if (file.isEmpty()) return;
+  rememberDialogChoice(file);
   try {
     results_->exportShown(file);
     message("info", QString("Results table (%1 rows as shown) written to %2").arg(results_->proxy()->rowCount()).arg(file));
@@ -485,8 +508,9 @@ void MainWindow::exportFigureSetDialog() {
     QMessageBox::information(this, "Figure set", "Open an experiment database first.");
     return;
   }
-  const QString dir = QFileDialog::getExistingDirectory(this, "Write the figure set into");
+  const QString dir = QFileDialog::getExistingDirectory(this, "Write the figure set into", dialogPath({}));
   if (dir.isEmpty()) return;
+  rememberDialogChoice(dir + "/");
   bool ok = false;
   const QString choice = QInputDialog::getItem(this, "Figure set", "Formats", {"pdf", "svg", "png", "pdf + png", "pdf + svg + png"}, 0,
                                                false, &ok);

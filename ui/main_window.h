@@ -59,6 +59,12 @@ class MainWindow : public QMainWindow {
   // "N runs = C configs x T tasks x M models + B baselines" for the queue's header.
   QString runCountText() const;
 
+  // Where a file dialog opens: the folder last chosen in one, else the open database's folder,
+  // else home; with fileName, that file in it. rememberDialogChoice records a chosen file or
+  // folder ("dir/") for the next dialog (QSettings, so it also survives a restart).
+  QString dialogPath(const QString& fileName) const;
+  void rememberDialogChoice(const QString& path);
+
  public Q_SLOTS:
   void newDatabase();
   void openDatabaseDialog();

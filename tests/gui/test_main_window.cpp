@@ -5,9 +5,11 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QSettings>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QTabWidget>
@@ -132,6 +134,24 @@ class TestMainWindow : public QObject {
     QCOMPARE(int(spec.models.size()), 1);
     QCOMPARE(int(spec.quantConfigs.size()), 2);
     QCOMPARE(int(spec.tasks.size()), 2);
+  }
+
+  // File dialogs open in the database's folder, then in the folder last chosen (kept across a
+  // restart), never in the process's working directory.
+  void dialogsOpenInTheDatabaseFolderThenTheLastOne() {
+    QSettings().remove("paths/lastDialogFolder");
+    const auto dir = test::freshTempDir("gui_dialog_db");
+    const auto other = test::freshTempDir("gui_dialog_other");
+    {
+      MainWindow w;
+      QVERIFY(w.openDatabase(QString::fromStdString((dir / "a.qsdb").string()), true));
+      QCOMPARE(w.dialogPath("x.pdf"), QDir(QString::fromStdString(dir.string())).filePath("x.pdf"));
+      w.rememberDialogChoice(QString::fromStdString((other / "chart.svg").string()));
+      QCOMPARE(w.dialogPath("x.pdf"), QDir(QString::fromStdString(other.string())).filePath("x.pdf"));
+    }
+    MainWindow restarted;
+    QCOMPARE(restarted.dialogPath({}), QDir(QString::fromStdString(other.string())).absolutePath());
+    QSettings().remove("paths/lastDialogFolder");
   }
 
   // Group 128 fits none of stories260K's dimensions (64, 172): the window lists the runs that would
