@@ -285,6 +285,11 @@ bool MainWindow::openDatabase(const QString& file, bool create) {
   }
   lastError_.clear();
   if (!readOnlyReason.isEmpty()) message("warning", "Opened read-only (sweeps disabled): " + readOnlyReason);
+  // The run queue shows the last sweep into this window's database: another database starts empty.
+  if (path != dbPath_ && !controller_->running()) {
+    queueModel_->clear();
+    updateRunCount();
+  }
   dbPath_ = path;
   writable_ = readOnlyReason.isEmpty();
   AppSettings::addRecentDatabase(path);

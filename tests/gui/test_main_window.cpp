@@ -202,6 +202,9 @@ class TestMainWindow : public QObject {
     QCOMPARE(int(w.snapshot()->runs.size()), 2);
     QVERIFY(w.curvesView()->taskBox()->findText("arc_easy (limit 3)") >= 0);
     QVERIFY(w.resultsView()->model()->rowCount() >= 2);
+    // File > New (another database): the queue of the previous database's sweep is cleared.
+    QVERIFY(w.openDatabase(QString::fromStdString((file.parent_path() / "other.qsdb").string()), true));
+    QCOMPARE(w.runQueueModel()->rowCount(), 0);
   }
 };
 
