@@ -4,44 +4,12 @@
 
 #include "tasks/evaluator.h"
 #include "tests/support/fake_lm.h"
+#include "tests/support/scripted_lm.h"
 #include "tests/support/test_support.h"
 
 namespace {
 
-// Answers every prompt with the same text (byte tokens, then EOS) and records the prompts.
-class ScriptedLm : public qs::test::FakeLm {
- public:
-  explicit ScriptedLm(std::string script) : FakeLm(8192), script_(std::move(script)) {}
-  struct State : qs::LmState {
-    int64_t produced = -1;
-    std::unique_ptr<qs::LmState> selectRows(const std::vector<int64_t>&) const override {
-      return std::make_unique<State>(*this);
-    }
-  };
-  std::unique_ptr<qs::LmState> newState() const override { return std::make_unique<State>(); }
-  at::Tensor forward(const at::Tensor& ids, const at::Tensor& mask, qs::LmState* state) override {
-    auto* st = static_cast<State*>(state);
-    const int64_t B = ids.size(0), S = ids.size(1);
-    if (st->produced < 0) {
-      for (int64_t b = 0; b < B; ++b) {
-        std::vector<int> row;
-        for (int64_t s = 0; s < S; ++s)
-          if (mask[b][s].item<int64_t>()) row.push_back(static_cast<int>(ids[b][s].item<int64_t>()));
-        prompts.push_back(decode(row));
-      }
-    }
-    st->produced += 1;
-    int next = st->produced < static_cast<int64_t>(script_.size())
-                   ? static_cast<unsigned char>(script_[st->produced]) + 3 : eosId();
-    auto logits = at::zeros({B, S, kVocab});
-    logits.select(2, next).fill_(10.0);
-    return logits;
-  }
-  std::vector<std::string> prompts;
-
- private:
-  std::string script_;
-};
+using qs::test::ScriptedLm;
 
 qs::EvalOptions options() {
   qs::EvalOptions o;

@@ -9,7 +9,7 @@
 #include "core/base/error.h"
 #include "tasks/evaluator.h"
 #include "tasks/instruction_checks.h"
-#include "tests/support/fake_lm.h"
+#include "tests/support/scripted_lm.h"
 #include "tests/support/test_support.h"
 
 namespace {
@@ -21,30 +21,7 @@ bool strict(const std::string& id, const std::string& response, const json& kwar
   return qs::followsStrict(id, response, kwargs, prompt).value();
 }
 
-// Answers every prompt with the same text (byte tokens), then EOS.
-class ScriptedLm : public qs::test::FakeLm {
- public:
-  explicit ScriptedLm(std::string script) : FakeLm(8192), script_(std::move(script)) {}
-  struct State : qs::LmState {
-    int64_t produced = -1;
-    std::unique_ptr<qs::LmState> selectRows(const std::vector<int64_t>&) const override {
-      return std::make_unique<State>(*this);
-    }
-  };
-  std::unique_ptr<qs::LmState> newState() const override { return std::make_unique<State>(); }
-  at::Tensor forward(const at::Tensor& ids, const at::Tensor&, qs::LmState* state) override {
-    auto* st = static_cast<State*>(state);
-    st->produced += 1;
-    int next = st->produced < static_cast<int64_t>(script_.size())
-                   ? static_cast<unsigned char>(script_[st->produced]) + 3 : eosId();
-    auto logits = at::zeros({ids.size(0), ids.size(1), kVocab});
-    logits.select(2, next).fill_(10.0);
-    return logits;
-  }
-
- private:
-  std::string script_;
-};
+using qs::test::ScriptedLm;
 
 }  // namespace
 
