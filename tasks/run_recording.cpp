@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "core/store/experiment_store.h"
 #include "core/model/family.h"
 #include "core/model/model.h"
@@ -36,7 +38,35 @@ RunRecord newRunRecord(int64_t modelId, Model& model, const std::string& quantCo
   rr.device = describeDevice(model);
   rr.softwareVersions = softwareVersionsJson();
   rr.shard = shard;
+  rr.protocol = runProtocolJson(task, model.capabilities().contextLimit, limit, seed);
   return rr;
+}
+
+std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, int64_t limit, uint64_t seed) {
+  nlohmann::json p{{"protocol", task.protocol},
+                   {"kind", task.kind},
+                   {"version", task.version},
+                   {"output", !task.fewshotGain.is_null() ? "fewshot_gain"
+                              : !task.averageOf.is_null() ? "average"
+                                                          : outputTypeName(task.output)},
+                   {"fewshot", task.fewshot.count},
+                   {"limit", limit},
+                   {"seed", seed}};
+  if (task.output == OutputType::RollingLoglikelihood && task.fewshotGain.is_null() && task.averageOf.is_null()) {
+    // The windows do not overlap (lm-evaluation-harness's rolling windows; the concatenated
+    // protocol cuts the joined text), so the stride is the window, capped by the model's length.
+    const int64_t window = std::min<int64_t>(task.rolling.window, modelContextLimit);
+    nlohmann::json levels = nlohmann::json::array();
+    for (const auto& m : task.metrics) levels.push_back(m.name);
+    p["perplexity"] = {{"protocol", task.rolling.protocol}, {"window", window}, {"stride", window}, {"metrics", levels}};
+  }
+  return p.dump();
+}
+
+std::vector<ItemRecord> runItems(const EvalResults& results, const std::string& task) {
+  for (const auto& t : results.tasks)
+    if (t.task == task) return t.items;
+  return {};
 }
 
 std::vector<MetricRecord> metricRecords(const TaskResult& result) {

@@ -27,6 +27,14 @@ ModelRecord recordModel(ExperimentStore& store, const std::filesystem::path& dir
 RunRecord newRunRecord(int64_t modelId, Model& model, const std::string& quantConfig, const TaskConfig& task,
                        int64_t limit, uint64_t seed, const std::string& shard = "");
 
+// How a task's numbers are measured, as RunRecord::protocol: protocol string and version, output
+// type, few-shot count, limit, seed, and for perplexity the protocol, window and stride (the window
+// capped by the model's context limit) and the metrics (token / word / byte level).
+std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, int64_t limit, uint64_t seed);
+
+// The per-item results of `task` in an evaluation (empty when it recorded none).
+std::vector<ItemRecord> runItems(const EvalResults& results, const std::string& task);
+
 // A task's metrics as stored rows; breakdowns ("subject=anatomy") become "acc[subject=anatomy]".
 std::vector<MetricRecord> metricRecords(const TaskResult& result);
 

@@ -284,6 +284,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
         for (int i = 0; i < batch; ++i) {
           RunResults out;
           out.metrics = std::move(metrics[i]);
+          out.items = runItems(results, taskNames[i]);
           // Batched tasks share their forward passes: each run records the batch's time and tokens.
           out.wallSeconds = seconds;
           out.tokensProcessed = tokens;

@@ -168,6 +168,8 @@ class ConfigTask : public Task {
 
   // Per-document values of one metric (nullopt where the document does not contribute).
   std::vector<std::optional<Sample>> samples(const std::string& metricName) const;
+  // The per-item records, given every metric's samples (in cfg_.metrics order).
+  std::vector<ItemRecord> items(const std::vector<std::vector<std::optional<Sample>>>& perMetric) const;
 
  private:
   void loadDocuments();
@@ -662,12 +664,56 @@ std::vector<std::string> sortedKeys(const std::map<std::string, std::vector<Samp
   return keys;
 }
 
+// The document's own identifier, when it has one of the usual fields.
+std::string documentId(const json& doc) {
+  for (const char* field : {"id", "doc_id", "question_id", "task_id", "idx"}) {
+    auto it = doc.find(field);
+    if (it != doc.end() && (it->is_string() || it->is_number())) return it->is_string() ? it->get<std::string>() : it->dump();
+  }
+  return "";
+}
+
+std::vector<ItemRecord> ConfigTask::items(const std::vector<std::vector<std::optional<Sample>>>& perMetric) const {
+  std::vector<ItemRecord> out;
+  out.reserve(units_.size());
+  for (size_t i = 0; i < units_.size(); ++i) {
+    const Unit& u = units_[i];
+    ItemRecord it;
+    it.item = static_cast<int64_t>(i);
+    it.docIndex = u.doc.contains("_window") ? u.doc["_window"].get<int64_t>() : u.doc.value("_index", int64_t(i));
+    it.docId = documentId(u.doc);
+    json values = json::object();
+    for (size_t m = 0; m < cfg_.metrics.size(); ++m)
+      if (perMetric[m][i]) values[cfg_.metrics[m].name] = perMetric[m][i]->value;
+    it.metrics = values.dump();
+    if (!perMetric.empty() && perMetric[0][i]) it.score = perMetric[0][i]->value;
+    if (cfg_.output != OutputType::GenerateUntil)
+      for (const auto& r : u.responses) {
+        it.loglikelihoods.push_back(r.logprob);
+        it.greedy.push_back(r.greedy);
+      }
+    for (const auto& r : u.responses) it.tokens += r.tokens;
+    if (cfg_.output == OutputType::MultipleChoice && !it.loglikelihoods.empty()) {
+      it.chosen = static_cast<int>(std::max_element(it.loglikelihoods.begin(), it.loglikelihoods.end()) -
+                                   it.loglikelihoods.begin());
+      it.gold = u.gold;
+    }
+    it.outputs = u.rawOutputs;
+    out.push_back(std::move(it));
+  }
+  return out;
+}
+
 TaskResult ConfigTask::score() const {
   TaskResult r = resultHeader(cfg_, outputTypeName(cfg_.output), static_cast<int64_t>(units_.size()));
   r.requests = requestCount_;
   r.notes = notes_;
-  for (const auto& m : cfg_.metrics) {
-    auto s = samples(m.name);
+  std::vector<std::vector<std::optional<Sample>>> perMetric;
+  for (const auto& m : cfg_.metrics) perMetric.push_back(samples(m.name));
+  r.items = items(perMetric);
+  for (size_t mi = 0; mi < cfg_.metrics.size(); ++mi) {
+    const MetricSpec& m = cfg_.metrics[mi];
+    const auto& s = perMetric[mi];
     std::vector<Sample> all;
     for (const auto& x : s)
       if (x) all.push_back(*x);
@@ -761,6 +807,7 @@ class FewshotGainTask : public Task {
     TaskResult r = resultHeader(cfg_, "fewshot_gain", static_cast<int64_t>(documentCount()));
     TaskResult a = zero_->score(), b = few_->score();
     r.requests = a.requests + b.requests;
+    r.items = std::move(b.items);  // the k-shot answers: what the gain is measured on
     auto sa = zero_->samples(metric_), sb = few_->samples(metric_);
     std::vector<double> diff;
     for (size_t i = 0; i < sa.size(); ++i)
@@ -843,6 +890,12 @@ class AverageTask : public Task {
     for (const auto& p : parts_) {
       TaskResult t = p->score();
       r.requests += t.requests;
+      // Items of every part, their ids prefixed by the part's task so that they stay unique.
+      for (auto& it : t.items) {
+        it.item = static_cast<int64_t>(r.items.size());
+        it.docId = t.task + ":" + (it.docId.empty() ? std::to_string(it.docIndex) : it.docId);
+        r.items.push_back(std::move(it));
+      }
       for (const auto& note : t.notes) r.notes.push_back(t.task + ": " + note);
       const MetricResult* m = t.find(metric_);
       if (!m) throw Error(cfg_.name + ": task '" + t.task + "' reported no '" + metric_ + "'");

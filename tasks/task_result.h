@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/store/store_records.h"
+
 namespace qs {
 
 struct MetricResult {
@@ -33,6 +35,8 @@ struct TaskResult {
   // Generation tasks: document key -> outputs (one per turn).
   std::map<std::string, std::vector<std::string>> generations;
   std::vector<std::string> notes;  // e.g. why a metric is missing
+  // One per evaluated document (window, for concatenated perplexity), as the store keeps them.
+  std::vector<ItemRecord> items;
 
   // The headline value of a metric; nullptr when absent.
   const MetricResult* find(const std::string& metric, const std::string& breakdown = "") const;

@@ -193,6 +193,7 @@ int runEval(const std::vector<std::string>& argv) {
       logTaskNotes(*store, runIds[i], results, tasks[i]);
       RunResults out;
       out.metrics = std::move(metrics[i]);
+      out.items = runItems(results, tasks[i]);
       out.wallSeconds = elapsed();
       out.tokensProcessed = results.stats.forwardTokens + results.stats.generatedTokens;
       store->finishRun(runIds[i], out);

@@ -39,8 +39,8 @@ int runMerge(const std::vector<std::string>& argv) {
     std::cout << "merged " << inputs.size() << " database(s) into " << pos[0] << ": " << report.runsAdded
               << " runs added, " << report.runsReplaced << " replaced, " << report.runsDuplicate
               << " duplicates kept once; " << report.modelsAdded << " models added; " << report.layerStatRows
-              << " statistics rows, " << report.channelProfileRows << " channel profiles, " << report.logLines
-              << " log lines copied\n";
+              << " statistics rows, " << report.channelProfileRows << " channel profiles, " << report.analysisRows
+              << " sensitivity / error rows, " << report.logLines << " log lines copied\n";
     return int(kOk);
   });
 }

@@ -1,32 +1,70 @@
 // quantscope-cli show: everything stored about one run.
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "app/cli/command.h"
 #include "core/base/json_text.h"
 #include "app/cli/store_cli.h"
+#include "tasks/report/item_export.h"
 
 namespace qs::cli {
 namespace {
 
-constexpr const char* kHelp = R"help(usage: quantscope-cli show DB RUN
+constexpr const char* kHelp = R"help(usage: quantscope-cli show DB RUN [--items | --items-jsonl FILE]
 
 Prints run RUN (its id, as listed by 'quantscope-cli runs') of the experiment database DB:
-model, quant config, task, software versions, device and timings, error, metrics and log.
+model, quant config, task, measurement protocol, software versions, device and timings, error,
+metrics and log.
 
 options:
-  -h, --help   this text
+  --items              also list the run's items: document, score, chosen / gold answer,
+                       log-likelihoods, generated text (shortened)
+  --items-jsonl FILE   write the items as JSON Lines to FILE ("-" = standard output) instead of
+                       printing the run; one object per item with run, task, quant, doc_index,
+                       doc_id, score, chosen, gold, loglikelihoods, greedy, tokens, outputs, metrics
+  -h, --help           this text
 
-example:
+Runs stored before schema version 5 have no items.
+
+examples:
   quantscope-cli show sweep.qsdb 12
+  quantscope-cli show sweep.qsdb 12 --items
+  quantscope-cli show sweep.qsdb 12 --items-jsonl run12.jsonl
 )help";
 
 std::string number(double v, const char* format = "%.6g") {
   char buf[64];
   std::snprintf(buf, sizeof buf, format, v);
   return buf;
+}
+
+std::string shortened(std::string text, size_t max) {
+  for (char& c : text)
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+  if (text.size() > max) text = text.substr(0, max - 3) + "...";
+  return text;
+}
+
+void printItems(const std::vector<ItemRecord>& items) {
+  std::cout << "\nItems\n";
+  if (items.empty()) {
+    std::cout << "  (none stored: the run predates per-item results, or its task records none)\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& it : items) {
+    std::string lls;
+    for (size_t i = 0; i < it.loglikelihoods.size() && i < 6; ++i) lls += (i ? " " : "") + number(it.loglikelihoods[i], "%.3f");
+    if (it.loglikelihoods.size() > 6) lls += " ...";
+    std::string answer = it.chosen ? std::to_string(*it.chosen) + (it.gold ? "/" + std::to_string(*it.gold) : "") : "-";
+    rows.push_back({"  " + std::to_string(it.item), std::to_string(it.docIndex) + (it.docId.empty() ? "" : " " + it.docId),
+                    it.score ? number(*it.score, "%.4g") : "-", answer, lls.empty() ? "-" : lls,
+                    it.outputs.empty() ? "-" : shortened(it.outputs.front(), 60)});
+  }
+  std::cout << textTable({"  ITEM", "DOC", "SCORE", "CHOSEN/GOLD", "LOGLIKELIHOODS", "OUTPUT"}, rows);
 }
 
 // Pretty JSON, indented under a section; the raw text when it is not JSON.
@@ -70,6 +108,7 @@ void printRun(const ExperimentStore& store, const RunRecord& r) {
   rows.push_back({"  limit", r.limit ? std::to_string(r.limit) + " examples" : "all examples"});
   rows.push_back({"  seed", std::to_string(r.seed)});
   if (!r.shard.empty()) rows.push_back({"  shard", r.shard});
+  rows.push_back({"  protocol", r.protocol.empty() ? "(not recorded: stored before schema version 5)" : r.protocol});
   std::string table = textTable({"", ""}, rows);
   std::cout << table.substr(table.find('\n') + 1);
 
@@ -109,7 +148,7 @@ void printRun(const ExperimentStore& store, const RunRecord& r) {
 
 int runShow(const std::vector<std::string>& argv) {
   return guarded("show", [&] {
-    Args args(argv, {}, {});
+    Args args(argv, {"items-jsonl"}, {"items"});
     if (args.helpRequested()) {
       std::cout << kHelp;
       return int(kOk);
@@ -123,12 +162,26 @@ int runShow(const std::vector<std::string>& argv) {
     auto store = openStore(args.positional()[0], ExperimentStore::Mode::ReadOnly);
     auto run = store.run(id);
     if (!run) throw BadInput(store.file().string() + ": no run with id " + idText);
+    if (auto file = args.value("items-jsonl")) {
+      auto items = store.items(id);
+      if (*file == "-") {
+        writeItemsJsonl(std::cout, *run, items);
+      } else {
+        std::ofstream out(*file);
+        if (!out) throw Error("cannot write " + *file);
+        writeItemsJsonl(out, *run, items);
+        if (!out.flush()) throw Error("writing " + *file + " failed");
+        std::cerr << items.size() << " item(s) of run " << id << " written to " << *file << "\n";
+      }
+      return int(kOk);
+    }
     printRun(store, *run);
+    if (args.has("items")) printItems(store.items(id));
     return int(kOk);
   });
 }
 
-const CommandRegistrar kRegistrar({"show", "show one run: config, versions, timings, metrics, log", kHelp, runShow});
+const CommandRegistrar kRegistrar({"show", "show one run: config, protocol, versions, timings, metrics, log, items", kHelp, runShow});
 
 }  // namespace
 }  // namespace qs::cli

@@ -1,6 +1,6 @@
 #pragma once
-// The experiment database (.qsdb): models, runs, metrics, layer statistics, channel profiles and
-// run logs in one SQLite file. The sweep runner, the CLI and the GUI item models read and write
+// The experiment database (.qsdb): models, runs, metrics, per-item results, layer statistics,
+// channel profiles, sensitivity and quantization-error scans, and run logs in one SQLite file. The sweep runner, the CLI and the GUI item models read and write
 // through this class only; nothing else issues SQL.
 //
 // Opening (read-write):
@@ -86,6 +86,9 @@ class ExperimentStore {
   std::optional<RunRecord> run(int64_t id) const;
   std::vector<RunRecord> listRuns(const RunFilter& filter = {}) const;  // ordered by id
   std::vector<MetricRecord> metrics(int64_t runId) const;              // ordered by name
+  // Per-item results of a run, ordered by item; empty for runs stored before schema v5.
+  std::vector<ItemRecord> items(int64_t runId) const;
+  int64_t itemCount(int64_t runId) const;
   // The metrics of every run matching filter in one query (tables and charts over many runs).
   std::map<int64_t, std::vector<MetricRecord>> metricsByRun(const RunFilter& filter = {}) const;
 
@@ -98,6 +101,18 @@ class ExperimentStore {
   std::vector<ChannelProfileRecord> channelProfiles(const StatsQuery& query) const;
   std::optional<ChannelProfileRecord> channelProfile(const StatsKey& key, int layer, const std::string& role,
                                                      const std::string& kind, int expert = -1) const;
+
+  // --- per-tensor analyses (issue 17), keyed by model, config, calibration, layer, role, expert ---
+  // Replace stored rows with the same key; one transaction each.
+  void putSensitivity(const std::vector<SensitivityRecord>& rows);
+  void putQuantErrors(const std::vector<QuantErrorRecord>& rows);
+  // nullopt / "" filters match anything; ordered by model, config, calibration, layer, role, expert.
+  std::vector<SensitivityRecord> sensitivity(std::optional<int64_t> modelId = {},
+                                             const std::optional<std::string>& quantName = {},
+                                             const std::optional<std::string>& calibration = {}) const;
+  std::vector<QuantErrorRecord> quantErrors(std::optional<int64_t> modelId = {},
+                                            const std::optional<std::string>& quantName = {},
+                                            const std::optional<std::string>& calibration = {}) const;
 
   // --- logs ---
   int64_t appendLog(int64_t runId, LogLevel level, const std::string& text);
@@ -114,7 +129,7 @@ class ExperimentStore {
   // Writes a run exactly as given (status, times, shard) with its metrics and logs; for merging
   // databases. Throws when a run with the same key exists. Returns the new id.
   int64_t importRun(const RunRecord& run, const std::vector<MetricRecord>& metrics,
-                    const std::vector<LogRecord>& logs);
+                    const std::vector<LogRecord>& logs, const std::vector<ItemRecord>& items = {});
 
  private:
   void openReadWrite();
@@ -126,6 +141,8 @@ class ExperimentStore {
   void requireWritable(const char* operation) const;
   RunRecord requireRun(int64_t id, const char* operation) const;
   void insertMetrics(int64_t runId, const std::vector<MetricRecord>& metrics);
+  void insertItems(int64_t runId, const std::vector<ItemRecord>& items);
+  void clearResults(int64_t runId);  // metrics and items of a run about to be (re)written
   void insertStats(const std::vector<LayerStatRecord>& stats, const std::vector<ChannelProfileRecord>& profiles);
   int64_t insertRun(const RunRecord& run);
   void setOwner(int64_t runId);  // this process runs the run (read when the file is next opened)

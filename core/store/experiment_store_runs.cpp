@@ -35,11 +35,11 @@ int64_t ExperimentStore::insertRun(const RunRecord& r) {
   SqliteStatement st(*db_,
                      "INSERT INTO runs (model_id, quant_name, quant_json, task, task_version, sample_limit, seed, "
                      "status, device, software_versions, started_at, finished_at, wall_seconds, tokens_processed, "
-                     "error_text, shard) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                     "error_text, shard, protocol) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
   st.bind(1, r.modelId).bind(2, r.quantName).bind(3, r.quantJson).bind(4, r.task).bind(5, r.taskVersion);
   st.bind(6, r.limit).bind(7, r.seed).bind(8, runStatusName(r.status)).bind(9, r.device);
   st.bind(10, r.softwareVersions).bind(11, r.startedAt).bind(12, r.finishedAt).bind(13, r.wallSeconds);
-  st.bind(14, r.tokensProcessed).bind(15, r.errorText).bind(16, r.shard);
+  st.bind(14, r.tokensProcessed).bind(15, r.errorText).bind(16, r.shard).bind(17, r.protocol);
   st.run();
   return db_->lastInsertId();
 }
@@ -96,12 +96,11 @@ int64_t ExperimentStore::beginRun(const RunRecord& run) {
     SqliteStatement st(*db_,
                        "UPDATE runs SET status = 'running', quant_json = ?, device = ?, software_versions = ?, "
                        "started_at = ?, finished_at = '', wall_seconds = 0, tokens_processed = 0, error_text = '', "
-                       "shard = ? WHERE id = ?");
+                       "shard = ?, protocol = ? WHERE id = ?");
     st.bind(1, run.quantJson).bind(2, run.device).bind(3, run.softwareVersions).bind(4, started).bind(5, run.shard);
-    st.bind(6, id).run();
+    st.bind(6, run.protocol).bind(7, id).run();
     setOwner(id);
-    SqliteStatement clear(*db_, "DELETE FROM metrics WHERE run_id = ?");
-    clear.bind(1, id).run();
+    clearResults(id);
     if (previous.status != RunStatus::Queued) {
       std::string note = "restarted; the previous attempt was " + std::string(runStatusName(previous.status));
       if (!previous.errorText.empty()) note += ": " + previous.errorText;
@@ -136,9 +135,9 @@ void ExperimentStore::finishRun(int64_t runId, const RunResults& results) {
     if (r.status != RunStatus::Running && r.status != RunStatus::Interrupted)
       throw Error(file_.string() + ": finishRun: run " + std::to_string(runId) + " is " +
                   std::string(runStatusName(r.status)) + ", not running");
-    SqliteStatement clear(*db_, "DELETE FROM metrics WHERE run_id = ?");
-    clear.bind(1, runId).run();
+    clearResults(runId);
     insertMetrics(runId, results.metrics);
+    insertItems(runId, results.items);
 
     const StatsKey key{r.modelId, r.quantName, results.calibration};
     auto stats = results.layerStats;
@@ -275,7 +274,7 @@ std::vector<LogRecord> ExperimentStore::logs(int64_t runId, int64_t afterId) con
 }
 
 int64_t ExperimentStore::importRun(const RunRecord& run, const std::vector<MetricRecord>& metrics,
-                                   const std::vector<LogRecord>& logs) {
+                                   const std::vector<LogRecord>& logs, const std::vector<ItemRecord>& items) {
   requireWritable("importRun");
   int64_t id = 0;
   transaction([&] {
@@ -283,6 +282,7 @@ int64_t ExperimentStore::importRun(const RunRecord& run, const std::vector<Metri
       throw Error(file_.string() + ": importRun: a run with the same key exists (id " + std::to_string(*existing) + ")");
     id = insertRun(run);
     insertMetrics(id, metrics);
+    insertItems(id, items);
     SqliteStatement st(*db_, "INSERT INTO logs (run_id, time, level, text) VALUES (?, ?, ?, ?)");
     for (const auto& line : logs) st.bind(1, id).bind(2, line.time).bind(3, line.level).bind(4, line.text).run();
   });

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "core/base/error.h"
 #include "core/store/experiment_store.h"
@@ -32,6 +34,7 @@ class Merger {
     for (const auto& m : in.models()) modelIds_[m.id] = mapModel(m);
     for (const auto& r : in.listRuns()) runIds_[r.id] = mapRun(in, r);
     copyStats(in);
+    copyAnalyses(in);
   }
 
  private:
@@ -57,7 +60,7 @@ class Merger {
     }
     auto logs = in.logs(r.id);
     report_.logLines += static_cast<int64_t>(logs.size());
-    return out_.importRun(copy, in.metrics(r.id), logs);
+    return out_.importRun(copy, in.metrics(r.id), logs, in.items(r.id));
   }
 
   // A statistics set (model, quant, calibration) already in out is kept, as runs are.
@@ -68,6 +71,26 @@ class Merger {
     out_.putStats(stats, profiles);
     report_.layerStatRows += static_cast<int64_t>(stats.size());
     report_.channelProfileRows += static_cast<int64_t>(profiles.size());
+  }
+
+  // Sensitivity and quantization-error rows whose (model, config, calibration) out lacks.
+  void copyAnalyses(const ExperimentStore& in) {
+    using Key = std::tuple<int64_t, std::string, std::string>;
+    auto newRows = [&](auto rows, const auto& present) {
+      std::set<Key> have;
+      for (const auto& p : present) have.insert(Key{p.modelId, p.quantName, p.calibration});
+      decltype(rows) out;
+      for (auto& r : rows) {
+        r.modelId = modelIds_.at(r.modelId);
+        if (!have.count(Key{r.modelId, r.quantName, r.calibration})) out.push_back(std::move(r));
+      }
+      return out;
+    };
+    auto sens = newRows(in.sensitivity(), out_.sensitivity());
+    auto errs = newRows(in.quantErrors(), out_.quantErrors());
+    out_.putSensitivity(sens);
+    out_.putQuantErrors(errs);
+    report_.analysisRows += static_cast<int64_t>(sens.size() + errs.size());
   }
 
   template <typename Record>

@@ -12,6 +12,7 @@ struct MergeReport {
   int runsDuplicate = 0;         // the key was already there at least as complete: kept once
   int64_t layerStatRows = 0;  // rows copied
   int64_t channelProfileRows = 0;
+  int64_t analysisRows = 0;  // sensitivity and quantization-error rows copied
   int64_t logLines = 0;
 };
 

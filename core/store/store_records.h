@@ -52,6 +52,10 @@ struct RunRecord {
   int64_t tokensProcessed = 0;
   std::string errorText;  // why it failed / was interrupted
   std::string shard;      // "i/N" when run by a sharded sweep, else ""
+  // How the numbers were measured (schema v5): a JSON object with the task's protocol string and
+  // version, the perplexity protocol (level, window, stride) where there is one, limit and seed.
+  // Runs compared in one table or chart should agree on it. "" for runs of older files.
+  std::string protocol;
 };
 
 struct MetricRecord {
@@ -60,6 +64,52 @@ struct MetricRecord {
   std::optional<double> stdError;  // standard error of value, when known
   std::optional<int64_t> samples;  // number of examples behind value, when known
   bool higherIsBetter = true;
+};
+
+// One evaluated item of a run (schema v5): a document, or a window of a concatenated perplexity
+// text. Enough to pair two runs item by item (flips, McNemar) and to show why an answer changed.
+struct ItemRecord {
+  int64_t item = 0;      // position in the run, from 0
+  int64_t docIndex = 0;  // the document's index in the task's data before --limit (window index)
+  std::string docId;     // the document's own id field when it has one, else ""
+  // The task's first metric for this item: 1 / 0 for accuracy-like metrics, the log-likelihood for
+  // perplexity; nullopt when the item does not contribute to it.
+  std::optional<double> score;
+  std::optional<int> chosen;  // multiple choice: the choice with the highest log-likelihood
+  std::optional<int> gold;    // multiple choice: the correct choice
+  std::vector<double> loglikelihoods;  // one per choice; else one per request (a window, a continuation)
+  std::vector<bool> greedy;            // per log-likelihood: the continuation was the greedy one
+  int64_t tokens = 0;                  // tokens scored or generated
+  std::vector<std::string> outputs;    // generation tasks: the raw generation of each turn
+  std::string metrics = "{}";          // JSON object: each metric's value for this item
+};
+
+// KL divergence of the model with ONE tensor quantized (everything else full precision) against
+// the full-precision model, on calibration text: how much that tensor matters (issue 17).
+struct SensitivityRecord {
+  int64_t modelId = 0;
+  std::string quantName;    // the configuration applied to the one tensor, e.g. "W3A16KV16-g128"
+  std::string calibration;  // describes the text, as StatsKey::calibration
+  int layer = 0;
+  std::string role;  // roleName(): "q_proj", "down_proj", ...
+  int expert = -1;
+  double klDivergence = 0;  // mean over tokens, nats
+  int64_t tokens = 0;
+};
+
+// Quantization error of one (layer, role) under a configuration: of the weight tensor itself and of
+// the linear's output on calibration text. rel = ||q - x|| / ||x||, SQNR = -20 log10(rel) dB.
+struct QuantErrorRecord {
+  int64_t modelId = 0;
+  std::string quantName;
+  std::string calibration;
+  int layer = 0;
+  std::string role;
+  int expert = -1;
+  std::optional<double> weightRelError;
+  std::optional<double> weightSqnrDb;
+  std::optional<double> outputRelError;
+  std::optional<double> outputSqnrDb;
 };
 
 // Statistics are a property of (model, quant config, calibration data), not of one task's run.
@@ -134,6 +184,7 @@ struct RunResults {
   std::vector<ChannelProfileRecord> channelProfiles;
   double wallSeconds = 0;  // measured by the caller with a monotonic clock
   int64_t tokensProcessed = 0;
+  std::vector<ItemRecord> items;  // per-item results (the run's task only)
 };
 
 }  // namespace qs

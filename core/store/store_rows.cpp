@@ -7,6 +7,8 @@
 #include <cstring>
 #include <ctime>
 
+#include <nlohmann/json.hpp>
+
 #include "core/base/error.h"
 #include "core/store/sqlite_db.h"
 
@@ -45,6 +47,7 @@ RunRecord readRun(const SqliteStatement& st) {
   r.tokensProcessed = st.int64(14);
   r.errorText = st.text(15);
   r.shard = st.text(16);
+  r.protocol = st.text(17);
   return r;
 }
 
@@ -86,6 +89,48 @@ ChannelProfileRecord readProfile(const SqliteStatement& st) {
   p.absmax = floatsFromBlob(st.blob(8));
   p.expert = static_cast<int>(st.int64(9));
   return p;
+}
+
+ItemRecord readItem(const SqliteStatement& st) {
+  ItemRecord it;
+  it.item = st.int64(0);
+  it.docIndex = st.int64(1);
+  it.docId = st.text(2);
+  it.score = st.optReal(3);
+  if (auto c = st.optInt64(4)) it.chosen = static_cast<int>(*c);
+  if (auto g = st.optInt64(5)) it.gold = static_cast<int>(*g);
+  if (!st.isNull(6)) it.loglikelihoods = doublesFromBlob(st.blob(6));
+  if (!st.isNull(7))
+    for (unsigned char b : st.blob(7)) it.greedy.push_back(b != 0);
+  it.tokens = st.int64(8);
+  if (!st.isNull(9)) {
+    // Written by the store itself as a JSON array of strings; a damaged value is reported, not fatal.
+    auto parsed = nlohmann::json::parse(st.text(9), nullptr, false);
+    if (parsed.is_array())
+      for (const auto& o : parsed)
+        if (o.is_string()) it.outputs.push_back(o.get<std::string>());
+  }
+  it.metrics = st.text(10);
+  return it;
+}
+
+std::string doublesToBlob(const std::vector<double>& values) {
+  std::string bytes(values.size() * 8, '\0');
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint64_t bits = std::bit_cast<uint64_t>(values[i]);
+    for (int b = 0; b < 8; ++b) bytes[i * 8 + b] = static_cast<char>((bits >> (8 * b)) & 0xff);
+  }
+  return bytes;
+}
+
+std::vector<double> doublesFromBlob(const std::vector<unsigned char>& bytes) {
+  std::vector<double> values(bytes.size() / 8);
+  for (size_t i = 0; i < values.size(); ++i) {
+    uint64_t bits = 0;
+    for (int b = 0; b < 8; ++b) bits |= static_cast<uint64_t>(bytes[i * 8 + b]) << (8 * b);
+    values[i] = std::bit_cast<double>(bits);
+  }
+  return values;
 }
 
 std::string floatsToBlob(const std::vector<float>& values) {

@@ -16,7 +16,7 @@ std::string nowIso();
 
 inline constexpr std::string_view kRunColumns =
     "id, model_id, quant_name, quant_json, task, task_version, sample_limit, seed, status, device, "
-    "software_versions, started_at, finished_at, wall_seconds, tokens_processed, error_text, shard";
+    "software_versions, started_at, finished_at, wall_seconds, tokens_processed, error_text, shard, protocol";
 RunRecord readRun(const SqliteStatement& st);  // columns in kRunColumns order
 
 inline constexpr std::string_view kModelColumns = "id, path, family, parameters, dtype, fingerprint";
@@ -30,6 +30,14 @@ LayerStatRecord readLayerStat(const SqliteStatement& st);
 inline constexpr std::string_view kProfileColumns =
     "model_id, quant_name, calibration, run_id, layer, role, kind, channels, absmax, expert";
 ChannelProfileRecord readProfile(const SqliteStatement& st);
+
+inline constexpr std::string_view kItemColumns =
+    "item, doc_index, doc_id, score, chosen, gold, loglikelihoods, greedy, tokens, outputs, metrics";
+ItemRecord readItem(const SqliteStatement& st);
+
+// float64 <-> little-endian bytes, the blob layout of run_items.loglikelihoods.
+std::string doublesToBlob(const std::vector<double>& values);
+std::vector<double> doublesFromBlob(const std::vector<unsigned char>& bytes);
 
 // float32 <-> little-endian bytes, the blob layout of channel_profiles.absmax.
 std::string floatsToBlob(const std::vector<float>& values);

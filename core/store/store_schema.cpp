@@ -147,7 +147,54 @@ DROP TABLE channel_profiles;
 ALTER TABLE channel_profiles_v4 RENAME TO channel_profiles;
 )sql";
 
-constexpr std::array<std::string_view, kCurrentVersion> kSteps = {kCreateV1, kV1ToV2, kV2ToV3, kV3ToV4};
+// Version 5 (issue 17): per-item results, each run's measurement protocol, and the per-tensor
+// analyses (sensitivity: KL divergence with one tensor quantized; quantization error). Items are
+// one row per item (queryable with SQL, deleted with their run); log-likelihoods are little-endian
+// float64 blobs and greedy flags one byte each, which keeps a multiple-choice item near 60 bytes.
+constexpr std::string_view kV4ToV5 = R"sql(
+ALTER TABLE runs ADD COLUMN protocol TEXT NOT NULL DEFAULT '';
+CREATE TABLE run_items (
+  run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+  item INTEGER NOT NULL,
+  doc_index INTEGER NOT NULL,
+  doc_id TEXT NOT NULL DEFAULT '',
+  score REAL,
+  chosen INTEGER,
+  gold INTEGER,
+  loglikelihoods BLOB,
+  greedy BLOB,
+  tokens INTEGER NOT NULL DEFAULT 0,
+  outputs TEXT,
+  metrics TEXT NOT NULL DEFAULT '{}',
+  PRIMARY KEY (run_id, item)
+) WITHOUT ROWID;
+CREATE TABLE sensitivity (
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  quant_name TEXT NOT NULL,
+  calibration TEXT NOT NULL DEFAULT '',
+  layer INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  expert INTEGER NOT NULL DEFAULT -1,
+  kl_divergence REAL NOT NULL,
+  tokens INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (model_id, quant_name, calibration, layer, role, expert)
+);
+CREATE TABLE quant_errors (
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  quant_name TEXT NOT NULL,
+  calibration TEXT NOT NULL DEFAULT '',
+  layer INTEGER NOT NULL,
+  role TEXT NOT NULL,
+  expert INTEGER NOT NULL DEFAULT -1,
+  weight_rel_error REAL,
+  weight_sqnr_db REAL,
+  output_rel_error REAL,
+  output_sqnr_db REAL,
+  PRIMARY KEY (model_id, quant_name, calibration, layer, role, expert)
+);
+)sql";
+
+constexpr std::array<std::string_view, kCurrentVersion> kSteps = {kCreateV1, kV1ToV2, kV2ToV3, kV3ToV4, kV4ToV5};
 
 }  // namespace
 

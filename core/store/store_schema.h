@@ -11,7 +11,7 @@ class SqliteDb;
 
 namespace store_schema {
 
-inline constexpr int kCurrentVersion = 4;
+inline constexpr int kCurrentVersion = 5;
 // PRAGMA application_id of a QuantScope database: "QSDB" in ASCII.
 inline constexpr int64_t kApplicationId = 0x51534442;
 
