@@ -19,7 +19,7 @@ Compares run RUN of DB with a reference run item by item: the items that flip fr
 wrong (lost) and from wrong to correct (gained), and McNemar's test of the paired difference,
 exact (two-sided binomial on the discordant pairs; the p-value reported) and chi-square with
 continuity correction. For tasks whose items are not right / wrong (perplexity windows), the mean
-paired difference of the item scores with its standard error.
+paired difference of the item scores with its standard error and a paired t-test.
 
 The reference is the same model's FP16 run (16-bit W, A and KV) of the same task, task version,
 limit and seed, unless --baseline names another run. Both runs need per-item results (stored by
@@ -100,7 +100,8 @@ int runFlips(const std::vector<std::string>& argv) {
     std::cout << "\n  mean score: " << fmt("%.4f", c.referenceMean) << " -> " << fmt("%.4f", c.otherMean) << "\n";
     if (!c.binary) {
       std::cout << "  items are not right / wrong: mean paired difference " << fmt("%+.6g", c.meanDifference)
-                << " +- " << fmt("%.3g", c.meanDifferenceStderr) << " (standard error)\n";
+                << " +- " << fmt("%.3g", c.meanDifferenceStderr) << " (standard error), paired t-test p = "
+                << fmt("%.4g", c.pairedTP) << "\n";
       return int(kOk);
     }
     std::cout << "  both right " << c.bothCorrect << ", both wrong " << c.bothWrong << ", lost (right -> wrong) "

@@ -32,6 +32,54 @@ McNemarTest mcnemar(int64_t lost, int64_t gained) {
   return t;
 }
 
+namespace {
+
+// Continued fraction of the incomplete beta function (modified Lentz), as in Press et al.,
+// Numerical Recipes, 6.4; converges quickly for x < (a + 1) / (a + b + 2).
+double betaContinuedFraction(double a, double b, double x) {
+  const double tiny = 1e-300;
+  double c = 1, d = 1 - (a + b) * x / (a + 1);
+  if (std::abs(d) < tiny) d = tiny;
+  d = 1 / d;
+  double h = d;
+  for (int m = 1; m <= 300; ++m) {
+    const double m2 = 2.0 * m;
+    double aa = m * (b - m) * x / ((a + m2 - 1) * (a + m2));
+    d = 1 + aa * d;
+    c = 1 + aa / c;
+    if (std::abs(d) < tiny) d = tiny;
+    if (std::abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    h *= d * c;
+    aa = -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1));
+    d = 1 + aa * d;
+    c = 1 + aa / c;
+    if (std::abs(d) < tiny) d = tiny;
+    if (std::abs(c) < tiny) c = tiny;
+    d = 1 / d;
+    const double step = d * c;
+    h *= step;
+    if (std::abs(step - 1) < 1e-15) break;
+  }
+  return h;
+}
+
+double regularizedIncompleteBeta(double a, double b, double x) {
+  if (x <= 0) return 0;
+  if (x >= 1) return 1;
+  const double logFront = std::lgamma(a + b) - std::lgamma(a) - std::lgamma(b) + a * std::log(x) + b * std::log1p(-x);
+  if (x < (a + 1) / (a + b + 2)) return std::exp(logFront) * betaContinuedFraction(a, b, x) / a;
+  return 1 - std::exp(logFront) * betaContinuedFraction(b, a, 1 - x) / b;
+}
+
+}  // namespace
+
+double studentTwoSidedP(double t, double df) {
+  if (!(df > 0) || std::isnan(t)) return 1;
+  if (std::isinf(t)) return 0;
+  return regularizedIncompleteBeta(df / 2, 0.5, df / (df + t * t));
+}
+
 PairedComparison compareItems(const std::vector<ItemRecord>& reference, const std::vector<ItemRecord>& other) {
   using Key = std::pair<int64_t, std::string>;
   std::map<Key, const ItemRecord*> byKey;
@@ -65,6 +113,10 @@ PairedComparison compareItems(const std::vector<ItemRecord>& reference, const st
   c.otherMean /= static_cast<double>(pairs.size());
   c.meanDifference = c.otherMean - c.referenceMean;
   c.meanDifferenceStderr = meanStderr(diff);
+  if (diff.size() >= 2) {
+    if (c.meanDifferenceStderr > 0) c.pairedTP = studentTwoSidedP(c.meanDifference / c.meanDifferenceStderr, static_cast<double>(diff.size() - 1));
+    else c.pairedTP = c.meanDifference == 0 ? 1.0 : 0.0;
+  }
   if (!c.binary) return c;
 
   std::vector<ItemPair> lost, gained;

@@ -27,6 +27,10 @@ struct McNemarTest {
 
 McNemarTest mcnemar(int64_t lost, int64_t gained);
 
+// Two-sided p-value of Student's t statistic with df degrees of freedom:
+// P(|T| > |t|) = I_{df / (df + t^2)}(df / 2, 1 / 2), the regularized incomplete beta function.
+double studentTwoSidedP(double t, double df);
+
 struct ItemPair {
   ItemRecord reference;  // e.g. the FP16 baseline's item
   ItemRecord other;
@@ -44,9 +48,12 @@ struct PairedComparison {
   double otherMean = 0;
   McNemarTest test;
   std::vector<ItemPair> flips;  // lost then gained, each in item order
-  // Non-binary scores: the mean paired difference (other - reference) and its standard error.
+  // Every pair: the mean paired difference of the scores (other - reference), its standard error
+  // and the paired t-test's two-sided p-value (n - 1 degrees of freedom; 1 when n < 2 or the
+  // differences are all equal to zero, 0 when they are all equal and not zero).
   double meanDifference = 0;
   double meanDifferenceStderr = 0;
+  double pairedTP = 1;
 };
 
 // Items pair by (document index, document id).

@@ -78,12 +78,9 @@ void testDifference(const ExperimentStore& store, const RunEntry& q, const RunEn
     if (c.paired > 0 && c.binary) {
       v.pValue = c.test.pExact;
       v.test = "McNemar (n=" + std::to_string(c.paired) + ")";
-    } else if (c.paired > 1 && c.meanDifferenceStderr > 0) {
-      v.pValue = twoSidedNormal(c.meanDifference / c.meanDifferenceStderr);
-      v.test = "paired t (n=" + std::to_string(c.paired) + ")";
     } else if (c.paired > 1) {
-      v.pValue = c.meanDifference == 0 ? 1.0 : 0.0;
-      v.test = "paired (identical items)";
+      v.pValue = c.pairedTP;
+      v.test = "paired t (n=" + std::to_string(c.paired) + ")";
     }
   }
   if (!v.pValue && mq.stdError && mb.stdError) {
@@ -107,11 +104,21 @@ std::map<std::string, std::string> bundledKinds(const std::filesystem::path& dir
   return out;
 }
 
-std::string kindOf(const RunRecord& r, const std::map<std::string, std::string>& bundled) {
-  auto p = nlohmann::json::parse(r.protocol, nullptr, false);
-  if (p.is_object() && p.contains("kind") && p["kind"].is_string()) return p["kind"].get<std::string>();
-  auto it = bundled.find(r.task);
-  return it != bundled.end() ? it->second : "unknown";
+// A task's kind: what any of its runs recorded in its protocol, else the bundled task file's, else
+// "unknown". Per task, not per run, so that runs stored before and after schema v5 stay together.
+std::map<std::string, std::string> taskKinds(const std::vector<RunRecord>& runs,
+                                             const std::map<std::string, std::string>& bundled) {
+  std::map<std::string, std::string> kinds;
+  for (const auto& r : runs) {
+    auto p = nlohmann::json::parse(r.protocol, nullptr, false);
+    if (p.is_object() && p.contains("kind") && p["kind"].is_string()) kinds.emplace(r.task, p["kind"].get<std::string>());
+  }
+  for (const auto& r : runs)
+    if (!kinds.count(r.task)) {
+      auto it = bundled.find(r.task);
+      kinds[r.task] = it != bundled.end() ? it->second : "unknown";
+    }
+  return kinds;
 }
 
 bool cheaper(const ConfigVerdict& a, const ConfigVerdict& b) {
@@ -233,10 +240,13 @@ std::vector<Recommendation> recommend(const ExperimentStore& store, const Recomm
   // model -> kind -> task label -> quant -> newest done run
   std::map<int64_t, std::map<std::string, std::map<std::string, std::map<std::string, RunEntry>>>> grouped;
   std::set<std::string> seenTasks;
-  for (const auto& r : store.listRuns(done)) {
-    if (!o.tasks.empty() && std::find(o.tasks.begin(), o.tasks.end(), r.task) == o.tasks.end()) continue;
+  std::vector<RunRecord> runs;
+  for (auto& r : store.listRuns(done))
+    if (o.tasks.empty() || std::find(o.tasks.begin(), o.tasks.end(), r.task) != o.tasks.end()) runs.push_back(std::move(r));
+  const auto kinds = taskKinds(runs, bundled);
+  for (const auto& r : runs) {
     seenTasks.insert(r.task);
-    grouped[r.modelId][kindOf(r, bundled)][taskLabel(r)][r.quantName] = RunEntry{r, metrics[r.id]};
+    grouped[r.modelId][kinds.at(r.task)][taskLabel(r)][r.quantName] = RunEntry{r, metrics[r.id]};
   }
   std::vector<Recommendation> out;
   std::vector<std::string> notRun;

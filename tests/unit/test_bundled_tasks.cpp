@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include <nlohmann/json.hpp>
+
 #include "core/base/error.h"
 #include "tasks/evaluator.h"
 #include "tasks/resource_paths.h"
@@ -145,6 +147,71 @@ class TestBundledTasks : public QObject {
     QCOMPARE(r.tasks[0].find("acc")->value, 1.0);
     QCOMPARE(r.tasks[0].find("acc")->n, int64_t(2));
     QCOMPARE(r.stats.prefixTokensSaved, int64_t(2 * 4));  // two questions, BOS + 3 bytes each shared once
+  }
+
+  void itemsRecordEachDocumentsAnswer() {
+    // Three questions; the fake LM predicts byte + 1, so it picks "d" after "abc" (right), "p"
+    // after "mno" (wrong: gold is "z") and "u" after "rst" (right).
+    auto dir = qs::test::freshTempDir("item_task");
+    std::filesystem::create_directories(dir / "tasks" / "toy");
+    std::filesystem::create_directories(dir / "data");
+    std::ofstream(dir / "data" / "toy.jsonl") << R"({"id": "q1", "q": "abc", "opts": ["x", "d"], "a": 1})" "\n"
+                                                 R"({"id": "q2", "q": "mno", "opts": ["p", "z", "k"], "a": 1})" "\n"
+                                                 R"({"id": "q3", "q": "rst", "opts": ["u", "v"], "a": 0})" "\n";
+    std::ofstream(dir / "tasks" / "toy" / "toy.json") << R"({"name": "toy", "version": 1, "kind": "basic",
+      "data": {"files": "toy.jsonl"}, "output_type": "multiple_choice", "doc_to_text": "{q}",
+      "choices": "opts", "gold": "a", "target_delimiter": "", "metrics": ["acc", "acc_norm"]})";
+    qs::EvalOptions o;
+    o.tasksDir = dir / "tasks";
+    o.dataDir = dir / "data";
+    o.klDivergence = false;
+    qs::test::FakeLm lm;
+    auto r = qs::evaluate(lm, {"toy"}, o);
+    const auto& items = r.tasks[0].items;
+    QCOMPARE(items.size(), size_t(3));
+    QCOMPARE(items[0].docId, std::string("q1"));
+    QCOMPARE(items[1].docIndex, int64_t(1));
+    QCOMPARE(items[0].chosen, std::optional<int>(1));
+    QCOMPARE(items[1].chosen, std::optional<int>(0));
+    QCOMPARE(items[1].gold, std::optional<int>(1));
+    QCOMPARE(items[2].chosen, std::optional<int>(0));
+    QCOMPARE(items[0].score, std::optional<double>(1.0));
+    QCOMPARE(items[1].score, std::optional<double>(0.0));
+    QCOMPARE(items[2].score, std::optional<double>(1.0));
+    QCOMPARE(items[1].loglikelihoods.size(), size_t(3));
+    QCOMPARE(items[1].greedy.size(), size_t(3));
+    QVERIFY(items[0].greedy[1] && !items[0].greedy[0]);
+    // The chosen answer is the one with the highest log-likelihood.
+    for (const auto& it : items)
+      for (double ll : it.loglikelihoods) QVERIFY(ll <= it.loglikelihoods[static_cast<size_t>(*it.chosen)]);
+    auto metrics = nlohmann::json::parse(items[1].metrics);
+    QVERIFY(metrics.contains("acc") && metrics.contains("acc_norm"));
+    QCOMPARE(metrics["acc"].get<double>(), 0.0);
+    QCOMPARE(r.tasks[0].find("acc")->value, 2.0 / 3.0);
+  }
+
+  void itemsAgreeWithTheAggregates() {
+    // For mean-aggregated tasks the items' scores average to the reported metric; every
+    // document of every kind of task (multiple choice, loglikelihood, rolling, generation) has one.
+    qs::test::FakeLm lm(512);
+    auto o = bundledOptions();
+    o.limit = 12;
+    auto r = qs::evaluate(lm, {"arc_easy", "lambada_openai", "gsm8k_cot", "wikitext2_document"}, o);
+    for (const auto& t : r.tasks) {
+      QVERIFY2(static_cast<int64_t>(t.items.size()) == t.documents, t.task.c_str());
+      std::set<int64_t> docs;
+      for (const auto& it : t.items) docs.insert(it.docIndex);
+      QCOMPARE(docs.size(), t.items.size());  // distinct documents
+      if (t.task == "gsm8k_cot") {
+        for (const auto& it : t.items) QVERIFY(!it.outputs.empty());
+      } else {
+        for (const auto& it : t.items) QVERIFY(!it.loglikelihoods.empty());
+      }
+      if (t.task == "wikitext2_document") continue;  // first metric is a perplexity over the items' log-likelihoods
+      double sum = 0;
+      for (const auto& it : t.items) sum += it.score.value();
+      QVERIFY2(std::abs(sum / t.items.size() - t.metrics.front().value) < 1e-12, t.task.c_str());
+    }
   }
 
   void mmluReportsSubjectsAndMacroAverage() {

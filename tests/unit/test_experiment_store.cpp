@@ -284,6 +284,8 @@ class TestExperimentStore : public QObject {
       QCOMPARE(run->tokensProcessed, int64_t(123456));
       QCOMPARE(run->startedAt, std::string("2024-03-01T10:00:00.000Z"));
       QCOMPARE(run->shard, std::string());
+      QCOMPARE(run->protocol, std::string());  // version 5: not recorded by older versions
+      QVERIFY(store.items(1).empty());
       QCOMPARE(store.run(2)->status, qs::RunStatus::Interrupted);
       auto metrics = store.metrics(1);
       QCOMPARE(metrics.size(), size_t(2));
@@ -322,6 +324,97 @@ class TestExperimentStore : public QObject {
     QVERIFY(rawText(file, columns).find("metrics stderr REAL") != std::string::npos);
     QCOMPARE(rawInt(file, "PRAGMA user_version"), int64_t(ExperimentStore::currentSchemaVersion()));
     QVERIFY(rawText(file, columns).find("runs owner TEXT 1 ''") != std::string::npos);
+  }
+
+  void itemsRoundTripAndFollowTheirRun() {
+    auto file = qs::test::freshTempDir("store_items") / "exp.qsdb";
+    ExperimentStore store(file);
+    const int64_t modelId = store.upsertModel(opt125m());
+    auto run = runOf(modelId, "W4A16KV16-g128", "arc_easy");
+    run.protocol = R"({"protocol":"lm-eval","version":1,"limit":0,"seed":1234})";
+    const int64_t id = store.beginRun(run);
+    qs::RunResults res;
+    res.metrics = {{"acc", 0.5, 0.5, 2, true}};
+    qs::ItemRecord mc;
+    mc.item = 0;
+    mc.docIndex = 17;
+    mc.docId = "Mercury_7175875";
+    mc.score = 1.0;
+    mc.chosen = 2;
+    mc.gold = 2;
+    mc.loglikelihoods = {-3.25, -1e-300, -0.125, -std::numeric_limits<double>::infinity()};
+    mc.greedy = {false, false, true, false};
+    mc.tokens = 9;
+    mc.metrics = R"({"acc":1,"acc_norm":0})";
+    qs::ItemRecord gen;
+    gen.item = 1;
+    gen.docIndex = 3;
+    gen.score = std::nan("");  // an unparseable judge rating: stored as "no score"
+    gen.outputs = {"first turn", std::string("bad utf-8 \xff end"), ""};
+    res.items = {mc, gen};
+    store.finishRun(id, res);
+    QCOMPARE(store.run(id)->protocol, run.protocol);
+    QCOMPARE(store.itemCount(id), int64_t(2));
+    auto items = store.items(id);
+    QCOMPARE(items.size(), size_t(2));
+    QCOMPARE(items[0].docId, mc.docId);
+    QCOMPARE(items[0].docIndex, int64_t(17));
+    QCOMPARE(items[0].chosen, std::optional<int>(2));
+    QCOMPARE(items[0].gold, std::optional<int>(2));
+    QCOMPARE(items[0].loglikelihoods.size(), size_t(4));
+    for (size_t i = 0; i < 4; ++i) QCOMPARE(items[0].loglikelihoods[i], mc.loglikelihoods[i]);  // bit for bit
+    QCOMPARE(items[0].greedy, mc.greedy);
+    QCOMPARE(items[0].tokens, int64_t(9));
+    QCOMPARE(items[0].metrics, mc.metrics);
+    QVERIFY(items[0].outputs.empty());
+    QVERIFY(!items[1].score.has_value());
+    QVERIFY(!items[1].chosen.has_value());
+    QVERIFY(items[1].loglikelihoods.empty());
+    QCOMPARE(items[1].outputs.size(), size_t(3));
+    QCOMPARE(items[1].outputs[0], std::string("first turn"));
+    QCOMPARE(items[1].outputs[1], std::string("bad utf-8 \xef\xbf\xbd end"));  // replaced, not lost
+    // Failing and restarting the run clears its items with its metrics.
+    auto again = runOf(modelId, "W3A16KV16-g128", "arc_easy");
+    const int64_t second = store.beginRun(again);
+    res.items = {mc};
+    res.items[0].item = 5;
+    store.finishRun(second, res);
+    QCOMPARE(store.itemCount(second), int64_t(1));
+    store.deleteRun(second);
+    QCOMPARE(rawInt(file, "SELECT count(*) FROM run_items WHERE run_id = " + std::to_string(second)), int64_t(0));
+    // A duplicate item number makes the whole finish fail: nothing of the run is stored.
+    const int64_t third = store.beginRun(runOf(modelId, "W2A16KV16-g128", "arc_easy"));
+    res.items = {mc, mc};
+    QVERIFY(errorOf([&] { store.finishRun(third, res); }).contains("item 0 of run"));
+    QCOMPARE(store.run(third)->status, qs::RunStatus::Running);
+    QVERIFY(store.metrics(third).empty());
+    QCOMPARE(store.itemCount(third), int64_t(0));
+  }
+
+  void analysesRoundTripAndReplaceByKey() {
+    auto file = qs::test::freshTempDir("store_analyses") / "exp.qsdb";
+    ExperimentStore store(file);
+    const int64_t m = store.upsertModel(opt125m());
+    store.putSensitivity({{m, "W3A16KV16-g128", "cal n=2", 0, "q_proj", -1, 0.5, 128},
+                          {m, "W3A16KV16-g128", "cal n=2", 1, "down_proj", -1, 2.5, 128},
+                          {m, "W2A16KV16-g128", "cal n=2", 0, "q_proj", -1, 7.0, 128}});
+    store.putSensitivity({{m, "W3A16KV16-g128", "cal n=2", 0, "q_proj", -1, 0.75, 256}});  // replaces
+    auto rows = store.sensitivity(m, std::string("W3A16KV16-g128"));
+    QCOMPARE(rows.size(), size_t(2));
+    QCOMPARE(rows[0].klDivergence, 0.75);
+    QCOMPARE(rows[0].tokens, int64_t(256));
+    QCOMPARE(rows[1].role, std::string("down_proj"));
+    QCOMPARE(store.sensitivity().size(), size_t(3));
+    QVERIFY(store.sensitivity(m, std::nullopt, std::string("other")).empty());
+    QVERIFY(errorOf([&] { store.putSensitivity({{m, "W3", "", 0, "q_proj", -1, std::nan(""), 1}}); }).contains("NaN"));
+    store.putQuantErrors({{m, "W4A16KV16-g128", "cal", 2, "o_proj", 3, 0.01, 40.0, std::nullopt,
+                           std::numeric_limits<double>::infinity()}});
+    auto errs = store.quantErrors(m);
+    QCOMPARE(errs.size(), size_t(1));
+    QCOMPARE(errs[0].expert, 3);
+    QCOMPARE(errs[0].weightSqnrDb, std::optional<double>(40.0));
+    QVERIFY(!errs[0].outputRelError.has_value());
+    QVERIFY(!errs[0].outputSqnrDb.has_value());  // infinite SQNR (an exact tensor) is stored as unknown
   }
 
   void readOnlyOpenOfV1MigratesInMemoryOnly() {

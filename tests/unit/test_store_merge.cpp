@@ -43,6 +43,7 @@ void addRuns(ExperimentStore& store, const std::vector<std::string>& modelOrder,
     r.softwareVersions = "{\"quantscope\":\"0.1.0\"}";
     r.startedAt = "2024-05-01T00:00:00.000Z";
     r.shard = s.shard;
+    r.protocol = "{\"kind\":\"basic\",\"limit\":100}";
     int64_t id = store.beginRun(r);
     store.appendLog(id, qs::LogLevel::Info, "evaluating " + s.task + " under " + s.quant);
     if (s.status == qs::RunStatus::Failed) {
@@ -63,7 +64,22 @@ void addRuns(ExperimentStore& store, const std::vector<std::string>& modelOrder,
     res.channelProfiles = {{{}, std::nullopt, 1, "q_proj", "activation", -1, {float(s.acc), 2.0f}}};
     res.wallSeconds = 10 * s.acc;
     res.tokensProcessed = 1000;
+    for (int i = 0; i < 2; ++i) {
+      qs::ItemRecord it;
+      it.item = i;
+      it.docIndex = 10 + i;
+      it.docId = "doc" + std::to_string(i);
+      it.score = i == 0 ? 1.0 : 0.0;
+      it.loglikelihoods = {-s.acc, -1.5};
+      it.greedy = {true, false};
+      it.outputs = {"answer " + s.quant};
+      it.metrics = "{\"acc\":" + std::to_string(i == 0) + "}";
+      res.items.push_back(it);
+    }
     store.finishRun(id, res);
+    const int64_t modelId = r.modelId;
+    store.putSensitivity({{modelId, s.quant, "cal", 1, "q_proj", -1, s.acc, 64}});
+    store.putQuantErrors({{modelId, s.quant, "cal", 1, "q_proj", -1, s.acc / 10, 20.0, std::nullopt, 15.5}});
   }
 }
 
@@ -84,6 +100,14 @@ std::string snapshot(const ExperimentStore& store) {
       line += " " + m.name + "=" + std::to_string(m.value) + "+-" + std::to_string(m.stdError.value_or(-1)) + "/" +
               std::to_string(m.samples.value_or(-1)) + (m.higherIsBetter ? "h" : "l");
     for (const auto& l : store.logs(r.id)) line += " [" + l.level + ": " + l.text + "]";
+    line += " protocol=" + r.protocol;
+    for (const auto& it : store.items(r.id)) {
+      line += " item" + std::to_string(it.item) + ":" + std::to_string(it.docIndex) + it.docId + "=" +
+              std::to_string(it.score.value_or(-1)) + "/" + it.metrics;
+      for (double ll : it.loglikelihoods) line += "," + std::to_string(ll);
+      for (bool g : it.greedy) line += g ? "g" : "n";
+      for (const auto& o : it.outputs) line += "'" + o + "'";
+    }
     lines.push_back(line);
   }
   for (const auto& s : store.layerStats({}))
@@ -97,6 +121,13 @@ std::string snapshot(const ExperimentStore& store) {
     for (float v : p.absmax) line += " " + std::to_string(v);
     lines.push_back(line);
   }
+  for (const auto& r : store.sensitivity())
+    lines.push_back("sensitivity " + fingerprintOf[r.modelId] + "|" + r.quantName + "|" + r.calibration + "|" +
+                    std::to_string(r.layer) + r.role + "|" + std::to_string(r.klDivergence) + "|" + std::to_string(r.tokens));
+  for (const auto& r : store.quantErrors())
+    lines.push_back("error " + fingerprintOf[r.modelId] + "|" + r.quantName + "|" + std::to_string(r.layer) + r.role +
+                    "|" + std::to_string(r.weightRelError.value_or(-1)) + "|" + std::to_string(r.weightSqnrDb.value_or(-1)) +
+                    "|" + std::to_string(r.outputRelError.value_or(-1)) + "|" + std::to_string(r.outputSqnrDb.value_or(-1)));
   std::sort(lines.begin(), lines.end());
   std::string out;
   for (const auto& l : lines) out += l + "\n";
@@ -149,6 +180,9 @@ class TestStoreMerge : public QObject {
     const std::string expected = snapshot(all);
     QVERIFY(expected.find("|failed|cuda:0|") != std::string::npos);  // the snapshot sees the runs
     QVERIFY(expected.find("profile fp-llama") != std::string::npos);
+    QVERIFY(expected.find("item1:11doc1=0.000000/{\"acc\":0},-0.600000,-1.500000gn'answer W8A8KV16'") != std::string::npos);
+    QVERIFY(expected.find("sensitivity fp-opt") != std::string::npos);
+    QVERIFY(expected.find("|-1.000000|15.500000") != std::string::npos);  // a NULL error column stays NULL
     QCOMPARE(snapshot(merged), expected);
 
     // The duplicate was kept once: the first shard's results.
