@@ -1,5 +1,5 @@
 #pragma once
-// Builds the QtCharts chart of a CurveSet: x = bit-width on a log2 axis, one line per series with
+// Builds the QtCharts chart of a CurveSet: x = bit-width on a log2 scale, one line per series with
 // ±stderr whiskers, a dashed horizontal line per model baseline. The same function draws the
 // on-screen chart and the exported one; only the style differs.
 #include <QFont>
@@ -28,11 +28,13 @@ struct ChartStyle {
   static ChartStyle screen();
 };
 
-// The caller owns the chart. Line series carry "stderr" (QVariantList, NaN = unknown) and
-// "runIds" properties aligned with their points, for tooltips.
+// The caller owns the chart. Points sit at transformed coordinates on linear axes whose ticks are
+// placed where the data are: x = log2(bits), y = log10(value) when logY (else the value). Line
+// series carry "bits", "values", "stderr" (NaN = unknown) and "runIds" properties (QVariantList)
+// aligned with their points, in data units, for tooltips and tests.
 QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style);
 
 // Value ± stderr text for a point of a line series made by makeCurveChart; "" when not found.
-QString curvePointToolTip(const QAbstractSeries* series, double x);
+QString curvePointToolTip(const QAbstractSeries* series, double bits);
 
 }  // namespace qs
