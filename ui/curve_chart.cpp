@@ -97,6 +97,16 @@ Range bitsRange(const CurveSet& curves) {
   return r.valid() ? r : Range{2, 16};
 }
 
+// How far apart (in log2 units) the first and last series are drawn around a shared bit-width:
+// about 0.05 per series, but at most half the smallest gap between two bit-widths (3 and 4 bits:
+// 0.415), so a group of points never reaches the next bit-width's.
+double dodgeWidth(const CurveSet& curves) {
+  const std::vector<double> bits = bitsPlotted(curves);
+  double gap = 1;
+  for (size_t i = 1; i < bits.size(); ++i) gap = std::min(gap, std::log2(bits[i]) - std::log2(bits[i - 1]));
+  return curves.series.size() < 2 ? 0.0 : std::min(0.05 * (curves.series.size() - 1), 0.5 * gap);
+}
+
 // A linear axis over [lo, hi] (transformed coordinates) whose tick marks, grid lines and labels sit
 // exactly at the given values: a category axis with the labels on the category boundaries.
 template <typename Transform>
@@ -124,6 +134,7 @@ ChartStyle ChartStyle::publication() {
   s.legendFont = s.labelFont;
   s.legendFont.setPixelSize(8);
   s.margin = 2;  // a figure's whitespace is the document's business
+  s.markerSize = 5;  // beside 9 pt labels and 1.6 pt lines
   return s;
 }
 
@@ -153,7 +164,8 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   const bool logY = style.logY && !curves.options.relative;
   const PlotScale scale{logY};
   const Range xRange = bitsRange(curves);
-  const double xLo = scale.x(xRange.lo) - kXPadding, xHi = scale.x(xRange.hi) + kXPadding;
+  const double dodge = dodgeWidth(curves);
+  const double xLo = scale.x(xRange.lo) - kXPadding - dodge / 2, xHi = scale.x(xRange.hi) + kXPadding + dodge / 2;
   std::vector<AxisTick> xTicks;
   for (double bits : bitsPlotted(curves)) xTicks.push_back({bits, axisNumber(bits)});
   auto* xAxis = tickAxis(xTicks, xLo, xHi, [&](double bits) { return scale.x(bits); });
@@ -173,18 +185,23 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   const auto colors = seriesColors(curves.series);
   bool valuesInUnitRange = true;  // every point and baseline in [0, 1]: a bounded score
 
-  for (const auto& series : curves.series) {
+  for (size_t index = 0; index < curves.series.size(); ++index) {
+    const CurveSeries& series = curves.series[index];
     const QColor color = colors.at(series.name);
+    // Each series a little to the side of the true x, the same for all its points, so whiskers at
+    // one bit-width stand side by side instead of on top of each other.
+    const double shift = dodgeOffset(int(index), int(curves.series.size()), dodge);
     auto* line = new QLineSeries;
     line->setName(q(series.name));
     QPen pen(color, 1.6, familyPen(series.family));
     line->setPen(pen);
     line->setPointsVisible(true);
+    line->setMarkerSize(style.markerSize / 2);  // QtCharts takes a line series' marker size as the radius
     QVariantList bits, values, errors, runIds;
     std::vector<QAbstractSeries*> whiskers;
     for (const auto& p : series.points) {
       if (logY && p.value <= 0) continue;  // no place on a log axis
-      line->append(scale.x(p.bits), scale.y(p.value));
+      line->append(scale.x(p.bits) + shift, scale.y(p.value));
       bits << p.bits;
       values << p.value;
       errors << (p.stdError ? *p.stdError : std::numeric_limits<double>::quiet_NaN());
@@ -192,7 +209,7 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
       yRange.add(p.value);
       valuesInUnitRange = valuesInUnitRange && p.value >= 0 && p.value <= 1;
       if (!p.stdError || *p.stdError <= 0 || (logY && p.value - *p.stdError <= 0)) continue;
-      auto* w = whisker(scale.x(p.bits), scale.y(p.value - *p.stdError), scale.y(p.value + *p.stdError), color);
+      auto* w = whisker(scale.x(p.bits) + shift, scale.y(p.value - *p.stdError), scale.y(p.value + *p.stdError), color);
       w->setProperty("whiskerOf", QVariant::fromValue<QObject*>(line));
       whiskers.push_back(w);
       yRange.add(p.value - *p.stdError);

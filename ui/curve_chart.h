@@ -22,6 +22,8 @@ struct ChartStyle {
   QFont legendFont;
   bool animations = false;
   int margin = -1;  // chart margins in layout units; -1 = Qt's default (for the screen)
+  // Point markers' diameter in layout units: Qt's default (about 3) is hard to see and to hover.
+  double markerSize = 7.5;
   // Fixed fonts in pixels of the chart's own coordinates (1 unit = 1/72 in when exported), so
   // an exported figure does not depend on the screen.
   static ChartStyle publication();

@@ -130,6 +130,47 @@ class TestCurveChart : public QObject {
         QCOMPARE(b->at(1).x(), x->max());
       }
   }
+
+  // Series at the same bit-width stand side by side, symmetric around the true x, each series'
+  // whiskers at its own points; markers are 7-8 px across on screen.
+  void seriesAtOneBitWidthAreDodged() {
+    QCOMPARE(dodgeOffset(0, 1, 0.2), 0.0);
+    QCOMPARE(dodgeOffset(0, 3, 0.2), -0.1);
+    QCOMPARE(dodgeOffset(1, 3, 0.2), 0.0);
+    QCOMPARE(dodgeOffset(2, 3, 0.2), 0.1);
+
+    CurveSet set;
+    set.options.task = "arc_easy";
+    set.options.metric = "acc";
+    set.series.push_back(series("m · W only", QuantFamily::Weight, {{3, 0.5}, {4, 0.58}, {8, 0.6}}, 0.02));
+    set.series.push_back(series("m · KV only", QuantFamily::Kv, {{3, 0.52}, {4, 0.59}, {8, 0.6}}, 0.02));
+    std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::screen()));
+    std::vector<QLineSeries*> lines;
+    std::map<QObject*, std::vector<double>> whiskerXs;
+    for (QAbstractSeries* s : chart->series()) {
+      auto* line = qobject_cast<QLineSeries*>(s);
+      if (QObject* owner = s->property("whiskerOf").value<QObject*>()) {
+        QCOMPARE(line->at(0).x(), line->at(1).x());  // vertical
+        whiskerXs[owner].push_back(line->at(0).x());
+      } else {
+        lines.push_back(line);
+      }
+    }
+    QCOMPARE(int(lines.size()), 2);
+    for (int i = 0; i < 3; ++i) {
+      const double a = lines[0]->at(i).x(), b = lines[1]->at(i).x();
+      const double trueX = std::log2(lines[0]->property("bits").toList().at(i).toDouble());
+      QVERIFY2(a != b, "two series at one bit-width drawn at the same x");
+      QVERIFY(std::abs((a + b) / 2 - trueX) < 1e-12);
+      QVERIFY(std::abs(a - b) <= 0.5 * std::log2(4.0 / 3.0) + 1e-12);  // within half the 3..4 gap
+    }
+    for (QLineSeries* line : lines) {
+      QCOMPARE(int(whiskerXs[line].size()), 3);
+      for (int i = 0; i < 3; ++i) QCOMPARE(whiskerXs[line][i], line->at(i).x());
+      QVERIFY(line->pointsVisible());
+      QVERIFY2(line->markerSize() * 2 >= 7 && line->markerSize() * 2 <= 8, qPrintable(QString::number(line->markerSize())));
+    }
+  }
 };
 
 QTEST_MAIN(TestCurveChart)
