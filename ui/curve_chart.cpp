@@ -197,7 +197,7 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     line->setPen(pen);
     line->setPointsVisible(true);
     line->setMarkerSize(style.markerSize / 2);  // QtCharts takes a line series' marker size as the radius
-    QVariantList bits, values, errors, runIds;
+    QVariantList bits, values, errors, samples, runIds, quants;
     std::vector<QAbstractSeries*> whiskers;
     for (const auto& p : series.points) {
       if (logY && p.value <= 0) continue;  // no place on a log axis
@@ -205,7 +205,9 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
       bits << p.bits;
       values << p.value;
       errors << (p.stdError ? *p.stdError : std::numeric_limits<double>::quiet_NaN());
+      samples << (p.samples ? QVariant::fromValue<qlonglong>(*p.samples) : QVariant());
       runIds << QVariant::fromValue<qlonglong>(p.runId);
+      quants << q(p.quantName);
       yRange.add(p.value);
       valuesInUnitRange = valuesInUnitRange && p.value >= 0 && p.value <= 1;
       if (!p.stdError || *p.stdError <= 0 || (logY && p.value - *p.stdError <= 0)) continue;
@@ -218,9 +220,13 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     line->setProperty("bits", bits);
     line->setProperty("values", values);
     line->setProperty("stderr", errors);
+    line->setProperty("samples", samples);
     line->setProperty("runIds", runIds);
-    pending.push_back(line);
+    line->setProperty("quants", quants);
+    // Whiskers first: the line and its markers are drawn over them and get the hover events
+    // (a whisker passes through its point and would otherwise take them).
     pending.insert(pending.end(), whiskers.begin(), whiskers.end());
+    pending.push_back(line);
   }
   for (const auto& b : curves.baselines) {
     if (logY && b.value <= 0) continue;
@@ -232,6 +238,8 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     const QVariant error = b.stdError ? *b.stdError : std::numeric_limits<double>::quiet_NaN();
     line->setProperty("values", QVariantList{b.value, b.value});
     line->setProperty("stderr", QVariantList{error, error});
+    const QVariant n = b.samples ? QVariant::fromValue<qlonglong>(*b.samples) : QVariant();
+    line->setProperty("samples", QVariantList{n, n});
     line->setProperty("baseline", true);
     pending.push_back(line);
     yRange.add(b.value);
@@ -285,28 +293,42 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   return chart;
 }
 
-QString curvePointToolTip(const QAbstractSeries* series, double bits) {
-  auto* line = qobject_cast<const QLineSeries*>(series);
-  if (!line) return {};
-  // The points sit at transformed coordinates: the bits and values are read from the properties.
-  const QVariantList xs = line->property("bits").toList();
-  const QVariantList values = line->property("values").toList();
-  const QVariantList errors = line->property("stderr").toList();
-  const bool baseline = line->property("baseline").toBool();
+int nearestCurvePoint(const QAbstractSeries* series, const QPointF& position) {
+  auto* xy = qobject_cast<const QXYSeries*>(series);
+  if (!xy) return -1;
+  // A whisker stands for the point of its line at the same x.
+  if (auto* line = qobject_cast<const QXYSeries*>(series->property("whiskerOf").value<QObject*>())) xy = line;
   int best = -1;
-  for (int i = 0; i < xs.size(); ++i)
-    if (best < 0 || std::abs(std::log2(xs[i].toDouble()) - std::log2(bits)) <
-                        std::abs(std::log2(xs[best].toDouble()) - std::log2(bits)))
-      best = i;
-  if (baseline && !values.isEmpty()) best = 0;
-  if (best < 0 || best >= values.size()) return {};
-  const double value = values[best].toDouble();
-  const double err = best < errors.size() ? errors[best].toDouble() : std::nan("");
-  QString text = line->name() + "\n";
-  if (!baseline) text += QString("%1 bits: ").arg(xs[best].toDouble());
-  text += QString::number(value, 'g', 5);
-  if (std::isfinite(err)) text += QString::fromUtf8(" ± ") + QString::number(err, 'g', 3);
+  for (int i = 0; i < xy->count(); ++i)
+    if (best < 0 || std::abs(xy->at(i).x() - position.x()) < std::abs(xy->at(best).x() - position.x())) best = i;
+  return best;
+}
+
+QString curvePointToolTip(const QAbstractSeries* series, int index) {
+  if (QObject* line = series ? series->property("whiskerOf").value<QObject*>() : nullptr)
+    series = qobject_cast<const QAbstractSeries*>(line);
+  if (!series) return {};
+  // The points sit at transformed coordinates: bits and values are read from the properties.
+  const QVariantList values = series->property("values").toList();
+  if (index < 0 || index >= values.size()) return {};
+  auto at = [&](const char* name) { return series->property(name).toList().value(index); };
+  QString text = series->name() + "\n";
+  if (!series->property("baseline").toBool()) {
+    text += QString::fromStdString(axisNumber(at("bits").toDouble())) + " bits";
+    const QString quant = at("quants").toString();
+    if (!quant.isEmpty()) text += " (" + quant + ")";
+    text += "\n";
+  }
+  const double value = values[index].toDouble();
+  text += QString::fromStdString(axisNumber(value, 1.0, 5));
+  const double err = at("stderr").isValid() ? at("stderr").toDouble() : std::nan("");
+  if (std::isfinite(err)) text += QString::fromUtf8(" ± ") + QString::fromStdString(axisNumber(err, 1.0, 3));
+  if (at("samples").isValid()) text += QString(", n = %1").arg(at("samples").toLongLong());
   return text;
+}
+
+QString curveToolTipAt(const QAbstractSeries* series, const QPointF& position) {
+  return curvePointToolTip(series, nearestCurvePoint(series, position));
 }
 
 }  // namespace qs

@@ -91,7 +91,7 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
     SeriesKey key{run.modelId, parts->family, parts->family == QuantFamily::WeightActivation ? parts->weight : 0,
                   parts->options};
     optionStrings.insert(parts->options);
-    grouped[key][xBits(*parts)] = CurvePoint{xBits(*parts), m->value, m->stdError, run.id, run.quantName};
+    grouped[key][xBits(*parts)] = CurvePoint{xBits(*parts), m->value, m->stdError, run.id, run.quantName, m->samples};
   }
 
   std::map<int64_t, const MetricRecord*> baselineMetric;
@@ -104,7 +104,7 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
       continue;
     }
     baselineMetric[id] = m;
-    CurveBaseline line{snapshot.modelName(id), id, options.relative ? 0.0 : m->value, std::nullopt, b->run.id};
+    CurveBaseline line{snapshot.modelName(id), id, options.relative ? 0.0 : m->value, std::nullopt, b->run.id, m->samples};
     if (m->stdError && (!options.relative || m->value != 0)) line.stdError = options.relative ? *m->stdError / std::abs(m->value) * 100 : *m->stdError;
     set.baselines.push_back(line);
   }

@@ -20,6 +20,7 @@ struct CurvePoint {
   std::optional<double> stdError;
   int64_t runId = 0;
   std::string quantName;
+  std::optional<int64_t> samples;  // examples behind the value, when known
 };
 
 struct CurveSeries {
@@ -38,6 +39,7 @@ struct CurveBaseline {
   double value = 0;  // 0 when relative
   std::optional<double> stdError;
   int64_t runId = 0;
+  std::optional<int64_t> samples;
 };
 
 struct CurveOptions {

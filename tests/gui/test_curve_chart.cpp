@@ -23,7 +23,7 @@ CurveSeries series(const std::string& name, QuantFamily family, std::vector<std:
                    std::optional<double> stdError = std::nullopt) {
   CurveSeries s{name, "m", 1, family, {}};
   int64_t id = 1;
-  for (auto [bits, value] : points) s.points.push_back(CurvePoint{bits, value, stdError, id++, ""});
+  for (auto [bits, value] : points) s.points.push_back(CurvePoint{bits, value, stdError, id++, "", std::nullopt});
   return s;
 }
 
@@ -34,7 +34,7 @@ CurveSet perplexityCurves() {
   set.options.metric = "word_perplexity";
   set.higherIsBetter = false;
   set.series.push_back(series("m · W only", QuantFamily::Weight, {{2, 35}, {3, 28}, {4, 22}, {8, 20.5}}));
-  set.baselines.push_back(CurveBaseline{"m", 1, 20.0, std::nullopt, 9});
+  set.baselines.push_back(CurveBaseline{"m", 1, 20.0, std::nullopt, 9, std::nullopt});
   return set;
 }
 
@@ -114,7 +114,7 @@ class TestCurveChart : public QObject {
     set.options.metric = "acc";
     set.series.push_back(series("m · W only", QuantFamily::Weight, {{2, 0.3}, {3, 0.5}, {4, 0.58}, {8, 0.6}}, 0.01));
     set.series.push_back(series("m · KV only", QuantFamily::Kv, {{2, 0.4}, {4, 0.59}, {8, 0.6}}, 0.01));
-    set.baselines.push_back(CurveBaseline{"m", 1, 0.6, 0.01, 9});
+    set.baselines.push_back(CurveBaseline{"m", 1, 0.6, 0.01, 9, std::nullopt});
     std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
     auto* x = qobject_cast<QCategoryAxis*>(chart->axes(Qt::Horizontal).first());
     QVERIFY(x);
@@ -170,6 +170,40 @@ class TestCurveChart : public QObject {
       QVERIFY(line->pointsVisible());
       QVERIFY2(line->markerSize() * 2 >= 7 && line->markerSize() * 2 <= 8, qPrintable(QString::number(line->markerSize())));
     }
+  }
+
+  // Hover text: series, bit-width and config, value ± stderr, n; a whisker speaks for its point.
+  void toolTipNamesThePoint() {
+    CurveSet set;
+    set.options.task = "arc_easy";
+    set.options.metric = "acc";
+    set.series.push_back(series("m · W only", QuantFamily::Weight, {{2, 0.3}, {4, 0.58}, {8, 0.6}}, 0.012));
+    set.series.push_back(series("m · KV only", QuantFamily::Kv, {{4, 0.59}}));
+    set.series[0].points[1].quantName = "W4A16KV16-g128";
+    set.series[0].points[1].samples = 2376;
+    set.baselines.push_back(CurveBaseline{"m", 1, 0.6, 0.01, 9, 2376});
+    std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::screen()));
+    QLineSeries *line = nullptr, *whisker = nullptr, *baseline = nullptr;
+    for (QAbstractSeries* s : chart->series()) {
+      if (s->name() == "m · W only") line = qobject_cast<QLineSeries*>(s);
+      if (s->property("baseline").toBool()) baseline = qobject_cast<QLineSeries*>(s);
+    }
+    QVERIFY(line && baseline);
+    for (QAbstractSeries* s : chart->series())
+      if (s->property("whiskerOf").value<QObject*>() == line && qobject_cast<QLineSeries*>(s)->at(0).x() == line->at(1).x())
+        whisker = qobject_cast<QLineSeries*>(s);
+    QVERIFY(whisker);
+
+    const QString tip = curvePointToolTip(line, 1);
+    QCOMPARE(tip, QString::fromUtf8("m · W only\n4 bits (W4A16KV16-g128)\n0.58 ± 0.012, n = 2376"));
+    // Positions as hovered() reports them: on the dodged point, between points, on the whisker.
+    QCOMPARE(nearestCurvePoint(line, line->at(1)), 1);
+    QCOMPARE(nearestCurvePoint(line, QPointF(line->at(2).x() - 0.1, 0.2)), 2);
+    QCOMPARE(curveToolTipAt(whisker, whisker->at(0)), tip);
+    QCOMPARE(curvePointToolTip(line, 7), QString());
+    const QString baseTip = curveToolTipAt(baseline, baseline->at(0));
+    QVERIFY2(baseTip.contains("FP16 baseline") && baseTip.contains(QString::fromUtf8("0.6 ± 0.01, n = 2376")),
+             qPrintable(baseTip));
   }
 };
 

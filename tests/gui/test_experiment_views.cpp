@@ -11,6 +11,7 @@
 #include <QLineSeries>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <QToolTip>
 #include <cmath>
 
 #include "core/store/experiment_store.h"
@@ -148,7 +149,7 @@ class TestExperimentViews : public QObject {
     QVERIFY(base);
     QCOMPARE(base->at(0).y(), 0.600);
     QCOMPARE(base->at(1).y(), 0.600);
-    const QString tip = curvePointToolTip(line, 4.1);
+    const QString tip = curvePointToolTip(line, 2);
     QVERIFY2(tip.contains("0.58") && tip.contains(QString::fromUtf8("± 0.012")), qPrintable(tip));
     // An accuracy axis stays inside [0, 1], its ticks anchored at 0 (no "-2.78e-17" label).
     auto* y = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).first());
@@ -194,8 +195,8 @@ class TestExperimentViews : public QObject {
     s.model = "m";
     s.name = "m · W";
     s.family = QuantFamily::Weight;
-    s.points = {CurvePoint{2, 0.0, 0.02, 1, "W2"}, CurvePoint{4, 0.55, 0.03, 2, "W4"},
-                CurvePoint{8, 0.97, 0.02, 3, "W8"}};
+    s.points = {CurvePoint{2, 0.0, 0.02, 1, "W2", std::nullopt}, CurvePoint{4, 0.55, 0.03, 2, "W4", std::nullopt},
+                CurvePoint{8, 0.97, 0.02, 3, "W8", std::nullopt}};
     set.series.push_back(s);
     std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
     auto* y = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).first());
@@ -221,6 +222,25 @@ class TestExperimentViews : public QObject {
     QVERIFY(!view.logBox()->isEnabled());
     // Perplexity is lower-is-better, but the relative view's sign makes higher better.
     QVERIFY2(view.notesLabel()->text().contains("Higher is better (percent change"), qPrintable(view.notesLabel()->text()));
+  }
+
+  // Hovering a point (QXYSeries::hovered) shows its value ± stderr and n from the database.
+  void hoverShowsThePointsNumbers() {
+    CurvesView view;
+    view.resize(900, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setSnapshot(snapshot_);
+    view.taskBox()->setCurrentIndex(view.taskBox()->findText("arc_easy"));
+    QLineSeries* line = findLine(view.chart(), "opt-125m · W only (x = weight bits)");
+    QVERIFY(line);
+    QToolTip::hideText();
+    Q_EMIT line->hovered(line->at(2), true);
+    const QString tip = QToolTip::text();
+    QVERIFY2(tip.contains("4 bits (W4A16KV16-g128)") && tip.contains(QString::fromUtf8("0.58 ± 0.012, n = 2376")),
+             qPrintable(tip));
+    Q_EMIT line->hovered(line->at(2), false);
+    QTRY_VERIFY(!QToolTip::isVisible());  // hidden after Qt's short fade-out delay
   }
 
   // A perplexity task opens on its perplexity, not on the KL divergence quantized runs add (sorted
