@@ -116,6 +116,50 @@ class TestExperimentViews : public QObject {
     QCOMPARE(int(set.notes.size()), 1);
   }
 
+  // The FP16 run is found under each spelling of the baseline, and a metric it cannot have (a
+  // comparison with it) is not reported as a missing baseline run.
+  void baselineNotesSayWhatIsMissing() {
+    for (const std::string name : {"FP16", "fp16", "W16A16KV16"}) {
+      ExperimentSnapshot snap;
+      snap.modelLabels[1] = "demo-model";
+      auto add = [&](int64_t id, const std::string& quant, std::vector<MetricRecord> metrics) {
+        RunEntry e;
+        e.run.id = id;
+        e.run.modelId = 1;
+        e.run.quantName = quant;
+        e.run.task = "wikitext2";
+        e.run.limit = 100;
+        e.run.status = RunStatus::Done;
+        e.metrics = std::move(metrics);
+        snap.runs.push_back(e);
+      };
+      add(1, name, {{"word_perplexity", 3.39, 0.4, 100, false}});
+      add(2, "W4A16KV16-g32", {{"word_perplexity", 3.5, 0.4, 100, false}, {"kl_divergence", 0.01, 0.001, 100, false}});
+      QVERIFY(snap.baseline(1, "wikitext2 (limit 100)"));
+      CurveOptions o;
+      o.task = "wikitext2 (limit 100)";
+      o.metric = "word_perplexity";
+      CurveSet set = buildCurves(snap, o);
+      QVERIFY2(set.notes.empty(), set.notes.empty() ? "" : set.notes[0].c_str());
+      QCOMPARE(int(set.baselines.size()), 1);
+      QCOMPARE(set.baselines[0].value, 3.39);
+      o.metric = "kl_divergence";
+      set = buildCurves(snap, o);
+      QCOMPARE(int(set.notes.size()), 1);
+      QVERIFY2(set.notes[0].find("no baseline run") == std::string::npos &&
+                   set.notes[0].find("compares each quantized run with the FP16 run") != std::string::npos,
+               set.notes[0].c_str());
+      QCOMPARE(int(set.series.size()), 1);  // the curve is still drawn
+      // Without the FP16 run the note says so.
+      snap.runs.erase(snap.runs.begin());
+      o.metric = "word_perplexity";
+      set = buildCurves(snap, o);
+      QCOMPARE(int(set.notes.size()), 1);
+      QVERIFY2(set.notes[0].find("no finished FP16 baseline run") != std::string::npos, set.notes[0].c_str());
+    }
+    QVERIFY(isBaselineComparisonMetric("agreement_rougeL") && !isBaselineComparisonMetric("acc"));
+  }
+
   void relativeCurvesAreSignedPercentages() {
     CurveOptions o;
     o.task = "wikitext";
