@@ -65,7 +65,9 @@ standard error and number of examples; click a legend entry to hide or show that
 <li><b>Heatmaps</b>: for one model and configuration, a layer &times; tensor grid of kurtosis (Pearson: a normal
 distribution gives 3), absmax, standard deviation or outlier ratio (fraction of elements beyond k standard
 deviations) for weights (W), activations (A), keys (K) and values (V). Activation and KV statistics come from
-calibration text (chosen in the second box). Click a cell for that tensor's numbers and its layer &times; channel
+calibration text (chosen in the second box). A cell with no value (that tensor was not measured there) is hatched
+grey, marked <i>n/a</i> under the colour bar; on the log colour scale a zero (an outlier ratio without outliers)
+takes the bottom colour, whose label then reads &le;. Click a cell for that tensor's numbers and its layer &times; channel
 absmax profile, where outlier channels show as bright columns.</li>
 <li><b>Results table</b>: every metric of every run with &plusmn; standard error, sample count and the change
 against the baseline (signed so that negative is worse). Click a header to sort; type in the filter box to keep

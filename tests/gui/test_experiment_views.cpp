@@ -9,6 +9,7 @@
 #include <QComboBox>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QPainter>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QToolTip>
@@ -418,6 +419,48 @@ class TestExperimentViews : public QObject {
     QVERIFY(std::abs(hi - std::log10(test::demoKurtosis(3, 5, "activation"))) < 1e-12);
     QVERIFY(lo < hi);
     QVERIFY(w->colorFor(NAN) != w->colorFor(test::demoKurtosis(0, 0, "activation")));
+  }
+
+  // A zero (an outlier ratio without outliers) and a cell with no value must not look alike, on
+  // the log scale (where zero has no place) as on the linear one; the missing cell is hatched.
+  void heatmapZeroAndMissingDiffer() {
+    HeatmapMatrix m;
+    m.rowLabels = {"layer 0", "layer 1"};
+    m.columnLabels = {"W q_proj", "A q_proj"};
+    m.rowLayers = {0, 1};
+    m.values = {0.0, NAN, 1e-3, 1e-2};
+    HeatmapWidget w;
+    w.resize(400, 300);
+    w.setMatrix(m);
+    QVERIFY(w.hasMissing());
+    for (bool log : {true, false}) {
+      w.setLogScale(log);
+      QVERIFY2(w.colorFor(0.0) != w.colorFor(NAN), log ? "log scale" : "linear scale");
+      QVERIFY(w.colorFor(1e-2) != w.colorFor(NAN));
+    }
+    w.setLogScale(true);
+    QCOMPARE(w.colorFor(0.0), w.colorFor(1e-3));  // the bottom of the scale, labelled "≤ 0.001"
+
+    // Painted: the zero cell is one flat colour, the missing cell grey with darker hatch lines.
+    QImage image(w.size(), QImage::Format_RGB32);
+    {
+      QPainter p(&image);
+      w.paintHeatmap(p, QRectF(w.rect()), w.font());
+    }
+    // Every second pixel, away from the cell borders (antialiased edges, the frame).
+    std::map<std::pair<int, int>, QSet<QRgb>> colours;
+    for (int y = 0; y < w.height(); y += 2)
+      for (int x = 0; x < w.width(); x += 2) {
+        const QPoint cell = w.cellAt({x, y});
+        if (cell.x() >= 0 && w.cellAt({x - 3, y - 3}) == cell && w.cellAt({x + 3, y + 3}) == cell)
+          colours[{cell.x(), cell.y()}].insert(image.pixel(x, y));
+      }
+    const QSet<QRgb> zero = colours[{0, 0}], missing = colours[{1, 0}];
+    QCOMPARE(zero.size(), 1);
+    QVERIFY(zero.contains(w.colorFor(0.0).rgb()));
+    QVERIFY2(missing.size() >= 2, "the n/a cell is not hatched");
+    QVERIFY(missing.contains(w.colorFor(NAN).rgb()));
+    QVERIFY(!missing.contains(w.colorFor(0.0).rgb()));
   }
 
   void heatmapWidgetReportsClickedCell() {
