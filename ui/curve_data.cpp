@@ -56,13 +56,17 @@ bool isPerplexityMetric(const std::string& metric) {
   return metric.find("perplexity") != std::string::npos || metric.find("ppl") != std::string::npos;
 }
 
+bool isBaselineComparisonMetric(const std::string& metric) {
+  return metric.rfind("kl_", 0) == 0 || metric == "same_top_token" || metric.rfind("agreement", 0) == 0;
+}
+
 std::string preferredMetric(const std::vector<std::string>& names) {
   static const char* const kOrder[] = {"acc",      "acc_norm",   "exact_match", "word_perplexity",
                                        "perplexity", "accuracy", "f1"};
   for (const char* want : kOrder)
     if (std::find(names.begin(), names.end(), want) != names.end()) return want;
   for (const auto& n : names)
-    if (n.rfind("kl_", 0) != 0 && n != "same_top_token") return n;
+    if (!isBaselineComparisonMetric(n)) return n;
   return names.empty() ? std::string() : names.front();
 }
 
@@ -91,7 +95,7 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
     SeriesKey key{run.modelId, parts->family, parts->family == QuantFamily::WeightActivation ? parts->weight : 0,
                   parts->options};
     optionStrings.insert(parts->options);
-    grouped[key][xBits(*parts)] = CurvePoint{xBits(*parts), m->value, m->stdError, run.id, run.quantName};
+    grouped[key][xBits(*parts)] = CurvePoint{xBits(*parts), m->value, m->stdError, run.id, run.quantName, m->samples};
   }
 
   std::map<int64_t, const MetricRecord*> baselineMetric;
@@ -99,12 +103,19 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
     const RunEntry* b = snapshot.baseline(id, options.task);
     const MetricRecord* m = b ? b->metric(options.metric) : nullptr;
     if (!m) {
-      set.notes.push_back(snapshot.modelName(id) + ": no baseline run" +
-                          (options.relative ? ", its curves are left out of the relative view" : ""));
+      // Say which is missing: the run, or only this metric. Comparison metrics are never on the
+      // FP16 run (they compare quantized runs with it), and calling that "no baseline run" sent
+      // users looking for a run that exists.
+      std::string why = !b ? ": no finished FP16 baseline run of this task"
+                        : isBaselineComparisonMetric(options.metric)
+                            ? ": " + options.metric + " compares each quantized run with the FP16 run, which has no value of its own"
+                            : ": its FP16 baseline run has no " + options.metric;
+      set.notes.push_back(snapshot.modelName(id) + why +
+                          (options.relative ? ", so its curves are left out of the relative view" : ""));
       continue;
     }
     baselineMetric[id] = m;
-    CurveBaseline line{snapshot.modelName(id), id, options.relative ? 0.0 : m->value, std::nullopt, b->run.id};
+    CurveBaseline line{snapshot.modelName(id), id, options.relative ? 0.0 : m->value, std::nullopt, b->run.id, m->samples};
     if (m->stdError && (!options.relative || m->value != 0)) line.stdError = options.relative ? *m->stdError / std::abs(m->value) * 100 : *m->stdError;
     set.baselines.push_back(line);
   }

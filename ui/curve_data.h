@@ -20,6 +20,7 @@ struct CurvePoint {
   std::optional<double> stdError;
   int64_t runId = 0;
   std::string quantName;
+  std::optional<int64_t> samples;  // examples behind the value, when known
 };
 
 struct CurveSeries {
@@ -38,6 +39,7 @@ struct CurveBaseline {
   double value = 0;  // 0 when relative
   std::optional<double> stdError;
   int64_t runId = 0;
+  std::optional<int64_t> samples;
 };
 
 struct CurveOptions {
@@ -65,6 +67,10 @@ double relativeChange(double value, double baseline, bool higherIsBetter);
 
 // True for metrics drawn on a log axis by default (perplexities).
 bool isPerplexityMetric(const std::string& metric);
+
+// True for metrics that compare a quantized run with its model's FP16 run (kl_divergence,
+// kl_divergence_p99, same_top_token, agreement_*): the FP16 run itself has none of them.
+bool isBaselineComparisonMetric(const std::string& metric);
 
 // The metric a task's curves open on: its score (acc, acc_norm, exact_match, word perplexity, ...)
 // rather than a comparison with the baseline (kl_divergence, same_top_token), which only quantized

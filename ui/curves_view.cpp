@@ -170,11 +170,14 @@ void CurvesView::connectLegend() {
   QChart* chart = view_->chart();
   for (QAbstractSeries* s : chart->series()) {
     auto* line = qobject_cast<QLineSeries*>(s);
-    if (!line || line->property("whiskerOf").isValid()) continue;
+    if (!line) continue;
+    // Lines, their markers and their whiskers: hovering any shows the nearest point's numbers.
     connect(line, &QLineSeries::hovered, this, [this, line](const QPointF& point, bool state) {
-      if (state) QToolTip::showText(QCursor::pos(), curvePointToolTip(line, point.x()), view_);
-      else QToolTip::hideText();
+      const QString text = state ? curveToolTipAt(line, point) : QString();
+      if (text.isEmpty()) QToolTip::hideText();
+      else QToolTip::showText(QCursor::pos(), text, view_);
     });
+    if (line->property("whiskerOf").isValid()) continue;
     for (QLegendMarker* marker : chart->legend()->markers(line)) {
       connect(marker, &QLegendMarker::clicked, this, [chart, line, marker] {
         const bool visible = !line->isVisible();

@@ -15,7 +15,22 @@ namespace {
 const QColor kViridis[] = {QColor(68, 1, 84),    QColor(71, 44, 122),  QColor(59, 81, 139),
                            QColor(44, 113, 142), QColor(33, 144, 141), QColor(39, 173, 129),
                            QColor(92, 200, 99),  QColor(170, 220, 50), QColor(253, 231, 37)};
+// Not applicable / not measured: a neutral grey outside viridis, hatched where cells are drawn
+// one by one, so it never reads as a value (a zero on the log scale used to be drawn in it).
 const QColor kMissing(225, 225, 225);
+const QColor kMissingHatch(150, 150, 150);
+
+// Hatch lines drawn as lines, `spacing` apart in layout units (not a pattern brush: its spacing
+// is in device pixels, and SVG drops it), so PNG at any DPI, SVG and PDF look alike.
+void fillMissing(QPainter& p, const QRectF& r, double spacing) {
+  p.fillRect(r, kMissing);
+  p.save();
+  p.setClipRect(r, Qt::IntersectClip);
+  p.setPen(QPen(kMissingHatch, spacing * 0.15));
+  for (double d = -r.height(); d < r.width(); d += spacing)
+    p.drawLine(QPointF(r.left() + d, r.bottom()), QPointF(r.left() + d + r.height(), r.top()));
+  p.restore();
+}
 
 QColor viridis(double t) {
   t = std::clamp(t, 0.0, 1.0) * 8;
@@ -46,12 +61,20 @@ void HeatmapWidget::setLogScale(bool on) {
   logScale_ = on;
   lo_ = std::numeric_limits<double>::infinity();
   hi_ = -lo_;
+  belowLogScale_ = false;
   for (double v : matrix_.values) {
     const double s = scaled(v);
     if (std::isfinite(s)) lo_ = std::min(lo_, s), hi_ = std::max(hi_, s);
+    belowLogScale_ = belowLogScale_ || (logScale_ && std::isfinite(v) && v <= 0);
   }
   if (!(lo_ <= hi_)) lo_ = 0, hi_ = 1;
   update();
+}
+
+bool HeatmapWidget::hasMissing() const {
+  for (double v : matrix_.values)
+    if (!std::isfinite(v)) return true;
+  return false;
 }
 
 void HeatmapWidget::setPlaceholder(const QString& text) {
@@ -74,9 +97,11 @@ double HeatmapWidget::scaled(double v) const {
 std::pair<double, double> HeatmapWidget::valueRange() const { return {lo_, hi_}; }
 
 QColor HeatmapWidget::colorFor(double value) const {
-  const double s = scaled(value);
-  if (!std::isfinite(s)) return kMissing;
-  return viridis(hi_ > lo_ ? (s - lo_) / (hi_ - lo_) : 0.5);
+  if (!std::isfinite(value)) return kMissing;
+  // Zero (an outlier ratio of a tensor without outliers) has no place on a log scale: the bottom
+  // colour, and the colour bar's lowest label says "≤".
+  if (logScale_ && value <= 0) return viridis(0);
+  return viridis(hi_ > lo_ ? (scaled(value) - lo_) / (hi_ - lo_) : 0.5);
 }
 
 HeatmapWidget::Geometry HeatmapWidget::geometry(const QRectF& rect, const QFont& font) const {
@@ -125,9 +150,12 @@ void HeatmapWidget::paintHeatmap(QPainter& p, const QRectF& rect, const QFont& f
     p.save();
     p.setRenderHint(QPainter::Antialiasing, false);
     for (int r = 0; r < rows; ++r)
-      for (int c = 0; c < cols; ++c)
-        p.fillRect(QRectF(g.cells.left() + c * g.cellW, g.cells.top() + r * g.cellH, g.cellW + 0.3, g.cellH + 0.3),
-                   colorFor(matrix_.at(r, c)));
+      for (int c = 0; c < cols; ++c) {
+        const QRectF cell(g.cells.left() + c * g.cellW, g.cells.top() + r * g.cellH, g.cellW + 0.3, g.cellH + 0.3);
+        const double v = matrix_.at(r, c);
+        if (std::isfinite(v)) p.fillRect(cell, colorFor(v));
+        else fillMissing(p, cell, fm.height() * 0.5);
+      }
     p.restore();
   } else {
     QImage image(cols, rows, QImage::Format_RGB32);
@@ -177,7 +205,16 @@ void HeatmapWidget::paintHeatmap(QPainter& p, const QRectF& rect, const QFont& f
     const double s = hi_ - (hi_ - lo_) * i / 4;
     const double y = g.colorBar.top() + g.colorBar.height() * i / 4;
     p.drawLine(QPointF(g.colorBar.right(), y), QPointF(g.colorBar.right() + fm.height() * 0.2, y));
-    p.drawText(QPointF(textX, y + fm.ascent() / 2 - fm.descent() / 2), QString::number(tick(s), 'g', 3));
+    const QString text = QString::number(tick(s), 'g', 3);
+    p.drawText(QPointF(textX, y + fm.ascent() / 2 - fm.descent() / 2),
+               i == 4 && belowLogScale_ ? QString::fromUtf8("≤") + text : text);
+  }
+  // The key for cells without a value, under the bar (drawn only when there are such cells).
+  if (hasMissing()) {
+    const QRectF swatch(g.colorBar.left(), g.colorBar.bottom() + fm.height() * 0.35, g.colorBar.width(), fm.height() * 0.8);
+    fillMissing(p, swatch, fm.height() * 0.5);
+    p.drawRect(swatch);
+    p.drawText(QPointF(textX, swatch.center().y() + fm.ascent() / 2 - fm.descent() / 2), "n/a");
   }
   p.save();
   p.translate(rect.right() - fm.descent() - 1, g.colorBar.center().y());
@@ -212,7 +249,7 @@ bool HeatmapWidget::event(QEvent* event) {
       QToolTip::showText(help->globalPos(),
                          QString("%1 · %2\n%3: %4")
                              .arg(q(matrix_.rowLabels[cell.y()]), q(matrix_.columnLabels[cell.x()]), q(matrix_.valueLabel),
-                                  std::isfinite(v) ? QString::number(v, 'g', 6) : QString("not measured")),
+                                  std::isfinite(v) ? QString::number(v, 'g', 6) : QString("n/a (not measured)")),
                          this);
     }
     return true;

@@ -25,8 +25,11 @@ class HeatmapWidget : public QWidget {
   void paintHeatmap(QPainter& painter, const QRectF& rect, const QFont& font) const;
   // The cell under a point of the widget; (-1, -1) when none.
   QPoint cellAt(const QPoint& pos) const;
-  // Colour of a value on the current scale (for the tests and the colour bar).
+  // Colour of a value on the current scale (for the tests and the colour bar). A cell without a
+  // value (NaN) is grey, hatched when painted, with an "n/a" key under the colour bar; a value
+  // <= 0 on the log scale takes the bottom colour (the bar's lowest label then reads "≤ ...").
   QColor colorFor(double value) const;
+  bool hasMissing() const;
   // The value range the colours span (after the log, when on).
   std::pair<double, double> valueRange() const;
 
@@ -55,6 +58,7 @@ class HeatmapWidget : public QWidget {
   QString placeholder_ = "No statistics to show";
   bool logScale_ = false;
   double lo_ = 0, hi_ = 1;
+  bool belowLogScale_ = false;  // some value <= 0 is drawn at the bottom of a log scale
   int selectedRow_ = -1, selectedColumn_ = -1;
 };
 

@@ -57,13 +57,17 @@ database redoes it.</p>
 <li><b>Curves</b>: a metric against bit-width for one task. One series per model and tensor type: W (x = weight
 bits), KV (x = KV bits), and WA with x = activation bits and one series per weight bit-width. The dashed line is
 the model's FP16 baseline. <i>Relative to FP16</i> shows the percent change (the paper's "&lt; 2% loss"
-criterion). Perplexities default to a log axis. Whiskers are &plusmn; one standard error; hover a point for its
-value; click a legend entry to hide or show that series. Configurations quantizing two tensor types at once
+criterion). Perplexities default to a log axis. The x axis is labelled at the bit-widths that have results; series
+at the same bit-width are drawn slightly side by side so that their whiskers do not hide each other. Whiskers are
+&plusmn; one standard error; hover a point or its whisker for the series, bit-width, configuration, value &plusmn;
+standard error and number of examples; click a legend entry to hide or show that series. Configurations quantizing two tensor types at once
 (e.g. W4A16KV4) appear in the results table only.</li>
 <li><b>Heatmaps</b>: for one model and configuration, a layer &times; tensor grid of kurtosis (Pearson: a normal
 distribution gives 3), absmax, standard deviation or outlier ratio (fraction of elements beyond k standard
 deviations) for weights (W), activations (A), keys (K) and values (V). Activation and KV statistics come from
-calibration text (chosen in the second box). Click a cell for that tensor's numbers and its layer &times; channel
+calibration text (chosen in the second box). A cell with no value (that tensor was not measured there) is hatched
+grey, marked <i>n/a</i> under the colour bar; on the log colour scale a zero (an outlier ratio without outliers)
+takes the bottom colour, whose label then reads &le;. Click a cell for that tensor's numbers and its layer &times; channel
 absmax profile, where outlier channels show as bright columns.</li>
 <li><b>Results table</b>: every metric of every run with &plusmn; standard error, sample count and the change
 against the baseline (signed so that negative is worse). Click a header to sort; type in the filter box to keep

@@ -9,8 +9,10 @@
 #include <QComboBox>
 #include <QLineEdit>
 #include <QLineSeries>
+#include <QPainter>
 #include <QSortFilterProxyModel>
 #include <QTableView>
+#include <QToolTip>
 #include <cmath>
 
 #include "core/store/experiment_store.h"
@@ -115,6 +117,50 @@ class TestExperimentViews : public QObject {
     QCOMPARE(int(set.notes.size()), 1);
   }
 
+  // The FP16 run is found under each spelling of the baseline, and a metric it cannot have (a
+  // comparison with it) is not reported as a missing baseline run.
+  void baselineNotesSayWhatIsMissing() {
+    for (const std::string name : {"FP16", "fp16", "W16A16KV16"}) {
+      ExperimentSnapshot snap;
+      snap.modelLabels[1] = "demo-model";
+      auto add = [&](int64_t id, const std::string& quant, std::vector<MetricRecord> metrics) {
+        RunEntry e;
+        e.run.id = id;
+        e.run.modelId = 1;
+        e.run.quantName = quant;
+        e.run.task = "wikitext2";
+        e.run.limit = 100;
+        e.run.status = RunStatus::Done;
+        e.metrics = std::move(metrics);
+        snap.runs.push_back(e);
+      };
+      add(1, name, {{"word_perplexity", 3.39, 0.4, 100, false}});
+      add(2, "W4A16KV16-g32", {{"word_perplexity", 3.5, 0.4, 100, false}, {"kl_divergence", 0.01, 0.001, 100, false}});
+      QVERIFY(snap.baseline(1, "wikitext2 (limit 100)"));
+      CurveOptions o;
+      o.task = "wikitext2 (limit 100)";
+      o.metric = "word_perplexity";
+      CurveSet set = buildCurves(snap, o);
+      QVERIFY2(set.notes.empty(), set.notes.empty() ? "" : set.notes[0].c_str());
+      QCOMPARE(int(set.baselines.size()), 1);
+      QCOMPARE(set.baselines[0].value, 3.39);
+      o.metric = "kl_divergence";
+      set = buildCurves(snap, o);
+      QCOMPARE(int(set.notes.size()), 1);
+      QVERIFY2(set.notes[0].find("no baseline run") == std::string::npos &&
+                   set.notes[0].find("compares each quantized run with the FP16 run") != std::string::npos,
+               set.notes[0].c_str());
+      QCOMPARE(int(set.series.size()), 1);  // the curve is still drawn
+      // Without the FP16 run the note says so.
+      snap.runs.erase(snap.runs.begin());
+      o.metric = "word_perplexity";
+      set = buildCurves(snap, o);
+      QCOMPARE(int(set.notes.size()), 1);
+      QVERIFY2(set.notes[0].find("no finished FP16 baseline run") != std::string::npos, set.notes[0].c_str());
+    }
+    QVERIFY(isBaselineComparisonMetric("agreement_rougeL") && !isBaselineComparisonMetric("acc"));
+  }
+
   void relativeCurvesAreSignedPercentages() {
     CurveOptions o;
     o.task = "wikitext";
@@ -139,12 +185,16 @@ class TestExperimentViews : public QObject {
     QLineSeries* line = findLine(chart.get(), "opt-125m · W only (x = weight bits)");
     QVERIFY(line);
     QCOMPARE(line->count(), 4);
-    QCOMPARE(line->at(2), QPointF(4, demoAcc("W4A16KV16-g128")));
+    // x = log2(bits); the bits and values themselves ride along as properties.
+    QVERIFY(std::abs(line->at(2).x() - 2.0) < 0.2);
+    QCOMPARE(line->at(2).y(), demoAcc("W4A16KV16-g128"));
+    QCOMPARE(line->property("bits").toList().at(2).toDouble(), 4.0);
+    QCOMPARE(line->property("values").toList().at(2).toDouble(), demoAcc("W4A16KV16-g128"));
     QLineSeries* base = findLine(chart.get(), "opt-125m · FP16 baseline");
     QVERIFY(base);
     QCOMPARE(base->at(0).y(), 0.600);
     QCOMPARE(base->at(1).y(), 0.600);
-    const QString tip = curvePointToolTip(line, 4.1);
+    const QString tip = curvePointToolTip(line, 2);
     QVERIFY2(tip.contains("0.58") && tip.contains(QString::fromUtf8("± 0.012")), qPrintable(tip));
     // An accuracy axis stays inside [0, 1], its ticks anchored at 0 (no "-2.78e-17" label).
     auto* y = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).first());
@@ -190,8 +240,8 @@ class TestExperimentViews : public QObject {
     s.model = "m";
     s.name = "m · W";
     s.family = QuantFamily::Weight;
-    s.points = {CurvePoint{2, 0.0, 0.02, 1, "W2"}, CurvePoint{4, 0.55, 0.03, 2, "W4"},
-                CurvePoint{8, 0.97, 0.02, 3, "W8"}};
+    s.points = {CurvePoint{2, 0.0, 0.02, 1, "W2", std::nullopt}, CurvePoint{4, 0.55, 0.03, 2, "W4", std::nullopt},
+                CurvePoint{8, 0.97, 0.02, 3, "W8", std::nullopt}};
     set.series.push_back(s);
     std::unique_ptr<QChart> chart(makeCurveChart(set, ChartStyle::publication()));
     auto* y = qobject_cast<QValueAxis*>(chart->axes(Qt::Vertical).first());
@@ -217,6 +267,25 @@ class TestExperimentViews : public QObject {
     QVERIFY(!view.logBox()->isEnabled());
     // Perplexity is lower-is-better, but the relative view's sign makes higher better.
     QVERIFY2(view.notesLabel()->text().contains("Higher is better (percent change"), qPrintable(view.notesLabel()->text()));
+  }
+
+  // Hovering a point (QXYSeries::hovered) shows its value ± stderr and n from the database.
+  void hoverShowsThePointsNumbers() {
+    CurvesView view;
+    view.resize(900, 600);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    view.setSnapshot(snapshot_);
+    view.taskBox()->setCurrentIndex(view.taskBox()->findText("arc_easy"));
+    QLineSeries* line = findLine(view.chart(), "opt-125m · W only (x = weight bits)");
+    QVERIFY(line);
+    QToolTip::hideText();
+    Q_EMIT line->hovered(line->at(2), true);
+    const QString tip = QToolTip::text();
+    QVERIFY2(tip.contains("4 bits (W4A16KV16-g128)") && tip.contains(QString::fromUtf8("0.58 ± 0.012, n = 2376")),
+             qPrintable(tip));
+    Q_EMIT line->hovered(line->at(2), false);
+    QTRY_VERIFY(!QToolTip::isVisible());  // hidden after Qt's short fade-out delay
   }
 
   // A perplexity task opens on its perplexity, not on the KL divergence quantized runs add (sorted
@@ -350,6 +419,48 @@ class TestExperimentViews : public QObject {
     QVERIFY(std::abs(hi - std::log10(test::demoKurtosis(3, 5, "activation"))) < 1e-12);
     QVERIFY(lo < hi);
     QVERIFY(w->colorFor(NAN) != w->colorFor(test::demoKurtosis(0, 0, "activation")));
+  }
+
+  // A zero (an outlier ratio without outliers) and a cell with no value must not look alike, on
+  // the log scale (where zero has no place) as on the linear one; the missing cell is hatched.
+  void heatmapZeroAndMissingDiffer() {
+    HeatmapMatrix m;
+    m.rowLabels = {"layer 0", "layer 1"};
+    m.columnLabels = {"W q_proj", "A q_proj"};
+    m.rowLayers = {0, 1};
+    m.values = {0.0, NAN, 1e-3, 1e-2};
+    HeatmapWidget w;
+    w.resize(400, 300);
+    w.setMatrix(m);
+    QVERIFY(w.hasMissing());
+    for (bool log : {true, false}) {
+      w.setLogScale(log);
+      QVERIFY2(w.colorFor(0.0) != w.colorFor(NAN), log ? "log scale" : "linear scale");
+      QVERIFY(w.colorFor(1e-2) != w.colorFor(NAN));
+    }
+    w.setLogScale(true);
+    QCOMPARE(w.colorFor(0.0), w.colorFor(1e-3));  // the bottom of the scale, labelled "≤ 0.001"
+
+    // Painted: the zero cell is one flat colour, the missing cell grey with darker hatch lines.
+    QImage image(w.size(), QImage::Format_RGB32);
+    {
+      QPainter p(&image);
+      w.paintHeatmap(p, QRectF(w.rect()), w.font());
+    }
+    // Every second pixel, away from the cell borders (antialiased edges, the frame).
+    std::map<std::pair<int, int>, QSet<QRgb>> colours;
+    for (int y = 0; y < w.height(); y += 2)
+      for (int x = 0; x < w.width(); x += 2) {
+        const QPoint cell = w.cellAt({x, y});
+        if (cell.x() >= 0 && w.cellAt({x - 3, y - 3}) == cell && w.cellAt({x + 3, y + 3}) == cell)
+          colours[{cell.x(), cell.y()}].insert(image.pixel(x, y));
+      }
+    const QSet<QRgb> zero = colours[{0, 0}], missing = colours[{1, 0}];
+    QCOMPARE(zero.size(), 1);
+    QVERIFY(zero.contains(w.colorFor(0.0).rgb()));
+    QVERIFY2(missing.size() >= 2, "the n/a cell is not hatched");
+    QVERIFY(missing.contains(w.colorFor(NAN).rgb()));
+    QVERIFY(!missing.contains(w.colorFor(0.0).rgb()));
   }
 
   void heatmapWidgetReportsClickedCell() {
