@@ -163,6 +163,19 @@ std::vector<MetricResult> EvalResults::allMetrics() const {
   return out;
 }
 
+std::map<int64_t, DocumentPreview> previewDocuments(const fs::path& tasksDir, const fs::path& dataDir,
+                                                    const std::string& task, const std::vector<int64_t>& docIndices) {
+  const fs::path tasks = orDefault(tasksDir, defaultTasksDir);
+  TaskSettings settings;
+  settings.dataDir = orDefault(dataDir, defaultDataDir);
+  TaskResolver resolver = [&](const std::string& name) { return findTask(tasks, name); };
+  auto loaded = makeTask(findTask(tasks, task), settings, resolver);  // every document: no limit
+  std::map<int64_t, DocumentPreview> out;
+  for (int64_t i : docIndices)
+    if (auto p = loaded->preview(i)) out[i] = std::move(*p);
+  return out;
+}
+
 EvalResults evaluate(LmBackend& lm, const std::vector<std::string>& taskNames, const EvalOptions& options,
                      const EvalProgressFn& progress, const CancelToken* cancel) {
   const auto t0 = std::chrono::steady_clock::now();

@@ -20,6 +20,7 @@
 #include "tasks/lm_backend.h"
 #include "tasks/logit_reference.h"
 #include "tasks/request_engine.h"
+#include "tasks/task.h"
 #include "tasks/task_config.h"
 #include "tasks/task_result.h"
 
@@ -97,6 +98,13 @@ struct EvalResults {
   // Flat list of every metric of every task.
   std::vector<MetricResult> allMetrics() const;
 };
+
+// The documents with these indices of a task, read from its data files as an evaluation reads them
+// (hooks applied; no model needed). Missing indices are absent from the result. Throws qs::Error
+// for an unknown task or unreadable data, naming the file.
+std::map<int64_t, DocumentPreview> previewDocuments(const std::filesystem::path& tasksDir,
+                                                    const std::filesystem::path& dataDir, const std::string& task,
+                                                    const std::vector<int64_t>& docIndices);
 
 // Throws qs::Error for unknown tasks or malformed task files / data, qs::Cancelled when cancelled
 // (checked between batches).

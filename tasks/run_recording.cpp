@@ -26,7 +26,7 @@ ModelRecord recordModel(ExperimentStore& store, const std::filesystem::path& dir
 }
 
 RunRecord newRunRecord(int64_t modelId, Model& model, const std::string& quantConfig, const TaskConfig& task,
-                       int64_t limit, uint64_t seed, const std::string& shard) {
+                       int64_t limit, uint64_t seed, const std::string& shard, const std::filesystem::path& dataDir) {
   RunRecord rr;
   rr.modelId = modelId;
   rr.quantName = quantConfig;
@@ -38,11 +38,12 @@ RunRecord newRunRecord(int64_t modelId, Model& model, const std::string& quantCo
   rr.device = describeDevice(model);
   rr.softwareVersions = softwareVersionsJson();
   rr.shard = shard;
-  rr.protocol = runProtocolJson(task, model.capabilities().contextLimit, limit, seed);
+  rr.protocol = runProtocolJson(task, model.capabilities().contextLimit, limit, seed, dataDir);
   return rr;
 }
 
-std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, int64_t limit, uint64_t seed) {
+std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, int64_t limit, uint64_t seed,
+                            const std::filesystem::path& dataDir) {
   nlohmann::json p{{"protocol", task.protocol},
                    {"kind", task.kind},
                    {"version", task.version},
@@ -52,6 +53,7 @@ std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, i
                    {"fewshot", task.fewshot.count},
                    {"limit", limit},
                    {"seed", seed}};
+  if (!dataDir.empty()) p["data_dir"] = std::filesystem::absolute(dataDir).lexically_normal().string();
   if (task.output == OutputType::RollingLoglikelihood && task.fewshotGain.is_null() && task.averageOf.is_null()) {
     // The windows do not overlap (lm-evaluation-harness's rolling windows; the concatenated
     // protocol cuts the joined text), so the stride is the window, capped by the model's length.

@@ -24,13 +24,18 @@ ModelRecord recordModel(ExperimentStore& store, const std::filesystem::path& dir
 // A run about to start: config (canonical name and full JSON with the bits per weight on this
 // model), task and version, limit, seed, device and software versions. `shard` is "i/N" for a
 // sharded sweep, else "". The model is read only (its linear shapes).
+// `dataDir` is where the task's data files were read ("" = the bundled samples), recorded in the
+// protocol so that the items can be shown with their documents later.
 RunRecord newRunRecord(int64_t modelId, Model& model, const std::string& quantConfig, const TaskConfig& task,
-                       int64_t limit, uint64_t seed, const std::string& shard = "");
+                       int64_t limit, uint64_t seed, const std::string& shard = "",
+                       const std::filesystem::path& dataDir = {});
 
 // How a task's numbers are measured, as RunRecord::protocol: protocol string and version, output
-// type, few-shot count, limit, seed, and for perplexity the protocol, window and stride (the window
+// type, few-shot count, limit, seed, the data folder (absolute; absent for the bundled samples),
+// and for perplexity the protocol, window and stride (the window
 // capped by the model's context limit) and the metrics (token / word / byte level).
-std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, int64_t limit, uint64_t seed);
+std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, int64_t limit, uint64_t seed,
+                            const std::filesystem::path& dataDir = {});
 
 // The per-item results of `task` in an evaluation (empty when it recorded none).
 std::vector<ItemRecord> runItems(const EvalResults& results, const std::string& task);

@@ -240,7 +240,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
       std::vector<int64_t> runIds;
       for (int planIndex : batchRuns) {
         const TaskConfig tc = findTask(tasksDir, planned[planIndex].task);
-        RunRecord record = newRunRecord(modelId, model, config, tc, spec_.limit, spec_.seed, shard);
+        RunRecord record = newRunRecord(modelId, model, config, tc, spec_.limit, spec_.seed, shard, spec_.dataDir);
         if (!methodRun.is_null()) {
           auto j = nlohmann::json::parse(record.quantJson);
           j["method_run"] = methodRun;

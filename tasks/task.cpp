@@ -89,6 +89,15 @@ struct ChatFormat {
   }
 };
 
+// The document's own identifier, when it has one of the usual fields.
+std::string documentId(const json& doc) {
+  for (const char* field : {"id", "doc_id", "question_id", "task_id", "idx"}) {
+    auto it = doc.find(field);
+    if (it != doc.end() && (it->is_string() || it->is_number())) return it->is_string() ? it->get<std::string>() : it->dump();
+  }
+  return "";
+}
+
 struct Unit {
   json doc;
   std::string key;    // stable identity for baseline generations
@@ -165,6 +174,23 @@ class ConfigTask : public Task {
   }
 
   TaskResult score() const override;
+
+  std::optional<DocumentPreview> preview(int64_t docIndex) const override {
+    if (cfg_.output == OutputType::RollingLoglikelihood && cfg_.rolling.protocol == "concatenated") return std::nullopt;
+    for (const auto& u : units_) {
+      if (u.doc.value("_index", int64_t(-1)) != docIndex) continue;
+      DocumentPreview p;
+      p.docIndex = docIndex;
+      p.where = u.where;
+      p.id = documentId(u.doc);
+      p.prompt = u.prompt;
+      p.choices = u.choices;
+      p.gold = u.gold;
+      p.target = u.target;
+      return p;
+    }
+    return std::nullopt;
+  }
 
   // Per-document values of one metric (nullopt where the document does not contribute).
   std::vector<std::optional<Sample>> samples(const std::string& metricName) const;
@@ -662,15 +688,6 @@ std::vector<std::string> sortedKeys(const std::map<std::string, std::vector<Samp
   if (numeric)
     std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return std::stod(a) < std::stod(b); });
   return keys;
-}
-
-// The document's own identifier, when it has one of the usual fields.
-std::string documentId(const json& doc) {
-  for (const char* field : {"id", "doc_id", "question_id", "task_id", "idx"}) {
-    auto it = doc.find(field);
-    if (it != doc.end() && (it->is_string() || it->is_number())) return it->is_string() ? it->get<std::string>() : it->dump();
-  }
-  return "";
 }
 
 std::vector<ItemRecord> ConfigTask::items(const std::vector<std::vector<std::optional<Sample>>>& perMetric) const {

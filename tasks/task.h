@@ -28,6 +28,19 @@ struct TaskSettings {
   std::string chatTemplateReason;  // why it was chosen, recorded in the task's notes
 };
 
+// One document as a task presents it, for showing an item next to its answers: the rendered
+// question (doc_to_text, without few-shot examples or chat template), the choices and the gold
+// answer of multiple-choice tasks, the target of the others.
+struct DocumentPreview {
+  int64_t docIndex = -1;
+  std::string where;  // file:line
+  std::string id;     // the document's own id field, "" when it has none
+  std::string prompt;
+  std::vector<std::string> choices;
+  int gold = -1;
+  std::string target;
+};
+
 // Finds another task's configuration by name (fewshot_gain refers to a task).
 using TaskResolver = std::function<TaskConfig(const std::string& name)>;
 
@@ -46,6 +59,10 @@ class Task {
   // The unquantized model's generations, keyed like TaskResult::generations.
   virtual void setBaselineGenerations(const std::map<std::string, std::vector<std::string>>& outputs) {}
   virtual TaskResult score() const = 0;
+  // The loaded document with this index (its position in the data before --limit); nullopt when
+  // it was not loaded or the task has no documents of its own (concatenated perplexity windows,
+  // derived tasks).
+  virtual std::optional<DocumentPreview> preview(int64_t docIndex) const { return std::nullopt; }
 };
 
 // Loads the documents (data files, hooks, limit). Throws qs::Error naming file, line and field.

@@ -156,7 +156,7 @@ int runEval(const std::vector<std::string>& argv) {
     const auto tasksDir = o.tasksDir.empty() ? defaultTasksDir() : o.tasksDir;
     for (const auto& t : tasks) {
       const TaskConfig tc = findTask(tasksDir, t);
-      const int64_t id = store->beginRun(newRunRecord(modelId, lm->model(), quantName, tc, o.limit.value_or(0), o.seed));
+      const int64_t id = store->beginRun(newRunRecord(modelId, lm->model(), quantName, tc, o.limit.value_or(0), o.seed, "", o.dataDir));
       store->appendLog(id, LogLevel::Info, "started by quantscope-cli eval on " + describeDevice(lm->model()));
       runIds.push_back(id);
     }

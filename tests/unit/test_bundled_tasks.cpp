@@ -188,6 +188,15 @@ class TestBundledTasks : public QObject {
     QVERIFY(metrics.contains("acc") && metrics.contains("acc_norm"));
     QCOMPARE(metrics["acc"].get<double>(), 0.0);
     QCOMPARE(r.tasks[0].find("acc")->value, 2.0 / 3.0);
+
+    // The documents behind the items, read again without a model.
+    auto docs = qs::previewDocuments(o.tasksDir, o.dataDir, "toy", {1, 7});
+    QCOMPARE(docs.size(), size_t(1));  // there is no document 7
+    QCOMPARE(docs.at(1).prompt, std::string("mno"));
+    QCOMPARE(docs.at(1).choices, std::vector<std::string>({"p", "z", "k"}));
+    QCOMPARE(docs.at(1).gold, 1);
+    QCOMPARE(docs.at(1).id, std::string("q2"));
+    QVERIFY(docs.at(1).where.find("toy.jsonl:2") != std::string::npos);
   }
 
   void itemsAgreeWithTheAggregates() {
