@@ -3,7 +3,9 @@
 #include <QChart>
 #include <QDir>
 #include <QFile>
+#include <functional>
 #include <memory>
+#include <vector>
 #include <set>
 
 #include "core/base/error.h"
@@ -23,18 +25,23 @@ namespace {
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-template <typename Write>
-void attempt(FigureSetResult& result, const QString& file, Write write) {
-  try {
-    write(file);
-    result.written << file;
-  } catch (const Error& e) {
-    result.problems << q(e.what());
+// One file to write; planned first so that the progress has a total.
+struct Job {
+  QString file;
+  std::function<void(const QString&)> write;
+};
+
+struct Plan {
+  std::vector<Job> jobs;
+  FigureSetResult& result;  // problems found while planning
+  template <typename Write>
+  void add(const QString& file, Write write) {
+    jobs.push_back({file, std::function<void(const QString&)>(std::move(write))});
   }
-}
+};
 
 void curves(const ExperimentSnapshot& snapshot, const QDir& dir, const QStringList& formats, const FigureSize& size,
-            FigureSetResult& result) {
+            Plan& plan) {
   for (const auto& task : snapshot.tasks())
     for (const auto& metric : snapshot.metricNames(task))
       for (bool relative : {false, true}) {
@@ -48,15 +55,17 @@ void curves(const ExperimentSnapshot& snapshot, const QDir& dir, const QStringLi
         style.title = q(task + ": " + metric + " vs bit-width" + (relative ? " (relative to FP16)" : ""));
         style.logY = isPerplexityMetric(metric);
         const QString base = safeFileName(q("curves_" + task + "_" + metric + (relative ? "_relative" : "")));
-        for (const auto& format : formats) {
-          std::unique_ptr<QChart> chart(makeCurveChart(set, style));
-          attempt(result, dir.filePath(base + "." + format), [&](const QString& f) { exportChart(chart.get(), f, size); });
-        }
+        for (const auto& format : formats)
+          plan.add(dir.filePath(base + "." + format), [set, style, size](const QString& f) {
+            std::unique_ptr<QChart> chart(makeCurveChart(set, style));
+            exportChart(chart.get(), f, size);
+          });
       }
 }
 
 void heatmaps(const ExperimentStore& store, const ExperimentSnapshot& snapshot, const QDir& dir,
-              const QStringList& formats, const FigureSize& size, FigureSetResult& result) {
+              const QStringList& formats, const FigureSize& size, Plan& plan) {
+  FigureSetResult& result = plan.result;
   std::set<std::pair<int64_t, std::string>> done;
   for (const auto& key : snapshot.statsKeys) {
     if (!done.insert({key.modelId, key.quantName}).second) continue;
@@ -83,9 +92,9 @@ void heatmaps(const ExperimentStore& store, const ExperimentSnapshot& snapshot, 
                                      : metric == StatMetric::Std    ? "std" : "outlier_ratio";
       const QString base = safeFileName(q("heatmap_" + snapshot.modelName(key.modelId) + "_" +
                                           (key.quantName.empty() ? "unquantized" : key.quantName) + "_" + metricFile));
+      const bool logScale = metric != StatMetric::OutlierRatio;
       for (const auto& format : formats)
-        attempt(result, dir.filePath(base + "." + format),
-                [&](const QString& f) { exportHeatmap(m, metric != StatMetric::OutlierRatio, f, size); });
+        plan.add(dir.filePath(base + "." + format), [m, logScale, size](const QString& f) { exportHeatmap(m, logScale, f, size); });
     }
   }
 }
@@ -98,12 +107,12 @@ void writeText(const QString& file, const std::string& text) {
 }
 
 // The paper-layout tables of tasks/report/results_table: configs x task/metric, absolute and relative.
-void paperTables(const ExperimentStore& store, const QDir& dir, FigureSetResult& result) {
+void paperTables(const ExperimentStore& store, const QDir& dir, Plan& plan) {
   std::vector<ResultPoint> points;
   try {
     points = collectResultPoints(store);
   } catch (const Error& e) {
-    result.problems << q(e.what());
+    plan.result.problems << q(e.what());
     return;
   }
   if (points.empty()) return;
@@ -114,7 +123,7 @@ void paperTables(const ExperimentStore& store, const QDir& dir, FigureSetResult&
     const ResultsTable table = buildResultsTable(points, options);
     const QString base = relative ? "paper_table_relative" : "paper_table";
     for (auto [format, suffix] : {std::pair{TableFormat::Csv, "csv"}, {TableFormat::Latex, "tex"}, {TableFormat::Markdown, "md"}})
-      attempt(result, dir.filePath(base + "." + suffix), [&](const QString& f) { writeText(f, renderTable(table, format)); });
+      plan.add(dir.filePath(base + "." + suffix), [text = renderTable(table, format)](const QString& f) { writeText(f, text); });
   }
 }
 
@@ -127,20 +136,42 @@ QString safeFileName(const QString& label) {
 }
 
 FigureSetResult exportFigureSet(const ExperimentStore& store, const ExperimentSnapshot& snapshot, const QString& dirPath,
-                                const QStringList& formats, const FigureSize& size) {
+                                const QStringList& formats, const FigureSize& size, const FigureSetProgress& progress) {
   FigureSetResult result;
   QDir dir(dirPath);
   if (!dir.mkpath(".")) {
     result.problems << dirPath + ": cannot create the folder";
     return result;
   }
-  curves(snapshot, dir, formats, size, result);
-  heatmaps(store, snapshot, dir, formats, size, result);
-  paperTables(store, dir, result);
-  ResultsTableModel table;
-  table.setSnapshot(std::shared_ptr<const ExperimentSnapshot>(&snapshot, [](const ExperimentSnapshot*) {}));
-  for (const char* suffix : {"csv", "tex", "md"})
-    attempt(result, dir.filePath(QString("results.") + suffix), [&](const QString& f) { exportTable(table, f); });
+  Plan plan{{}, result};
+  curves(snapshot, dir, formats, size, plan);
+  heatmaps(store, snapshot, dir, formats, size, plan);
+  paperTables(store, dir, plan);
+  // The results table is rendered now, while `snapshot` is certainly alive.
+  {
+    ResultsTableModel table;
+    table.setSnapshot(std::shared_ptr<const ExperimentSnapshot>(&snapshot, [](const ExperimentSnapshot*) {}));
+    for (auto format : {TextTableFormat::Csv, TextTableFormat::Latex, TextTableFormat::Markdown}) {
+      const QString suffix = format == TextTableFormat::Csv ? "csv" : format == TextTableFormat::Latex ? "tex" : "md";
+      plan.add(dir.filePath("results." + suffix),
+               [text = tableToText(table, format).toStdString()](const QString& f) { writeText(f, text); });
+    }
+  }
+  const int total = static_cast<int>(plan.jobs.size());
+  for (int i = 0; i < total; ++i) {
+    const Job& job = plan.jobs[static_cast<size_t>(i)];
+    if (progress && !progress(i, total, job.file)) {
+      result.cancelled = true;
+      return result;
+    }
+    try {
+      job.write(job.file);
+      result.written << job.file;
+    } catch (const Error& e) {
+      result.problems << q(e.what());
+    }
+  }
+  if (progress) progress(total, total, {});
   return result;
 }
 

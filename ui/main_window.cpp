@@ -13,10 +13,17 @@
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProgressDialog>
 #include <QMimeData>
 #include <QSettings>
+#include <QGuiApplication>
+#include <QScreen>
+#include <QShortcut>
+#include <QScrollArea>
 #include <QStatusBar>
 #include <QTabWidget>
+
+#include <nlohmann/json.hpp>
 
 #include "core/base/error.h"
 #include "core/model/family.h"
@@ -32,6 +39,7 @@
 #include "ui/log_view.h"
 #include "ui/model_card.h"
 #include "ui/model_panel.h"
+#include "ui/paper_export_dialog.h"
 #include "ui/preferences_dialog.h"
 #include "ui/quant_grid.h"
 #include "ui/quant_panel.h"
@@ -87,6 +95,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     queueModel_->setPlan(points);
     message("info", QString("Sweep planned: %1 runs, %2 already done").arg(points.size())
                         .arg(queueModel_->countWithStatus(QueueStatus::AlreadyDone)));
+    updateQueueHeader();
   });
   connect(controller_, &SweepController::planFailed, this, [this](const QString& m) {
     message("error", "The sweep could not be planned: " + m);
@@ -95,23 +104,37 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   connect(controller_, &SweepController::pointStarted, queueModel_, &RunQueueModel::markStarted);
   connect(controller_, &SweepController::pointProgress, this, [this](int i, const SweepProgress& p) {
     queueModel_->updateProgress(i, p);
-    statusBar()->showMessage(QString("Running %1: %2% · ETA %3")
+    statusBar()->showMessage(QString("Running %1: run %2% · run ETA %3 · sweep ETA %4")
                                  .arg(q(p.currentItem))
                                  .arg(qRound(p.fraction * 100))
+                                 .arg(formatDuration(queueModel_->row(i).etaSeconds))
                                  .arg(formatDuration(queueModel_->remainingSeconds())));
   });
+  // The runner logs each failure once (with the run named); the queue row keeps the message as its
+  // tooltip.
   connect(controller_, &SweepController::pointFinished, this, [this](int i, PointOutcome outcome, const QString& m) {
     queueModel_->markFinished(i, outcome, m);
-    if (outcome == PointOutcome::Failed) {
-      const QueueRow& row = queueModel_->row(i);
-      message("error", QString("%1 / %2 / %3 failed: %4").arg(row.model, row.quantConfig, row.task, m));
-    }
+    updateQueueHeader();
   });
-  connect(controller_, &SweepController::runStored, this, &MainWindow::scheduleReload);
+  connect(controller_, &SweepController::runStored, this, [this](qint64 runId) {
+    if (store_)
+      if (auto r = store_->run(runId); r && r->wallSeconds > 0 && r->tokensProcessed > 0)
+        queueModel_->setMeasuredThroughput(runId, r->tokensProcessed / r->wallSeconds);
+    scheduleReload();
+  });
   connect(controller_, &SweepController::logMessage, log_, &LogView::append);
   connect(controller_, &SweepController::finished, this, &MainWindow::onSweepFinished);
 
-  resize(1500, 920);
+  resize(defaultSize());
+  defaultLayout_ = saveState();
+  restoreLayout();
+  // Ctrl+Tab / Ctrl+Shift+Tab cycle the tabs wherever the focus is (the tab bar alone only takes
+  // them when focused).
+  auto* nextTab = new QShortcut(QKeySequence("Ctrl+Tab"), this);
+  connect(nextTab, &QShortcut::activated, this, [this] { tabs_->setCurrentIndex((tabs_->currentIndex() + 1) % tabs_->count()); });
+  auto* previousTab = new QShortcut(QKeySequence("Ctrl+Shift+Tab"), this);
+  connect(previousTab, &QShortcut::activated, this,
+          [this] { tabs_->setCurrentIndex((tabs_->currentIndex() + tabs_->count() - 1) % tabs_->count()); });
   updateTitle();
   updateRunCount();
   taskPanel_->setTasksDir(tasksDirectory());
@@ -120,10 +143,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
 MainWindow::~MainWindow() { controller_->stop(); }
 
 void MainWindow::buildDocks() {
+  // The side panels scroll instead of imposing their full height: otherwise, at 1280 x 720 or at
+  // 150% scale, their minimum sizes push the window past the screen and squeeze the run queue.
   auto dock = [this](const QString& title, const QString& name, QWidget* content, Qt::DockWidgetArea area) {
     auto* d = new QDockWidget(title, this);
     d->setObjectName(name);
-    d->setWidget(content);
+    if (area == Qt::LeftDockWidgetArea) {
+      auto* scroll = new QScrollArea(d);
+      scroll->setObjectName(name + "Scroll");
+      scroll->setWidget(content);
+      scroll->setWidgetResizable(true);
+      scroll->setFrameShape(QFrame::NoFrame);
+      scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAsNeeded);
+      d->setWidget(scroll);
+    } else {
+      d->setWidget(content);
+    }
     addDockWidget(area, d);
     return d;
   };
@@ -168,10 +203,14 @@ void MainWindow::buildMenus() {
   exportMenu->addAction("&Heatmap (PNG, SVG, PDF)…", this, &MainWindow::exportHeatmap);
   exportMenu->addAction("Channel heatmap (PNG, SVG, PDF)…", this, &MainWindow::exportChannelHeatmap);
   exportMenu->addAction("Results &table (CSV, LaTeX, Markdown)…", this, &MainWindow::exportResultsTable);
+  exportMenu->addAction("&Paper table (choose tasks, metrics, configurations)…", this, &MainWindow::exportPaperTable);
   exportMenu->addSeparator();
   exportMenu->addAction("&Figure set (every chart and table)…", this, &MainWindow::exportFigureSetDialog);
   file->addSeparator();
-  file->addAction("&Preferences…", QKeySequence::Preferences, this, &MainWindow::showPreferences);
+  // QKeySequence::Preferences is empty on most Linux desktops: Ctrl+, there, as in many editors.
+  const QKeySequence preferencesKey =
+      QKeySequence(QKeySequence::Preferences).isEmpty() ? QKeySequence("Ctrl+,") : QKeySequence(QKeySequence::Preferences);
+  file->addAction("&Preferences…", preferencesKey, this, &MainWindow::showPreferences);
   file->addSeparator();
   file->addAction("&Quit", QKeySequence::Quit, this, &QWidget::close);
 
@@ -179,9 +218,14 @@ void MainWindow::buildMenus() {
   run->addAction("&Start sweep", QKeySequence("Ctrl+R"), this, &MainWindow::startSweep);
   run->addAction("&Cancel all", QKeySequence("Ctrl+."), this, &MainWindow::cancelAll);
   run->addAction("&Reload database", QKeySequence::Refresh, this, &MainWindow::reload);
+  run->addSeparator();
+  run->addAction("Re&try selected failed runs", this, [this] { retryRuns(results_->selectedRunIds()); });
+  run->addAction("&Delete selected runs…", this, [this] { deleteRuns(results_->selectedRunIds()); });
 
   viewMenu_ = menuBar()->addMenu("&View");
   for (QDockWidget* d : findChildren<QDockWidget*>()) viewMenu_->addAction(d->toggleViewAction());
+  viewMenu_->addSeparator();
+  viewMenu_->addAction("&Reset layout", this, &MainWindow::resetLayout);
 
   QMenu* help = menuBar()->addMenu("&Help");
   help->addAction("QuantScope &help", QKeySequence::HelpContents, this, &MainWindow::showHelp);
@@ -378,6 +422,18 @@ void MainWindow::updateKvAvailability() {
                                                                           " has no KV cache (no attention layers).");
 }
 
+void MainWindow::updateQueueHeader() {
+  const int total = queueModel_->rowCount();
+  const int finished = queueModel_->countWithStatus(QueueStatus::Done) + queueModel_->countWithStatus(QueueStatus::Failed) +
+                       queueModel_->countWithStatus(QueueStatus::Cancelled) + queueModel_->countWithStatus(QueueStatus::AlreadyDone);
+  const double eta = queueModel_->remainingSeconds();
+  queuePanel_->setSummary(QString("<b>Sweep running:</b> %1 of %2 runs finished (%3 done, %4 failed, %5 already in the database)%6")
+                              .arg(finished).arg(total).arg(queueModel_->countWithStatus(QueueStatus::Done))
+                              .arg(queueModel_->countWithStatus(QueueStatus::Failed))
+                              .arg(queueModel_->countWithStatus(QueueStatus::AlreadyDone))
+                              .arg(eta >= 0 ? " · sweep ETA " + formatDuration(eta) : QString()));
+}
+
 void MainWindow::updateRunCount() {
   if (!controller_->running()) queuePanel_->setSummary(runCountText() + " (runs already in the database are skipped)");
 }
@@ -431,6 +487,9 @@ void MainWindow::cancelAll() {
 void MainWindow::onSweepFinished(bool cancelled) {
   queueModel_->cancelUnfinished();
   queuePanel_->setRunning(false);
+  if (cancelled) pendingRetries_.clear();
+  while (!pendingRetries_.isEmpty())
+    if (startRetry(pendingRetries_.takeFirst())) return;
   const int done = queueModel_->countWithStatus(QueueStatus::Done);
   const int failed = queueModel_->countWithStatus(QueueStatus::Failed);
   const QString text = QString("Sweep %1: %2 done, %3 failed, %4 already done, %5 cancelled")
@@ -508,6 +567,17 @@ void MainWindow::exportResultsTable() {
   }
 }
 
+void MainWindow::exportPaperTable() {
+  if (!snapshot_) {
+    QMessageBox::information(this, "Paper table", "Open an experiment database first.");
+    return;
+  }
+  PaperExportDialog dialog(snapshot_, QFileInfo(dialogPath("paper_table.tex")).absolutePath(), this);
+  if (dialog.exec() != QDialog::Accepted || dialog.savedFile().isEmpty()) return;
+  rememberDialogChoice(dialog.savedFile());
+  message("info", "Paper table written to " + dialog.savedFile());
+}
+
 void MainWindow::exportFigureSetDialog() {
   if (!store_ || !snapshot_) {
     QMessageBox::information(this, "Figure set", "Open an experiment database first.");
@@ -520,11 +590,28 @@ void MainWindow::exportFigureSetDialog() {
   const QString choice = QInputDialog::getItem(this, "Figure set", "Formats", {"pdf", "svg", "png", "pdf + png", "pdf + svg + png"}, 0,
                                                false, &ok);
   if (!ok) return;
-  const FigureSetResult r = exportFigureSet(*store_, *snapshot_, dir, choice.split(" + "), exportSize());
+  QProgressDialog progress("Planning the figure set…", "Cancel", 0, 0, this);
+  progress.setWindowTitle("Figure set");
+  progress.setWindowModality(Qt::WindowModal);
+  progress.setMinimumDuration(0);
+  progress.show();
+  QCoreApplication::processEvents();
+  // The snapshot and store stay alive: the dialog is modal, so nothing replaces them meanwhile.
+  auto keep = snapshot_;
+  const FigureSetResult r =
+      exportFigureSet(*store_, *keep, dir, choice.split(" + "), exportSize(), [&](int done, int total, const QString& file) {
+        progress.setMaximum(total);
+        progress.setValue(done);
+        if (!file.isEmpty()) progress.setLabelText(QString("Writing %1 (%2 of %3)").arg(QFileInfo(file).fileName()).arg(done + 1).arg(total));
+        QCoreApplication::processEvents();
+        return !progress.wasCanceled();
+      });
+  progress.reset();
   for (const auto& p : r.problems) message("error", p);
-  message("info", QString("Figure set: %1 files written to %2").arg(r.written.size()).arg(dir));
-  statusBar()->showMessage(QString("%1 files written to %2%3").arg(r.written.size()).arg(dir)
-                               .arg(r.problems.isEmpty() ? QString() : QString(", %1 problems (see Log)").arg(r.problems.size())), 10000);
+  const QString what = r.cancelled ? QString("Figure set cancelled after %1 files in %2").arg(r.written.size()).arg(dir)
+                                   : QString("Figure set: %1 files written to %2").arg(r.written.size()).arg(dir);
+  message(r.cancelled ? "warning" : "info", what);
+  statusBar()->showMessage(what + (r.problems.isEmpty() ? QString() : QString(", %1 problems (see Log)").arg(r.problems.size())), 10000);
 }
 
 void MainWindow::showHelp() {
@@ -549,7 +636,133 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     }
     controller_->stop(3000);
   }
+  saveLayout();
   event->accept();
+}
+
+QSize MainWindow::defaultSize() const {
+  // 1500 x 920 where it fits, else 95% of the screen's free area.
+  const QScreen* s = screen() ? screen() : QGuiApplication::primaryScreen();
+  const QRect free = s ? s->availableGeometry() : QRect(0, 0, 1500, 920);
+  return {std::min(1500, free.width() * 95 / 100), std::min(920, free.height() * 95 / 100)};
+}
+
+void MainWindow::saveLayout() const {
+  QSettings settings;
+  settings.setValue("window/geometry", saveGeometry());
+  settings.setValue("window/state", saveState());
+  settings.setValue("window/tab", tabs_->currentIndex());
+}
+
+void MainWindow::restoreLayout() {
+  QSettings settings;
+  if (settings.contains("window/geometry")) restoreGeometry(settings.value("window/geometry").toByteArray());
+  if (settings.contains("window/state")) restoreState(settings.value("window/state").toByteArray());
+  const int tab = settings.value("window/tab", 0).toInt();
+  if (tab >= 0 && tab < tabs_->count()) tabs_->setCurrentIndex(tab);
+}
+
+void MainWindow::resetLayout() {
+  restoreState(defaultLayout_);
+  for (QDockWidget* d : findChildren<QDockWidget*>()) d->show();
+  findChild<QDockWidget*>("quantDock")->raise();
+  if (!isMaximized() && !isFullScreen()) resize(defaultSize());
+  QSettings settings;
+  settings.remove("window/geometry");
+  settings.remove("window/state");
+  message("info", "Window layout reset");
+}
+
+bool MainWindow::deleteRuns(const QList<qint64>& runIds, bool confirm) {
+  if (!store_ || runIds.isEmpty()) {
+    if (confirm) QMessageBox::information(this, "Delete runs", "Select one or more runs in the Results table first.");
+    return false;
+  }
+  if (!writable_) return fail(dbPath_ + " is open read-only: runs cannot be deleted.");
+  QStringList names;
+  QList<qint64> ids;
+  for (qint64 id : runIds) {
+    auto r = store_->run(id);
+    if (!r || ids.contains(id)) continue;
+    if (r->status == RunStatus::Running) {
+      message("warning", QString("Run %1 is running: not deleted (cancel it first)").arg(id));
+      continue;
+    }
+    ids << id;
+    names << QString("%1: %2 / %3 (%4)").arg(id).arg(q(r->quantName), q(r->task), q(std::string(runStatusName(r->status))));
+  }
+  if (ids.isEmpty()) return false;
+  if (confirm &&
+      QMessageBox::question(this, "Delete runs",
+                            QString("Delete %1 run(s) with their metrics, items and log?\n\n%2\n\nThis cannot be undone.")
+                                .arg(ids.size()).arg(names.mid(0, 12).join("\n") + (names.size() > 12 ? "\n…" : "")),
+                            QMessageBox::Yes | QMessageBox::No, QMessageBox::No) != QMessageBox::Yes)
+    return false;
+  try {
+    ExperimentStore writer(dbPath_.toStdString());
+    writer.transaction([&] {
+      for (qint64 id : ids) writer.deleteRun(id);
+    });
+  } catch (const Error& e) {
+    return fail("Deleting runs failed: " + q(e.what()));
+  }
+  message("info", QString("Deleted %1 run(s): %2").arg(ids.size()).arg(names.join("; ")));
+  reload();
+  return true;
+}
+
+bool MainWindow::retryRuns(const QList<qint64>& runIds) {
+  if (!store_) return false;
+  QList<qint64> ids;
+  for (qint64 id : runIds) {
+    auto r = store_->run(id);
+    if (r && (r->status == RunStatus::Failed || r->status == RunStatus::Interrupted) && !ids.contains(id)) ids << id;
+  }
+  if (ids.isEmpty()) {
+    QMessageBox::information(this, "Retry runs", "Select one or more failed or interrupted runs in the Results table.");
+    return false;
+  }
+  if (controller_->running()) {
+    QMessageBox::information(this, "Retry runs", "A sweep is running: retry when it has finished.");
+    return false;
+  }
+  pendingRetries_ = ids;
+  while (!pendingRetries_.isEmpty())
+    if (startRetry(pendingRetries_.takeFirst())) return true;
+  return false;
+}
+
+bool MainWindow::startRetry(qint64 runId) {
+  auto r = store_->run(runId);
+  auto m = r ? store_->model(r->modelId) : std::nullopt;
+  if (!r || !m) return false;
+  if (!QFileInfo(q(m->path)).isDir()) {
+    message("error", QString("Run %1 cannot be retried: its model folder %2 is not there").arg(runId).arg(q(m->path)));
+    return false;
+  }
+  SweepSpec spec;
+  spec.models = {m->path};
+  spec.quantConfigs = {r->quantName};
+  spec.tasks = {r->task};
+  spec.limit = r->limit;
+  spec.seed = static_cast<uint64_t>(r->seed);
+  spec.device = AppSettings::device().toStdString();
+  spec.tasksDir = taskPanel_->tasksDir().toStdString();
+  spec.dataDir = AppSettings::dataDir().toStdString();
+  // The data the run was measured on, when it recorded its folder (schema v5).
+  const auto protocol = nlohmann::json::parse(r->protocol, nullptr, false);
+  if (protocol.is_object() && protocol.contains("data_dir") && protocol["data_dir"].is_string())
+    spec.dataDir = protocol["data_dir"].get<std::string>();
+  spec.layerStatistics = false;  // already stored with the first attempt
+  queueModel_->clear();
+  queuePanel_->setSummary(QString("Retrying run %1: %2 / %3").arg(runId).arg(q(r->quantName), q(r->task)));
+  queuePanel_->setRunning(true);
+  message("info", QString("Retrying run %1 (%2 / %3 / %4)").arg(runId).arg(q(m->path), q(r->quantName), q(r->task)));
+  if (!controller_->start(dbPath_, spec)) {
+    queuePanel_->setRunning(false);
+    return false;
+  }
+  return true;
 }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {

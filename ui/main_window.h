@@ -79,7 +79,17 @@ class MainWindow : public QMainWindow {
   void exportHeatmap();
   void exportChannelHeatmap();
   void exportResultsTable();
+  void exportPaperTable();
   void exportFigureSetDialog();
+  // Deletes runs (metrics, items and logs with them; statistics stay, their run cleared) through a
+  // read-write connection. With confirm, asks first. A running run is refused. False when nothing
+  // was deleted.
+  bool deleteRuns(const QList<qint64>& runIds, bool confirm = true);
+  // Runs failed or interrupted runs again (one small sweep each, one after the other), with their
+  // model, configuration, task, limit, seed and data folder. False when none could be started.
+  bool retryRuns(const QList<qint64>& runIds);
+  // The docks and window size as on first start (View > Reset layout).
+  void resetLayout();
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -91,11 +101,16 @@ class MainWindow : public QMainWindow {
   void buildDocks();
   void rebuildRecentMenu();
   void updateRunCount();
+  void updateQueueHeader();  // while a sweep runs: runs finished of planned, sweep ETA
   // KV bit-widths off while a selected model has no KV cache (a state-space model).
   void updateKvAvailability();
   void updateTitle();
   void scheduleReload();
   void pollDatabase();
+  bool startRetry(qint64 runId);
+  void saveLayout() const;
+  void restoreLayout();
+  QSize defaultSize() const;
   void message(const QString& level, const QString& text);
   bool fail(const QString& error);  // records, logs and shows the error; returns false
   void onSweepFinished(bool cancelled);
@@ -124,6 +139,8 @@ class MainWindow : public QMainWindow {
   QMenu* viewMenu_ = nullptr;
   QLabel* statusDb_ = nullptr;
   SweepController* controller_ = nullptr;
+  QByteArray defaultLayout_;        // saveState() before any saved layout is restored
+  QList<qint64> pendingRetries_;    // retryRuns: started one after the other
   QTimer reloadTimer_;  // coalesces reloads: one per 300 ms however many runs finish
   QTimer pollTimer_;    // notices commits by other processes (a CLI sweep on the same file)
 };

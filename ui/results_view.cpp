@@ -182,6 +182,18 @@ void ResultsView::setSource(const ExperimentStore* store, std::shared_ptr<const 
   else details_->setHtml("<p>Select a row to see the run's config, versions, timings and log.</p>");
 }
 
+QList<qint64> ResultsView::selectedRunIds() const {
+  QList<qint64> ids;
+  if (proxy_->sourceModel() != model_) return ids;
+  QModelIndexList rows = table_->selectionModel()->selectedRows();
+  std::sort(rows.begin(), rows.end(), [](const QModelIndex& a, const QModelIndex& b) { return a.row() < b.row(); });
+  for (const QModelIndex& index : rows) {
+    const qint64 id = proxy_->data(index, ResultsTableModel::kRunIdRole).toLongLong();
+    if (!ids.contains(id)) ids << id;
+  }
+  return ids;
+}
+
 void ResultsView::showRun(qint64 runId) {
   shownRun_ = runId;
   details_->setHtml(snapshot_ ? runDetailsHtml(store_, *snapshot_, runId) : QString());

@@ -38,6 +38,10 @@ class ResultsView : public QWidget {
   // Throws qs::Error naming the file.
   void exportShown(const QString& file) const;
 
+  // The distinct runs of the selected rows, in row order (the per-run layout only; the paper
+  // layout's rows are not runs).
+  QList<qint64> selectedRunIds() const;
+
   // The selected rows (or all rows when none is selected) as tab-separated text with a header.
   QString selectionAsTsv() const;
 

@@ -34,7 +34,7 @@ int RunQueueModel::columnCount(const QModelIndex& parent) const { return parent.
 
 QVariant RunQueueModel::headerData(int section, Qt::Orientation orientation, int role) const {
   if (orientation != Qt::Horizontal || role != Qt::DisplayRole) return {};
-  static const char* names[] = {"Model", "Config", "Task", "Status", "Progress", "ETA", "Tokens/s"};
+  static const char* names[] = {"Model", "Config", "Task", "Status", "Progress", "Run ETA", "Tokens/s"};
   return section >= 0 && section < ColumnCount ? names[section] : QVariant();
 }
 
@@ -111,13 +111,25 @@ void RunQueueModel::markStarted(int i) {
   changed(i);
 }
 
-void RunQueueModel::updateProgress(int i, const SweepProgress& p) {
+void RunQueueModel::updateProgress(int i, const SweepProgress& p, double elapsedSeconds) {
   if (i < 0 || i >= rows_.size()) return;
+  QueueRow& r = rows_[i];
   // Never backwards: the engine restarts its count for each phase of a run (rounds, judging).
-  rows_[i].progress = std::max(rows_[i].progress, std::clamp(p.fraction, 0.0, 1.0));
-  rows_[i].etaSeconds = p.etaSeconds;
-  rows_[i].tokensPerSecond = p.tokensPerSecond;
+  r.progress = std::max(r.progress, std::clamp(p.fraction, 0.0, 1.0));
+  if (p.currentRunId >= 0) r.runId = p.currentRunId;
+  // The runner's own figures describe the whole sweep (ETA) and the previous run (tokens per
+  // second); the row shows this run's: its elapsed time extrapolated over its progress.
+  const double elapsed = elapsedSeconds >= 0 ? elapsedSeconds : clocks_[i].isValid() ? clocks_[i].elapsed() / 1000.0 : -1;
+  r.etaSeconds = r.progress >= 0.01 && elapsed >= 0 ? elapsed * (1 - r.progress) / r.progress : -1;
   changed(i);
+}
+
+void RunQueueModel::setMeasuredThroughput(qint64 runId, double tokensPerSecond) {
+  for (int i = 0; i < rows_.size(); ++i)
+    if (rows_[i].runId == runId) {
+      rows_[i].tokensPerSecond = tokensPerSecond;
+      changed(i);
+    }
 }
 
 void RunQueueModel::markFinished(int i, PointOutcome outcome, const QString& message) {

@@ -20,8 +20,9 @@ struct QueueRow {
   QueueStatus status = QueueStatus::Queued;
   double progress = 0;  // 0..1
   double etaSeconds = -1;
-  double tokensPerSecond = 0;
+  double tokensPerSecond = 0;  // of this run, once finished
   double wallSeconds = 0;
+  qint64 runId = -1;  // the database run, once its progress named it
   QString message;  // why it failed
 };
 
@@ -47,7 +48,12 @@ class RunQueueModel : public QAbstractTableModel {
  public Q_SLOTS:
   void setPlan(const QVector<qs::PlannedRun>& points);
   void markStarted(int index);
-  void updateProgress(int index, const qs::SweepProgress& progress);
+  // The row's own progress; its ETA is extrapolated from the time since markStarted (or
+  // `elapsedSeconds` when given: tests). The sweep-wide estimate is remainingSeconds().
+  void updateProgress(int index, const qs::SweepProgress& progress, double elapsedSeconds = -1);
+  // Tokens per second of a finished run, measured by the runner (tokens processed / wall time):
+  // shown in the row that ran it, found by the run id its progress reported.
+  void setMeasuredThroughput(qint64 runId, double tokensPerSecond);
   void markFinished(int index, qs::PointOutcome outcome, const QString& message);
   // A queued row shows Cancelled at once; a running one keeps running until the worker reports.
   void markCancelRequested(int index);

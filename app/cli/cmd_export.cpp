@@ -23,6 +23,12 @@ options:
                  lower is better; the baseline row keeps its absolute values
   --stderr       add standard errors (relative mode: 100*se(q)/|b|)
   --metric LIST  only these metrics, comma-separated names ("acc") or columns ("lambada/acc")
+  --tasks LIST   only these tasks' columns, comma-separated ("lambada_openai (limit 40)" for
+                 limited runs, as the column shows them)
+  --configs LIST only these configuration rows (the baseline still serves relative values)
+  --bold-best    mark each column's best quantized value per model (LaTeX \textbf, Markdown **)
+  --caption TEXT LaTeX: wrap the tabular in a table float with this caption
+  --label KEY    LaTeX: \label{KEY} in the float (implies the float)
   --baseline Q   the baseline config (default: the config with 16-bit W, A and KV, or FP16)
   --decimals N   decimals of absolute values (default 4; relative values get 2)
   --out FILE     write to FILE instead of standard output
@@ -31,6 +37,8 @@ options:
 examples:
   quantscope-cli export sweep.qsdb --format latex --relative --out table.tex
   quantscope-cli export sweep.qsdb --format csv --metric acc,word_perplexity --stderr
+  quantscope-cli export sweep.qsdb --format latex --relative --tasks arc_easy,lambada_openai \
+      --metric acc --bold-best --caption "Accuracy change vs FP16" --label tab:acc
 )help";
 
 std::vector<std::string> splitList(const std::string& text) {
@@ -54,7 +62,8 @@ void writeOutput(const std::string& file, const std::string& text) {
 
 int runExport(const std::vector<std::string>& argv) {
   return guarded("export", [&] {
-    Args args(argv, {"format", "metric", "baseline", "decimals", "out"}, {"relative", "stderr"});
+    Args args(argv, {"format", "metric", "baseline", "decimals", "out", "tasks", "configs", "caption", "label"},
+              {"relative", "stderr", "bold-best"});
     if (args.helpRequested()) {
       std::cout << kHelp;
       return int(kOk);
@@ -69,6 +78,11 @@ int runExport(const std::vector<std::string>& argv) {
     options.withStdError = args.has("stderr");
     options.metrics = splitList(args.value("metric", ""));
     options.baseline = args.value("baseline", "");
+    options.tasks = splitList(args.value("tasks", ""));
+    options.quants = splitList(args.value("configs", ""));
+    options.boldBest = args.has("bold-best");
+    options.caption = args.value("caption", "");
+    options.label = args.value("label", "");
     options.decimals = static_cast<int>(args.integer("decimals", 4));
     if (options.decimals < 0 || options.decimals > 12) throw UsageError("--decimals must be between 0 and 12");
 

@@ -68,19 +68,48 @@ bool ResultsTable::multiModel() const {
   return std::any_of(rows.begin(), rows.end(), [&](const TableRow& r) { return r.model != rows.front().model; });
 }
 
+// TableCell::best over each model's quantized rows, column by column.
+void markBest(ResultsTable& table) {
+  for (size_t c = 0; c < table.columns.size(); ++c) {
+    const bool higher = table.relative || table.columns[c].higherIsBetter;
+    size_t start = 0;
+    while (start < table.rows.size()) {
+      size_t end = start;
+      while (end < table.rows.size() && table.rows[end].model == table.rows[start].model) ++end;
+      std::optional<double> best;
+      for (size_t r = start; r < end; ++r) {
+        const auto& cell = table.rows[r].cells[c];
+        if (table.rows[r].baseline || !cell) continue;
+        if (!best || (higher ? cell->value > *best : cell->value < *best)) best = cell->value;
+      }
+      for (size_t r = start; r < end; ++r) {
+        auto& cell = table.rows[r].cells[c];
+        if (best && !table.rows[r].baseline && cell && cell->value == *best) cell->best = true;
+      }
+      start = end;
+    }
+  }
+}
+
 ResultsTable buildResultsTable(const std::vector<ResultPoint>& points, const TableOptions& options) {
   ResultsTable table;
   table.relative = options.relative;
   table.withStdError = options.withStdError;
   table.decimals = options.decimals;
   table.relativeDecimals = options.relativeDecimals;
+  table.boldBest = options.boldBest;
+  table.caption = options.caption;
+  table.label = options.label;
+  auto listed = [](const std::vector<std::string>& list, const std::string& name) {
+    return list.empty() || std::find(list.begin(), list.end(), name) != list.end();
+  };
 
   std::map<std::string, TableColumn> columns;  // by name: sorted by task, then metric
   std::map<PointKey, const ResultPoint*> byKey;
   std::map<std::string, std::set<std::string>> quantsOf;  // model -> configs
   for (const auto& p : points) {
     TableColumn column{p.task, p.metric, p.higherIsBetter};
-    if (!columnSelected(column, options.metrics)) continue;
+    if (!columnSelected(column, options.metrics) || !listed(options.tasks, p.task)) continue;
     columns.emplace(column.name(), column);
     if (!byKey.emplace(PointKey{p.model, p.quant, column.name()}, &p).second)
       table.warnings.push_back("duplicate result for " + p.model + " " + p.quant + " " + column.name() +
@@ -129,9 +158,10 @@ ResultsTable buildResultsTable(const std::vector<ResultPoint>& points, const Tab
         if (p.stdError) se = roundTo(100.0 * *p.stdError / std::fabs(b), options.relativeDecimals);
         row.cells.push_back(TableCell{roundTo(delta, options.relativeDecimals), se, true});
       }
-      table.rows.push_back(std::move(row));
+      if (listed(options.quants, quant)) table.rows.push_back(std::move(row));
     }
   }
+  if (options.boldBest) markBest(table);
   return table;
 }
 

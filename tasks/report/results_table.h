@@ -46,8 +46,20 @@ struct TableOptions {
   bool withStdError = false;
   // Keep only these columns: a metric name ("acc") or a column name ("lambada/acc"). Empty = all.
   std::vector<std::string> metrics;
+  // Keep only these tasks (column task names, "lambada_openai" or "lambada_openai (limit 40)") and
+  // these configuration rows. Empty = all. The baseline's values are still used for relative cells
+  // when its row is not kept.
+  std::vector<std::string> tasks;
+  std::vector<std::string> quants;
   // The baseline config's name; "" = each model's config whose bits are all 16.
   std::string baseline;
+  // Mark the best value of each column among each model's quantized rows (bold in LaTeX and
+  // Markdown): the highest, or the lowest where lower is better; relative cells are signed so
+  // that the highest is always best. Ties are all marked.
+  bool boldBest = false;
+  // LaTeX: with either, the tabular is wrapped in a table float with \caption and \label.
+  std::string caption;
+  std::string label;
   int decimals = 4;          // absolute values
   int relativeDecimals = 2;  // relative values (percent)
 };
@@ -56,6 +68,7 @@ struct TableCell {
   double value = 0;  // rounded as displayed
   std::optional<double> stdError;
   bool relative = false;  // percent of the baseline
+  bool best = false;      // TableOptions::boldBest: the best of its column within its model
 };
 
 struct TableColumn {
@@ -79,6 +92,9 @@ struct ResultsTable {
   bool withStdError = false;
   int decimals = 4;
   int relativeDecimals = 2;
+  bool boldBest = false;
+  std::string caption;
+  std::string label;
   std::vector<std::string> warnings;  // duplicate points, missing baselines
   bool multiModel() const;
 };

@@ -1,4 +1,5 @@
 // Renderers of ResultsTable: CSV, JSON, LaTeX (booktabs), Markdown.
+#include <cctype>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
@@ -134,7 +135,20 @@ std::string renderLatex(const ResultsTable& t) {
   const bool models = t.multiModel();
   std::string spec = models ? "ll" : "l";
   for (size_t i = 0; i < t.columns.size(); ++i) spec += "r";
-  std::string out = "\\begin{tabular}{" + spec + "}\n\\toprule\n";
+  const bool floating = !t.caption.empty() || !t.label.empty();
+  std::string out;
+  if (floating) {
+    out += "\\begin{table}[t]\n\\centering\n";
+    if (!t.caption.empty()) out += "\\caption{" + latexEscape(t.caption) + "}\n";
+    // Labels are keys for \\ref, not text: only characters LaTeX accepts there unescaped are kept.
+    if (!t.label.empty()) {
+      std::string key;
+      for (char c : t.label)
+        if (std::isalnum(static_cast<unsigned char>(c)) || c == ':' || c == '-' || c == '_' || c == '.') key += c;
+      out += "\\label{" + key + "}\n";
+    }
+  }
+  out += "\\begin{tabular}{" + spec + "}\n\\toprule\n";
   out += models ? "Model & Quant" : "Quant";
   for (const auto& c : t.columns) out.append(" & ").append(latexEscape(c.name()));
   out += " \\\\\n\\midrule\n";
@@ -144,10 +158,15 @@ std::string renderLatex(const ResultsTable& t) {
     if (models && firstOfModel && r > 0) out += "\\midrule\n";
     if (models) out += (firstOfModel ? latexEscape(row.model) : "") + " & ";
     out += latexEscape(row.quant);
-    for (const auto& cell : row.cells) out.append(" & ").append(cellText(t, cell, " $\\pm$ ", "\\%", "--"));
+    for (const auto& cell : row.cells) {
+      const std::string text = cellText(t, cell, " $\\pm$ ", "\\%", "--");
+      out.append(" & ").append(cell && cell->best ? "\\textbf{" + text + "}" : text);
+    }
     out += " \\\\\n";
   }
-  return out + "\\bottomrule\n\\end{tabular}\n";
+  out += "\\bottomrule\n\\end{tabular}\n";
+  if (floating) out += "\\end{table}\n";
+  return out;
 }
 
 std::string renderMarkdown(const ResultsTable& t) {
@@ -163,7 +182,10 @@ std::string renderMarkdown(const ResultsTable& t) {
     out += "| ";
     if (models) out.append(markdownEscape(row.model)).append(" | ");
     out.append(markdownEscape(row.quant)).append(" |");
-    for (const auto& cell : row.cells) out.append(" ").append(cellText(t, cell, " ± ", "%", "–")).append(" |");
+    for (const auto& cell : row.cells) {
+      const std::string text = cellText(t, cell, " ± ", "%", "–");
+      out.append(" ").append(cell && cell->best ? "**" + text + "**" : text).append(" |");
+    }
     out += "\n";
   }
   return out;

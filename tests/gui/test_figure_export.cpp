@@ -3,6 +3,7 @@
 #include <QtTest/QtTest>
 
 #include <QChart>
+#include <QDir>
 #include <QFile>
 #include <QImage>
 #include <QProcess>
@@ -21,6 +22,7 @@
 #include "ui/figure_export.h"
 #include "ui/figure_set.h"
 #include "ui/heatmap_view.h"
+#include "ui/paper_export_dialog.h"
 #include "ui/table_export.h"
 
 namespace {
@@ -233,6 +235,60 @@ class TestFigureExport : public QObject {
     QVERIFY(QFileInfo::exists(out + "/heatmap_opt-125m_FP16_kurtosis.png"));
     QVERIFY(readAll(out + "/paper_table.tex").contains("\\toprule"));
     QVERIFY(readAll(out + "/results.csv").contains("W4A16KV16-g128"));
+  }
+
+  void figureSetReportsProgressAndCancels() {
+    ExperimentStore store(db_, ExperimentStore::Mode::ReadOnly);
+    const ExperimentSnapshot snapshot = ExperimentSnapshot::load(store);
+    FigureSize size;
+    size.dpi = 72;
+    QList<int> seen;
+    int reportedTotal = 0;
+    const FigureSetResult all = exportFigureSet(store, snapshot, dir_ + "/progress", {"png"}, size,
+                                                [&](int done, int total, const QString&) {
+                                                  seen << done;
+                                                  reportedTotal = total;
+                                                  return true;
+                                                });
+    QCOMPARE(reportedTotal, int(all.written.size()));
+    QCOMPARE(seen.front(), 0);
+    QCOMPARE(seen.back(), reportedTotal);  // the final call: everything done
+    QVERIFY(!all.cancelled);
+    // Cancelled before the fourth file: three written, nothing after.
+    const QString out = dir_ + "/cancelled";
+    const FigureSetResult part =
+        exportFigureSet(store, snapshot, out, {"png"}, size, [](int done, int, const QString&) { return done < 3; });
+    QVERIFY(part.cancelled);
+    QCOMPARE(part.written.size(), 3);
+    QCOMPARE(QDir(out).entryList(QDir::Files).size(), 3);
+  }
+
+  void paperTableDialogExportsTheChoice() {
+    ExperimentStore store(db_, ExperimentStore::Mode::ReadOnly);
+    auto snapshot = std::make_shared<const ExperimentSnapshot>(ExperimentSnapshot::load(store));
+    PaperExportDialog dialog(snapshot, dir_);
+    dialog.selectOnly("tasks", {"arc_easy"});
+    dialog.selectOnly("configs", {"FP16", "W4A16KV16-g128", "W8A16KV16-g128"});
+    dialog.setFormat(TableFormat::Latex);
+    dialog.setCaption("Accuracy under weight-only quantization", "tab:w-only");
+    dialog.setFlags(true, false, true);
+    const QString tex = dialog.text();
+    QVERIFY2(tex.contains("\\caption{Accuracy under weight-only quantization}"), qPrintable(tex));
+    QVERIFY(tex.contains("\\label{tab:w-only}"));
+    QVERIFY(tex.contains("\\textbf{"));
+    QVERIFY(tex.contains("arc\\_easy/acc"));
+    QVERIFY(!tex.contains("wikitext"));          // the other task was left out
+    QVERIFY(!tex.contains("W3A16KV16"));          // and so were the other configurations
+    QVERIFY(tex.contains("\\%"));                 // relative values
+    QVERIFY(!tex.contains("$\\pm$"));             // without stderr
+    // The same choice in Markdown.
+    dialog.setFormat(TableFormat::Markdown);
+    QVERIFY(dialog.text().startsWith("| Model | Quant | arc_easy/acc |") || dialog.text().startsWith("| Quant | arc_easy/acc |"));
+    dialog.saveTo(dir_ + "/paper.md");
+    QCOMPARE(QString::fromUtf8(readAll(dir_ + "/paper.md")), dialog.text());
+    // Nothing checked: an empty table, not every column.
+    dialog.selectOnly("metrics", {});
+    QVERIFY(!dialog.text().contains("arc_easy/acc"));
   }
 };
 

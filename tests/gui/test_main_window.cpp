@@ -5,6 +5,8 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDockWidget>
+#include <QScrollArea>
 #include <QDir>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -16,6 +18,7 @@
 #include <QTimer>
 #include <fstream>
 
+#include "tasks/run_provenance.h"
 #include "core/store/experiment_store.h"
 #include "tests/gui/gui_test_data.h"
 #include "tests/support/test_support.h"
@@ -177,6 +180,104 @@ class TestMainWindow : public QObject {
              qPrintable(shown));
     QVERIFY(!w.sweepController()->running());
     QCOMPARE(w.runQueueModel()->rowCount(), 0);
+  }
+
+  void smallScreenLayoutAndItsRestore() {
+    QSettings().remove("window");
+    {
+      MainWindow w;
+      w.resize(1280, 720);
+      w.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&w));
+      QCoreApplication::processEvents();
+      // The side panels scroll rather than push the window past 1280 x 720 or under the queue.
+      QVERIFY2(w.width() <= 1280 && w.height() <= 720, qPrintable(QString("%1x%2").arg(w.width()).arg(w.height())));
+      auto* queue = w.findChild<QDockWidget*>("queueDock");
+      for (const char* name : {"modelDock", "quantDock"}) {
+        auto* d = w.findChild<QDockWidget*>(name);
+        QVERIFY(d && d->isVisible());
+        QVERIFY2(!d->geometry().intersects(queue->geometry()), name);
+      }
+      QVERIFY(w.findChild<QScrollArea*>("modelDockScroll"));
+      QVERIFY(queue->height() >= 100);  // room for several rows
+      queue->hide();
+      w.tabs()->setCurrentIndex(2);
+      w.close();  // saves the layout
+    }
+    {
+      MainWindow w;
+      w.show();
+      QVERIFY(QTest::qWaitForWindowExposed(&w));
+      QVERIFY(!w.findChild<QDockWidget*>("queueDock")->isVisible());  // restored
+      QCOMPARE(w.tabs()->currentIndex(), 2);
+      w.resetLayout();
+      QVERIFY(w.findChild<QDockWidget*>("queueDock")->isVisible());
+      QVERIFY(!QSettings().contains("window/state"));
+      w.close();
+    }
+    QSettings().remove("window");
+  }
+
+  void tabAndPreferencesShortcuts() {
+    MainWindow w;
+    w.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&w));
+    QApplication::setActiveWindow(&w);
+    QVERIFY(QTest::qWaitForWindowActive(&w));
+    w.tabs()->setCurrentIndex(0);
+    QTest::keyClick(&w, Qt::Key_Tab, Qt::ControlModifier);
+    QCOMPARE(w.tabs()->currentIndex(), 1);
+    QTest::keyClick(&w, Qt::Key_Backtab, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(w.tabs()->currentIndex(), 0);
+    QTest::keyClick(&w, Qt::Key_Backtab, Qt::ControlModifier | Qt::ShiftModifier);
+    QCOMPARE(w.tabs()->currentIndex(), w.tabs()->count() - 1);  // wraps around
+    bool found = false;
+    for (QAction* a : w.findChildren<QAction*>())
+      if (a->text().remove('&').startsWith("Preferences")) found = !a->shortcut().isEmpty();
+    QVERIFY(found);
+  }
+
+  void retryAndDeleteAFailedRun() {
+    const auto model = test::sharedDir() / "models" / "stories260K";
+    if (!fs::exists(model / "model.safetensors")) QSKIP("shared/models/stories260K not found");
+    const auto file = test::freshTempDir("gui_retry") / "retry.qsdb";
+    int64_t failedId = 0;
+    {
+      // A run that failed: group 128 does not divide stories260K's 172-wide down_proj inputs.
+      ExperimentStore store(file);
+      ModelRecord m{0, model.string(), "llama", 260000, "F32", fingerprintModel(model)};
+      m.id = store.upsertModel(m);
+      RunRecord r;
+      r.modelId = m.id;
+      r.quantName = "W4A16KV16-g128";
+      r.task = "arc_easy";
+      r.taskVersion = "1";
+      r.limit = 2;
+      r.seed = 1234;
+      failedId = store.beginRun(r);
+      store.failRun(failedId, "group 128 does not divide 172");
+    }
+    MainWindow w;
+    QVERIFY(w.openDatabase(QString::fromStdString(file.string())));
+    QSignalSpy finished(w.sweepController(), &SweepController::finished);
+    QVERIFY(w.retryRuns({failedId}));
+    QVERIFY(finished.wait(300000));
+    {
+      ExperimentStore store(file, ExperimentStore::Mode::ReadOnly);
+      auto logs = store.logs(failedId);
+      bool restarted = false;
+      for (const auto& l : logs) restarted = restarted || l.text.find("restarted; the previous attempt was failed") == 0;
+      QVERIFY2(restarted, "the failed run was run again in place");
+      QCOMPARE(store.run(failedId)->status, RunStatus::Failed);  // the same misfit, the same outcome
+    }
+    // Deleted: the run, its metrics, items and log lines; nothing orphaned.
+    QVERIFY(w.deleteRuns({failedId}, false));
+    ExperimentStore store(file, ExperimentStore::Mode::ReadOnly);
+    QVERIFY(!store.run(failedId).has_value());
+    QVERIFY(store.logs(failedId).empty());
+    QVERIFY(store.metrics(failedId).empty());
+    QCOMPARE(store.itemCount(failedId), int64_t(0));
+    QVERIFY(!w.deleteRuns({failedId}, false));  // gone already
   }
 
   void sweepFromTheWindow() {

@@ -45,20 +45,27 @@ class TestRunQueue : public QObject {
     m.setPlan(plan());
     QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
     m.markStarted(1);
-    m.updateProgress(1, progress(0.25, 30, 812.4));
+    // The runner's sweep-wide ETA (500 s) and the previous run's throughput (999) are not this row's.
+    auto p = progress(0.25, 500, 999);
+    p.currentRunId = 77;
+    m.updateProgress(1, p, 10.0);  // a quarter done after 10 s: 30 s to go
     QCOMPARE(changed.count(), 2);
     QCOMPARE(m.index(1, RunQueueModel::Status).data().toString(), QString("running"));
     QCOMPARE(m.index(1, RunQueueModel::Progress).data(RunQueueModel::kProgressRole).toDouble(), 0.25);
     QCOMPARE(m.index(1, RunQueueModel::Progress).data().toString(), QString("25%"));
     QCOMPARE(m.index(1, RunQueueModel::Eta).data().toString(), QString("0:30"));
+    QCOMPARE(m.headerData(RunQueueModel::Eta, Qt::Horizontal, Qt::DisplayRole).toString(), QString("Run ETA"));
+    QCOMPARE(m.index(1, RunQueueModel::TokensPerSecond).data().toString(), QString());  // not measured yet
+    m.setMeasuredThroughput(77, 812.4);
     QCOMPARE(m.index(1, RunQueueModel::TokensPerSecond).data().toString(), QString("812"));
+    QCOMPARE(m.index(2, RunQueueModel::TokensPerSecond).data().toString(), QString());
     // Unknown until one run has finished: the queued rows have no estimate yet.
     QCOMPARE(m.remainingSeconds(), -1.0);
     m.markFinished(1, PointOutcome::Done, {});
     QCOMPARE(m.index(1, RunQueueModel::Status).data().toString(), QString("done"));
     QCOMPARE(m.index(1, RunQueueModel::Eta).data().toString(), QString());
     m.markStarted(2);
-    m.updateProgress(2, progress(0.5, 10, 800));
+    m.updateProgress(2, progress(0.5, 1000, 800), 10.0);
     QVERIFY(m.remainingSeconds() >= 10.0);  // 10 s for row 2 plus row 3 at row 1's wall time
     m.markFinished(2, PointOutcome::Failed, "out of memory");
     QCOMPARE(m.index(2, RunQueueModel::Status).data(Qt::ToolTipRole).toString(), QString("out of memory"));

@@ -182,6 +182,54 @@ class TestResultsTable : public QObject {
     QCOMPARE(qs::renderLatex(qs::buildResultsTable(points, options)), expected);
   }
 
+  void latexFloatWithChoiceAndBoldBest() {
+    // Only lambada, without W3 and W4A16KV4; the best quantized lambada accuracy (W8A16KV16, 0.603)
+    // is bold; the baseline row is never a candidate; caption escaped, label sanitised.
+    qs::TableOptions options;
+    options.tasks = {"lambada"};
+    options.quants = {"W16A16KV16", "W8A16KV16", "W8A8KV16", "W4A16KV16-g128"};
+    options.boldBest = true;
+    options.caption = "Accuracy (%) of OPT_125m";
+    options.label = "tab:acc main";
+    const std::string expected =
+        "\\begin{table}[t]\n"
+        "\\centering\n"
+        "\\caption{Accuracy (\\%) of OPT\\_125m}\n"
+        "\\label{tab:accmain}\n"
+        "\\begin{tabular}{lr}\n"
+        "\\toprule\n"
+        "Quant & lambada/acc \\\\\n"
+        "\\midrule\n"
+        "W16A16KV16 & 0.6000 \\\\\n"
+        "W8A16KV16 & \\textbf{0.6030} \\\\\n"
+        "W8A8KV16 & 0.5970 \\\\\n"
+        "W4A16KV16-g128 & 0.5880 \\\\\n"
+        "\\bottomrule\n"
+        "\\end{tabular}\n"
+        "\\end{table}\n";
+    QCOMPARE(qs::renderLatex(qs::buildResultsTable(sweepPoints(), options)), expected);
+  }
+
+  void boldBestFollowsTheDirectionAndRelativeSign() {
+    // Perplexity: lower is best (W8A16KV16's 19.9); relative mode: the least negative loss.
+    qs::TableOptions options;
+    options.tasks = {"wikitext"};
+    options.boldBest = true;
+    auto table = qs::buildResultsTable(sweepPoints(), options);
+    std::vector<std::string> bold;
+    for (const auto& r : table.rows)
+      if (r.cells[0] && r.cells[0]->best) bold.push_back(r.quant);
+    QCOMPARE(bold, std::vector<std::string>({"W8A16KV16"}));
+    options.relative = true;
+    options.tasks = {};
+    options.quants = {"W16A16KV16", "W8A8KV16", "W3A16KV16-g128"};  // the baseline still serves the deltas
+    table = qs::buildResultsTable(sweepPoints(), options);
+    QCOMPARE(table.rows.size(), size_t(3));
+    const auto md = qs::renderMarkdown(table);
+    QVERIFY(md.find("| W8A8KV16 | **-0.50%** | **-0.50%** |") != std::string::npos);
+    QVERIFY(md.find("| W3A16KV16-g128 | -50.00% | -77.50% |") != std::string::npos);
+  }
+
   void jsonRelative() {
     std::vector<ResultPoint> points = {
         {"m", "W4A16KV16-g128", "lambada", "acc", 0.588, 0.007, true},
