@@ -77,7 +77,11 @@ class TestLinearQuantError : public QObject {
     const auto db = qs::test::freshTempDir("linear-quant-error") / "e.qsdb";
     {
       qs::ExperimentStore store(db);
-      store.putQuantErrors(qs::quantErrorRecords(errors, 0, "W4A16KV16-g64", "test n=2 L=12"));
+      qs::ModelRecord m;
+      m.path = dir_.string();
+      m.fingerprint = "test-llama";
+      const int64_t modelId = store.upsertModel(m);
+      store.putQuantErrors(qs::quantErrorRecords(errors, modelId, "W4A16KV16-g64", "test n=2 L=12"));
     }
     qs::ExperimentStore store(db, qs::ExperimentStore::Mode::ReadOnly);
     const auto rows = store.quantErrors(std::nullopt, std::string("W4A16KV16-g64"), std::string("test n=2 L=12"));
