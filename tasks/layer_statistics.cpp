@@ -74,10 +74,8 @@ std::string expertSummary(const std::vector<LayerStatRecord>& stats) {
 
 }  // namespace
 
-GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::filesystem::path& dataDir,
-                                    const CalibrationSpec& spec, const CancelToken& cancel) {
-  GatheredStatistics out;
-  out.weights = collectWeightStats(model);
+CalibrationWindows calibrationWindows(LmBackend& lm, const std::filesystem::path& dataDir,
+                                      const CalibrationSpec& spec) {
   const auto file = calibrationFile(spec, dataDir);
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Error(file.string() + ": cannot open the calibration text");
@@ -89,12 +87,34 @@ GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::file
   if (n == 0)
     throw Error(file.string() + ": " + std::to_string(ids.size()) + " tokens, too short for one calibration "
                 "sequence of " + std::to_string(L) + " tokens");
-  auto collector = std::make_shared<StatsCollector>();
   std::vector<int64_t> windows(ids.begin(), ids.begin() + n * L);
-  feedCalibration(model, at::tensor(windows, at::kLong).view({n, L}), collector, &cancel);
+  return {at::tensor(windows, at::kLong).view({n, L}),
+          file.filename().string() + " n=" + std::to_string(n) + " L=" + std::to_string(L)};
+}
+
+GatheredStatistics gatherStatistics(Model& model, const CalibrationWindows& windows, const CancelToken& cancel) {
+  GatheredStatistics out;
+  out.weights = collectWeightStats(model);
+  auto collector = std::make_shared<StatsCollector>();
+  feedCalibration(model, windows.ids, collector, &cancel);
   out.activations = collector->table();
-  out.calibration = file.filename().string() + " n=" + std::to_string(n) + " L=" + std::to_string(L);
+  out.calibration = windows.description;
   return out;
+}
+
+GatheredStatistics gatherStatistics(Model& model, LmBackend& lm, const std::filesystem::path& dataDir,
+                                    const CalibrationSpec& spec, const CancelToken& cancel) {
+  return gatherStatistics(model, calibrationWindows(lm, dataDir, spec), cancel);
+}
+
+size_t storeStatistics(ExperimentStore& store, int64_t modelId, const std::string& quantName,
+                       const GatheredStatistics& statistics) {
+  std::vector<LayerStatRecord> stats;
+  std::vector<ChannelProfileRecord> profiles;
+  appendRecords(statistics.weights, StatsKey{modelId, quantName, ""}, stats, profiles);
+  appendRecords(statistics.activations, StatsKey{modelId, quantName, statistics.calibration}, stats, profiles);
+  store.putStats(stats, profiles);
+  return stats.size();
 }
 
 bool storeLayerStatistics(ExperimentStore& store, int64_t modelId, Model& model, LmBackend& lm,
