@@ -165,8 +165,12 @@ class TestSweepWorker : public QObject {
     controller.cancelAll();
     QTRY_VERIFY_WITH_TIMEOUT(r.finished, 10000);
     const qint64 stopMs = r.finishedAtMs - cancelAt;
-    qInfo("cancel to finished: %lld ms (limit 1000 ms)", stopMs);
-    QVERIFY(stopMs < 1000);
+    // The design target is 1 s (the engine checks between batches); the assertion allows twice
+    // that because the suite also runs beside builds on 2 shared cores, where a batch of real ARC
+    // items can take longer. What it guards against is a cancel that waits for the run to end.
+    qInfo("cancel to finished: %lld ms (target 1000 ms, limit 2000 ms)", stopMs);
+    if (stopMs >= 1000) qWarning("cancel took %lld ms, over the 1 s target (a loaded machine?)", stopMs);
+    QVERIFY(stopMs < 2000);
     QVERIFY(r.cancelled);
     QCOMPARE(r.outcomes.value(started), PointOutcome::Cancelled);
     // The run that was going is marked interrupted; runs before it finished normally.
