@@ -70,7 +70,7 @@ std::shared_ptr<TensorHook> makeFakeQuantHook(const QuantConfig& config) {
 }
 
 QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config, const at::Tensor& calibration,
-                               uint64_t rotationSeed)
+                               uint64_t rotationSeed, const MethodTransform* cached)
     : model_(model), config_(config.normalized()), rotationSeed_(rotationSeed) {
   config_.validate();
   // Without a KV cache a KV configuration would silently equal FP16: refuse it instead.
@@ -78,7 +78,7 @@ QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config, const at
     throw Error(model_.directory().string() + ": " + std::string(familyName(model_.family())) +
                 " has no KV cache, so KV-cache quantization (" + config_.name() + ") does not apply");
   try {
-    applyMethod(calibration);
+    applyMethod(calibration, cached);
     quantizeWeights();
   } catch (...) {
     for (auto it = saved_.rbegin(); it != saved_.rend(); ++it) *it->slot = it->original;  // leave the model untouched
@@ -92,10 +92,10 @@ QuantizedModel::QuantizedModel(Model& model, const QuantConfig& config, const at
   active_ = true;
 }
 
-void QuantizedModel::applyMethod(const at::Tensor& calibration) {
+void QuantizedModel::applyMethod(const at::Tensor& calibration, const MethodTransform* cached) {
   if (config_.method == "rtn") return;
   const bool rotation = config_.method == "quarot";  // data-free; rotates activations alone too (W16A4)
-  if (!rotation && (!calibration.defined() || calibration.numel() == 0))
+  if (!rotation && !cached && (!calibration.defined() || calibration.numel() == 0))
     throw Error("quantization method '" + config_.method + "' needs calibration text (token sequences) to compute "
                 "its transform; none was given");
   if (!rotation && config_.method != "smoothquant" && !config_.weight.enabled())
@@ -113,6 +113,11 @@ void QuantizedModel::applyMethod(const at::Tensor& calibration) {
     if (lw.weight && lw.weight->defined()) saved_.push_back({lw.weight, *lw.weight});
     if (lw.bias && lw.bias->defined()) saved_.push_back({lw.bias, *lw.bias});
   }
+  const size_t first = 0;  // every slot saved above belongs to the transform
+  if (cached) {
+    applyCached(*cached, first);
+    return;
+  }
   auto selected = [this](int layer, TensorRole role) { return config_.selectsLinear(layer, role); };
   const auto start = std::chrono::steady_clock::now();
   if (config_.method == "smoothquant") {
@@ -129,6 +134,34 @@ void QuantizedModel::applyMethod(const at::Tensor& calibration) {
     throw Error("quantization method '" + config_.method + "' is not implemented");
   }
   methodSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  transform_.tensors.clear();
+  for (size_t i = first; i < saved_.size(); ++i) transform_.tensors.push_back(*saved_[i].slot);
+  transform_.inputRotations = inputRotations_;
+  transform_.quantizedWeights = quantized_;
+  transform_.seconds = methodSeconds_;
+}
+
+void QuantizedModel::applyCached(const MethodTransform& cached, size_t first) {
+  const size_t slots = saved_.size() - first;
+  if (cached.tensors.size() != slots)
+    throw Error("the cached " + config_.method + " transform has " + std::to_string(cached.tensors.size()) +
+                " tensors where " + model_.directory().string() + " has " + std::to_string(slots) + ": not this model's");
+  for (size_t i = 0; i < slots; ++i) {
+    const at::Tensor& now = *saved_[first + i].slot;
+    const at::Tensor& from = cached.tensors[i];
+    if (!from.defined() || now.sizes() != from.sizes() || now.scalar_type() != from.scalar_type())
+      throw Error("the cached " + config_.method + " transform's tensor " + std::to_string(i) +
+                  " does not match the model's (shape or dtype): not this model's");
+  }
+  for (size_t i = 0; i < slots; ++i) {
+    at::Tensor& slot = *saved_[first + i].slot;
+    slot = cached.tensors[i].to(slot.device());
+  }
+  inputRotations_.clear();
+  for (const auto& [key, r] : cached.inputRotations) inputRotations_[key] = r.to(model_.device());
+  quantized_ = cached.quantizedWeights;
+  transform_ = cached;
+  fromCache_ = true;
 }
 
 void QuantizedModel::quantizeWeights() {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/model/hooks.h"
+#include "quant/method_transform.h"
 #include "quant/quant_config.h"
 
 namespace qs {
@@ -27,8 +28,11 @@ class QuantizedModel {
   // Throws qs::Error naming the tensor when a spec does not fit it (e.g. a group size that does
   // not divide a weight's input dimension), or when a method has no calibration or cannot serve
   // this model, leaving the model as it was.
+  // cached: the transform a previous QuantizedModel of the same model and configuration computed
+  // on the same calibration (methodTransform()); applied instead of computing it, after checking
+  // that it fits this model (else qs::Error, the model left as it was).
   QuantizedModel(Model& model, const QuantConfig& config, const at::Tensor& calibration = {},
-                 uint64_t rotationSeed = 0);
+                 uint64_t rotationSeed = 0, const MethodTransform* cached = nullptr);
   ~QuantizedModel();
   QuantizedModel(const QuantizedModel&) = delete;
   QuantizedModel& operator=(const QuantizedModel&) = delete;
@@ -41,6 +45,10 @@ class QuantizedModel {
   // Seconds spent in the method's transform (0 for rtn), apart from the quantization itself.
   double methodSeconds() const { return methodSeconds_; }
   uint64_t rotationSeed() const { return rotationSeed_; }
+  // The method's transform (empty for rtn): to be saved for the next sweep. Shares the model's
+  // tensors, no copy.
+  const MethodTransform& methodTransform() const { return transform_; }
+  bool transformFromCache() const { return fromCache_; }
 
  private:
   struct SavedWeight {
@@ -49,7 +57,8 @@ class QuantizedModel {
   };
   Model& model_;
   QuantConfig config_;
-  void applyMethod(const at::Tensor& calibration);
+  void applyMethod(const at::Tensor& calibration, const MethodTransform* cached);
+  void applyCached(const MethodTransform& cached, size_t first);
   void quantizeWeights();
 
   std::vector<SavedWeight> saved_;  // every tensor replaced, with its original
@@ -58,6 +67,8 @@ class QuantizedModel {
   uint64_t rotationSeed_ = 0;
   // quarot: the rotation R of each linear (layer, role, expert) whose input is quantized as q_a(x R) R^T.
   std::map<std::tuple<int, TensorRole, int>, at::Tensor> inputRotations_;
+  MethodTransform transform_;
+  bool fromCache_ = false;
   std::shared_ptr<TensorHook> hook_;
   bool active_ = false;
 };

@@ -1,4 +1,5 @@
 #include "tasks/sweep_runner.h"
+#include "tasks/transform_cache.h"
 
 #include <ATen/ATen.h>
 
@@ -167,6 +168,7 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
     }
 
     // The baseline's logits and answers, for KL divergence and answer agreement of quantized runs.
+    TransformCache transforms(store, database_, spec_.transformCacheMaxBytes);
     const auto baselineDir = baselineCacheDir(database_, modelRecord.fingerprint);
     std::optional<Baseline> baseline;
     if (std::filesystem::exists(baselineDir / "generations.json")) baseline = Baseline::load(baselineDir);
@@ -215,16 +217,48 @@ SweepSummary SweepRunner::run(const SweepCallbacks& cb, const CancelToken& cance
           calibrationIds = calibration->ids;
         }
         // quarot's rotations take the calibration seed too, so one seed reproduces the run.
-        if (!isBaseline) quantized = std::make_unique<QuantizedModel>(model, qc, calibrationIds, spec_.seed);
-        if (quantized && qc.method != "rtn") {
+        const bool withMethod = !isBaseline && qc.method != "rtn";
+        // quarot takes no calibration text: its transform depends on the seed alone.
+        const TransformCache::Key cacheKey{
+            modelId, qc.name(), withMethod && qc.method != "quarot" ? calibration->description : std::string(),
+            qc.method == "quarot" ? static_cast<int64_t>(spec_.seed) : 0};
+        std::optional<MethodTransform> cached;
+        std::optional<TransformRecord> cachedRecord;
+        std::string cacheNote;
+        const auto t0 = Clock::now();  // reading and applying a cached transform
+        if (withMethod && spec_.transformCache) cached = transforms.load(cacheKey, cacheNote, &cachedRecord);
+        if (!cacheNote.empty()) log("warning", config + ": " + cacheNote);
+        double loadSeconds = 0;
+        if (!isBaseline) {
+          try {
+            quantized = std::make_unique<QuantizedModel>(model, qc, calibrationIds, spec_.seed, cached ? &*cached : nullptr);
+          } catch (const Error& e) {
+            if (!cached) throw;
+            // Saved for another model under the same key (e.g. its files were replaced): recompute.
+            log("warning", config + ": the cached transform does not fit (" + e.what() + "); computing it again");
+            transforms.drop(cacheKey);
+            cached.reset();
+            quantized = std::make_unique<QuantizedModel>(model, qc, calibrationIds, spec_.seed);
+          }
+          loadSeconds = std::chrono::duration<double>(Clock::now() - t0).count();
+        }
+        if (quantized && withMethod) {
+          const bool fromCache = quantized->transformFromCache();
+          const double seconds = fromCache ? cachedRecord->seconds : quantized->methodSeconds();
           methodNote = "method " + qc.method + " on calibration " + calibration->description + ": " +
-                       std::to_string(quantized->methodSeconds()) + " s" +
+                       (fromCache ? "loaded from the transform cache in " + std::to_string(loadSeconds) +
+                                        " s (computing it took " + std::to_string(seconds) + " s on " +
+                                        cachedRecord->createdAt + ")"
+                                  : std::to_string(seconds) + " s") +
                        (qc.method == "quarot" ? ", rotation seed " + std::to_string(quantized->rotationSeed()) : "");
+          if (!fromCache && spec_.transformCache) methodNote += "; " + transforms.save(cacheKey, quantized->methodTransform());
           // Kept apart from the run's wall time: the method runs once per configuration, the
           // evaluation once per task.
           methodRun = {{"method", qc.method},
-                       {"seconds", quantized->methodSeconds()},
-                       {"calibration", calibration->description}};
+                       {"seconds", seconds},
+                       {"calibration", calibration->description},
+                       {"cached", fromCache}};
+          if (fromCache) methodRun["load_seconds"] = loadSeconds;
           if (qc.method == "quarot") methodRun["rotation_seed"] = quantized->rotationSeed();
         }
       } catch (const Error& e) {

@@ -36,6 +36,11 @@ struct SweepSpec {
   // Evaluate the pending tasks of one configuration together (requests batched across tasks, one
   // KL comparison). false: one evaluation per run, so that each run can be cancelled on its own.
   bool batchTasks = true;
+  // Keep each method's transform (AWQ, SmoothQuant, GPTQ, QuaRot) beside the database and reuse it
+  // in later sweeps of the same model, configuration and calibration (tasks/transform_cache.h);
+  // transforms larger than the limit are recomputed every time.
+  bool transformCache = true;
+  int64_t transformCacheMaxBytes = int64_t(4) << 30;
 };
 
 enum class RunOutcome { Done, AlreadyDone, Failed, Cancelled };

@@ -70,7 +70,7 @@ int runSweep(const std::vector<std::string>& argv) {
   Args args(argv,
             {"model", "w", "a", "kv", "group", "configs", "tasks", "db", "shard", "limit", "seed", "device", "dtype",
              "data-dir", "tasks-dir", "calib", "calib-samples", "calib-length", "method"},
-            {"resume", "no-stats", "dry-run", "allow-nonfinite"});
+            {"resume", "no-stats", "dry-run", "allow-nonfinite", "no-transform-cache"});
   if (printHelpIfAsked(args, "sweep")) return kOk;
   SweepSpec spec;
   for (const auto& m : splitList(args.value("model", ""))) spec.models.emplace_back(m);
@@ -100,6 +100,7 @@ int runSweep(const std::vector<std::string>& argv) {
   spec.tasksDir = args.value("tasks-dir", "");
   spec.layerStatistics = !args.has("no-stats");
   spec.allowNonFinite = args.has("allow-nonfinite");
+  spec.transformCache = !args.has("no-transform-cache");
   if (auto calib = args.value("calib")) spec.calibration.text = *calib;
   spec.calibration.sequences = static_cast<int>(args.integer("calib-samples", spec.calibration.sequences));
   spec.calibration.length = static_cast<int>(args.integer("calib-length", spec.calibration.length));
@@ -156,7 +157,7 @@ const CommandRegistrar kRegister{{
     "                            [--shard i/N] [--resume] [--no-stats] [--dry-run] [--allow-nonfinite]\n"
     "                            [--data-dir DIR] [--tasks-dir DIR]\n"
     "                            [--calib FILE] [--calib-samples N] [--calib-length L]\n"
-    "                            [--method rtn,awq,gptq,smoothquant,quarot]\n\n"
+    "                            [--method rtn,awq,gptq,smoothquant,quarot] [--no-transform-cache]\n\n"
     "Evaluates every model under every quantization configuration on every task; each point is a run\n"
     "stored in OUT.qsdb. The configurations are the cartesian grid --w x --a x --kv (group size\n"
     "--group for weights and KV), or the names given with --configs (canonical names such as\n"
@@ -182,7 +183,10 @@ const CommandRegistrar kRegister{{
     "model and configuration on calibration text: N sequences (default 8) of L tokens (default 256,\n"
     "capped at the context) drawn with the sweep's seed from --calib FILE, else <data-dir>/calibration.txt,\n"
     "else the data directory's KL text; each run's log records the file's SHA-256, N, L, seed and the\n"
-    "seconds the method took.\n"
+    "seconds the method took. The transform is cached beside the database (OUT.qsdb.transforms/, up to\n"
+    "4 GB each; listed in its method_transforms table) and reused by later sweeps of the same model,\n"
+    "configuration, calibration and seed, which log 'loaded from the transform cache';\n"
+    "--no-transform-cache computes it anew and keeps nothing.\n"
     "--method M1,M2,... makes the method a dimension of the grid: every configuration (from --w/--a/--kv\n"
     "or --configs) with each method, e.g. --w 4,3 --method rtn,awq,gptq gives W4, W4-awq, W4-gptq, W3...\n"
     "Combinations a method cannot serve are left out and named (AWQ and GPTQ need W quantized,\n"

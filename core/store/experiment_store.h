@@ -114,6 +114,14 @@ class ExperimentStore {
                                             const std::optional<std::string>& quantName = {},
                                             const std::optional<std::string>& calibration = {}) const;
 
+  // --- cached method transforms (issue 16) ---
+  std::optional<TransformRecord> methodTransform(int64_t modelId, const std::string& quantName,
+                                                 const std::string& calibration, int64_t rotationSeed) const;
+  // Inserts or replaces the row with the same key; createdAt set now when empty.
+  void putMethodTransform(const TransformRecord& record);
+  void deleteMethodTransform(int64_t modelId, const std::string& quantName, const std::string& calibration,
+                             int64_t rotationSeed);
+
   // --- logs ---
   int64_t appendLog(int64_t runId, LogLevel level, const std::string& text);
   // Log lines of a run with id > afterId, oldest first (pass the last id seen to poll).

@@ -1,5 +1,5 @@
-// ExperimentStore: per-item results of runs, and the per-tensor analyses (sensitivity scans and
-// quantization errors).
+// ExperimentStore: per-item results of runs, the per-tensor analyses (sensitivity scans and
+// quantization errors), and the cache of method transforms.
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -172,6 +172,35 @@ std::vector<QuantErrorRecord> ExperimentStore::quantErrors(std::optional<int64_t
     out.push_back(std::move(r));
   }
   return out;
+}
+
+std::optional<TransformRecord> ExperimentStore::methodTransform(int64_t modelId, const std::string& quantName,
+                                                                const std::string& calibration,
+                                                                int64_t rotationSeed) const {
+  SqliteStatement st(*db_,
+                     "SELECT file, bytes, seconds, created_at FROM method_transforms WHERE model_id = ? AND "
+                     "quant_name = ? AND calibration = ? AND rotation_seed = ?");
+  st.bind(1, modelId).bind(2, quantName).bind(3, calibration).bind(4, rotationSeed);
+  if (!st.step()) return std::nullopt;
+  return TransformRecord{modelId, quantName, calibration, rotationSeed, st.text(0), st.int64(1), st.real(2), st.text(3)};
+}
+
+void ExperimentStore::putMethodTransform(const TransformRecord& r) {
+  requireWritable("putMethodTransform");
+  SqliteStatement st(*db_,
+                     "INSERT OR REPLACE INTO method_transforms (model_id, quant_name, calibration, rotation_seed, file, "
+                     "bytes, seconds, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  st.bind(1, r.modelId).bind(2, r.quantName).bind(3, r.calibration).bind(4, r.rotationSeed).bind(5, r.file);
+  st.bind(6, r.bytes).bind(7, r.seconds).bind(8, r.createdAt.empty() ? store_rows::nowIso() : r.createdAt).run();
+}
+
+void ExperimentStore::deleteMethodTransform(int64_t modelId, const std::string& quantName,
+                                            const std::string& calibration, int64_t rotationSeed) {
+  requireWritable("deleteMethodTransform");
+  SqliteStatement st(*db_,
+                     "DELETE FROM method_transforms WHERE model_id = ? AND quant_name = ? AND calibration = ? AND "
+                     "rotation_seed = ?");
+  st.bind(1, modelId).bind(2, quantName).bind(3, calibration).bind(4, rotationSeed).run();
 }
 
 }  // namespace qs

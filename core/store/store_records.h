@@ -112,6 +112,19 @@ struct QuantErrorRecord {
   std::optional<double> outputSqnrDb;
 };
 
+// A cached quantization-method transform (issue 16): computed once per (model, configuration,
+// calibration, rotation seed), its tensors in `file` (relative to the database's folder).
+struct TransformRecord {
+  int64_t modelId = 0;
+  std::string quantName;    // canonical name: method, its parameters and the weight spec
+  std::string calibration;  // CalibrationSet description ("" for quarot, which takes none)
+  int64_t rotationSeed = 0;
+  std::string file;
+  int64_t bytes = 0;
+  double seconds = 0;  // computing it took
+  std::string createdAt;
+};
+
 // Statistics are a property of (model, quant config, calibration data), not of one task's run.
 struct StatsKey {
   int64_t modelId = 0;

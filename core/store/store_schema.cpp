@@ -147,8 +147,10 @@ DROP TABLE channel_profiles;
 ALTER TABLE channel_profiles_v4 RENAME TO channel_profiles;
 )sql";
 
-// Version 5 (issue 17): per-item results, each run's measurement protocol, and the per-tensor
-// analyses (sensitivity: KL divergence with one tensor quantized; quantization error). Items are
+// Version 5 (issues 16, 17): per-item results, each run's measurement protocol, the per-tensor
+// analyses (sensitivity: KL divergence with one tensor quantized; quantization error), and the
+// cache of method transforms (AWQ / SmoothQuant / GPTQ / QuaRot results, whose tensors live in
+// files beside the database: a model's worth of weights does not belong in SQLite pages). Items are
 // one row per item (queryable with SQL, deleted with their run); log-likelihoods are little-endian
 // float64 blobs and greedy flags one byte each, which keeps a multiple-choice item near 60 bytes.
 constexpr std::string_view kV4ToV5 = R"sql(
@@ -191,6 +193,17 @@ CREATE TABLE quant_errors (
   output_rel_error REAL,
   output_sqnr_db REAL,
   PRIMARY KEY (model_id, quant_name, calibration, layer, role, expert)
+);
+CREATE TABLE method_transforms (
+  model_id INTEGER NOT NULL REFERENCES models(id),
+  quant_name TEXT NOT NULL,
+  calibration TEXT NOT NULL,
+  rotation_seed INTEGER NOT NULL DEFAULT 0,
+  file TEXT NOT NULL,
+  bytes INTEGER NOT NULL DEFAULT 0,
+  seconds REAL NOT NULL DEFAULT 0,
+  created_at TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (model_id, quant_name, calibration, rotation_seed)
 );
 )sql";
 

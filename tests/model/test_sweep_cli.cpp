@@ -4,6 +4,8 @@
 #include <csignal>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/store/experiment_store.h"
 #include "tests/support/test_support.h"
 
@@ -45,6 +47,52 @@ class TestSweepCli : public QObject {
   void initTestCase() {
     model_ = qs::test::sharedDir() / "models" / "stories260K";
     if (!std::filesystem::exists(model_ / "model.safetensors")) QSKIP("../shared/models/stories260K is not available");
+  }
+
+  void methodTransformsAreCachedAndReused() {
+    const auto dir = qs::test::freshTempDir("sweep_transform_cache");
+    const auto db = dir / "methods.qsdb";
+    auto args = [&](const QString& task, bool resume) {
+      QStringList a = {"--threads", "1", "sweep", "--model", QString::fromStdString(model_.string()), "--configs",
+                       "W3A16KV16-pc-gptq,W4A16KV16-pc-awq,W4A4KV16-pc-quarot", "--tasks", task, "--limit", "4",
+                       "--no-stats", "--db", QString::fromStdString(db.string())};
+      if (resume) a << "--resume";
+      return a;
+    };
+    QString err;
+    QCOMPARE(runToEnd(args("arc_easy", false), &err), 0);
+    const auto transforms = std::filesystem::path(db.string() + ".transforms");
+    QCOMPARE(std::distance(std::filesystem::directory_iterator(transforms), std::filesystem::directory_iterator()), 3L);
+    // Another task: the three transforms come from the cache, and give the same model (the KL
+    // divergence against FP16 on the KL text is a property of the configuration, not the task).
+    QCOMPARE(runToEnd(args("lambada_openai", true), &err), 0);
+    qs::ExperimentStore store(db, qs::ExperimentStore::Mode::ReadOnly);
+    std::map<std::string, double> kl;
+    int loaded = 0;
+    for (const auto& r : store.listRuns()) {
+      if (r.quantName == "FP16") continue;
+      for (const auto& m : store.metrics(r.id))
+        if (m.name == "kl_divergence") {
+          auto [it, fresh] = kl.emplace(r.quantName, m.value);
+          if (!fresh) QCOMPARE(m.value, it->second);  // bit for bit
+        }
+      const auto j = nlohmann::json::parse(r.quantJson);
+      const bool cached = j.at("method_run").at("cached").get<bool>();
+      QCOMPARE(cached, r.task == "lambada_openai");
+      QVERIFY(j["method_run"]["seconds"].get<double>() > 0);  // the computation's own time, kept
+      for (const auto& l : store.logs(r.id)) loaded += l.text.find("loaded from the transform cache") != std::string::npos;
+    }
+    QCOMPARE(kl.size(), size_t(3));
+    QCOMPARE(loaded, 3);
+
+    // A damaged cache file is dropped with a warning and the transform computed again.
+    for (const auto& f : std::filesystem::directory_iterator(transforms)) std::filesystem::resize_file(f.path(), 100);
+    QCOMPARE(runToEnd(args("lambada_openai,arc_easy", true), &err), 0);  // all done: nothing to redo
+    QVERIFY(runToEnd(QStringList{"--threads", "1", "sweep", "--model", QString::fromStdString(model_.string()),
+                                 "--configs", "W3A16KV16-pc-gptq", "--tasks", "boolq", "--limit", "2", "--no-stats",
+                                 "--resume", "--db", QString::fromStdString(db.string())},
+                     &err) == 0);
+    QVERIFY2(err.contains("the cached transform cannot be used"), qPrintable(err));
   }
 
   void killedSweepResumes() {
