@@ -69,10 +69,10 @@ class TestMainWindow : public QObject {
 
   void layoutAndMenus() {
     MainWindow w;
-    QCOMPARE(w.tabs()->count(), 4);
+    QCOMPARE(w.tabs()->count(), 5);
     QStringList tabs;
     for (int i = 0; i < w.tabs()->count(); ++i) tabs << w.tabs()->tabText(i);
-    QCOMPARE(tabs, QStringList({"Curves", "Heatmaps", "Results table", "Log"}));
+    QCOMPARE(tabs, QStringList({"Curves", "Heatmaps", "Results table", "Recommendation", "Log"}));
     QStringList menus;
     for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
     QCOMPARE(menus, QStringList({"File", "Run", "View", "Help"}));
