@@ -23,6 +23,7 @@
 #include "ui/experiment_snapshot.h"
 #include "ui/heatmap_table_model.h"
 #include "ui/heatmap_view.h"
+#include "ui/help_dialog.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"
 #include "ui/quant_panel.h"
@@ -77,6 +78,14 @@ class TestMainWindow : public QObject {
     for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
     QCOMPARE(menus, QStringList({"File", "Run", "View", "Help"}));
     QVERIFY(w.databasePath().isEmpty());
+  }
+
+  void helpDescribesEveryView() {
+    const QString help = HelpDialog::helpHtml();
+    for (const char* topic : {"<b>Curves</b>", "<b>Heatmaps</b>", "<b>Results table</b>", "<b>Recommendation</b>",
+                              "Compare with FP16", "sensitivity (KL)", "output SQNR", "Spearman", "McNemar",
+                              "differ in protocol", "loss budget"})
+      QVERIFY2(help.contains(QString::fromUtf8(topic)), topic);
   }
 
   void openingADatabaseFillsTheViews() {
