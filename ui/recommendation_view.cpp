@@ -90,7 +90,16 @@ void RecommendationView::setSnapshot(std::shared_ptr<const ExperimentSnapshot> s
   tasks.sort();
   tasks_->setToolTip("Comma-separated task names to judge by; empty = every task with an FP16 run.\nIn this database: " +
                      tasks.join(", "));
+  if (!isVisible()) {
+    stale_ = true;
+    return;
+  }
   compute();  // a new snapshot: no reason to wait
+}
+
+void RecommendationView::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (std::exchange(stale_, false)) compute();
 }
 
 RecommendOptions RecommendationView::options() const {
@@ -235,7 +244,7 @@ void RecommendationView::showGroup() {
   QStringList notes;
   for (const auto& n : rec.notes) notes << q(n).toHtmlEscaped();
   if (!rec.configs.empty())
-    notes << "Loss in % of the FP16 value, positive = worse; * = the difference is more than noise at p < " +
+    notes << "Loss in % of the FP16 value, positive = worse; * = the difference is more than noise at p &lt; " +
                  QString::number(used_.alpha) +
                  " (McNemar's exact test on the paired items, a paired t-test for other item scores, else the standard "
                  "errors). Green: within the budget. ~ = bits per weight from the configuration's name.";

@@ -26,12 +26,13 @@ class RecommendationView : public QWidget {
  public:
   explicit RecommendationView(QWidget* parent = nullptr);
 
-  // Recomputes for the snapshot's database (its file is read on a worker thread).
+  // Recomputes for the snapshot's database (its file is read on a worker thread), at once when the
+  // tab is shown, else when it is next shown: it reads every run's items, too much per reload.
   void setSnapshot(std::shared_ptr<const ExperimentSnapshot> snapshot);
   RecommendOptions options() const;
 
   const std::vector<Recommendation>& recommendations() const { return recs_; }
-  bool busy() const { return busy_ || pending_; }
+  bool busy() const { return busy_ || pending_ || stale_; }
   QDoubleSpinBox* budgetBox() const { return budget_; }
   // Comma-separated task names; empty = every task with a baseline.
   QLineEdit* tasksEdit() const { return tasks_; }
@@ -46,6 +47,9 @@ class RecommendationView : public QWidget {
  public Q_SLOTS:
   void recompute();
 
+ protected:
+  void showEvent(QShowEvent* event) override;
+
  private:
   void compute();
   void setResults(std::vector<Recommendation> recs, const QString& error, const RecommendOptions& used);
@@ -57,6 +61,7 @@ class RecommendationView : public QWidget {
   RecommendOptions used_;  // the options recs_ were computed with
   bool busy_ = false;
   bool pending_ = false;  // options or data changed while computing
+  bool stale_ = false;    // a snapshot came while hidden
   QTimer debounce_;       // one computation per pause in typing / spinning
   QDoubleSpinBox* budget_ = nullptr;
   QLineEdit* tasks_ = nullptr;

@@ -51,6 +51,10 @@ class TestRecommendationView : public QObject {
     RecommendationView view;
     QCOMPARE(view.budgetBox()->value(), 2.0);  // the paper's criterion by default
     view.setSnapshot(std::make_shared<const ExperimentSnapshot>(ExperimentSnapshot::load(store)));
+    // Hidden (another tab is in front): nothing is computed until it is shown.
+    QTest::qWait(400);
+    QVERIFY(view.recommendations().empty());
+    view.show();
     QTRY_VERIFY_WITH_TIMEOUT(!view.busy(), 20000);
     QCOMPARE(view.groupBox()->count(), 1);
     QVERIFY2(view.groupBox()->currentText().startsWith("demo · basic"), qPrintable(view.groupBox()->currentText()));
@@ -88,6 +92,7 @@ class TestRecommendationView : public QObject {
   void aTaskThatWasNotRunIsNamed() {
     ExperimentStore store(file_, ExperimentStore::Mode::ReadOnly);
     RecommendationView view;
+    view.show();
     view.setSnapshot(std::make_shared<const ExperimentSnapshot>(ExperimentSnapshot::load(store)));
     view.tasksEdit()->setText("arc_easy, gsm8k_cot");
     QTRY_VERIFY_WITH_TIMEOUT(!view.busy() && view.notesText().contains("gsm8k_cot: not run"), 20000);
