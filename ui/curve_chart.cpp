@@ -248,7 +248,7 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   if (curves.testedPoints > 0) {
     // A legend entry that only explains the stars (an empty series of the same marker).
     auto* key = new QScatterSeries;
-    key->setName(QString::fromUtf8("\u2605 differs from FP16 at p < 0.05"));
+    key->setName(QString::fromUtf8("\u2605 differs from FP16 (p below 0.05)"));
     key->setMarkerShape(QScatterSeries::MarkerShapeStar);
     key->setMarkerSize(style.markerSize * 2);
     key->setColor(QColor(90, 90, 90));

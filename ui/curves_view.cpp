@@ -217,7 +217,7 @@ QString CurvesView::notesHtml() const {
                  .arg(relative ? " (percent change against FP16, signed so that negative is worse)" : "");
   }
   if (curves_.testedPoints > 0)
-    notes << QString::fromUtf8("\u2605 = the run differs from its FP16 run at p < 0.05 (McNemar's exact test on the paired "
+    notes << QString::fromUtf8("\u2605 = the run differs from its FP16 run at p &lt; 0.05 (McNemar's exact test on the paired "
                                "items; a paired t-test where items are not right / wrong): %1 of %2 tested points. Points "
                                "without per-item results are not tested; hover a point for its p-value.")
                  .arg(curves_.significantPoints)

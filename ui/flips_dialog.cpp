@@ -116,12 +116,19 @@ void FlipsDialog::fillTable() {
     QString docText = QString::number(f.other.docIndex);
     if (const std::string id = documentId(f); !id.empty()) docText += " (" + q(id) + ")";
     table_->setItem(row, 1, new QTableWidgetItem(docText));
-    table_->setItem(row, 2, new QTableWidgetItem(doc ? oneLine(doc->prompt) : QString("—")));
-    table_->setItem(row, 3, new QTableWidgetItem(oneLine(describeAnswer(f.reference, doc), 50)));
-    table_->setItem(row, 4, new QTableWidgetItem(oneLine(describeAnswer(f.other, doc), 50)));
+    auto text = [&](int column, const std::string& full, int max) {
+      auto* item = new QTableWidgetItem(oneLine(full, max));
+      item->setToolTip(q(full.substr(0, 600)));
+      table_->setItem(row, column, item);
+    };
+    text(2, doc ? doc->prompt : std::string("—"), 90);
+    text(3, describeAnswer(f.reference, doc), 60);
+    text(4, describeAnswer(f.other, doc), 60);
   }
   table_->resizeColumnsToContents();
-  table_->setColumnWidth(2, std::min(table_->columnWidth(2), 420));
+  // Long questions and generations are elided: the details pane below has them whole.
+  table_->setColumnWidth(2, std::min(table_->columnWidth(2), 380));
+  for (int c : {3, 4}) table_->setColumnWidth(c, std::min(table_->columnWidth(c), 230));
   if (table_->rowCount() > 0) table_->setCurrentCell(0, 0);
   else
     details_->setHtml(report_.problem.empty() && !loading_ && report_.comparison.binary

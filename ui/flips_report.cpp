@@ -69,7 +69,7 @@ std::string describeAnswer(const ItemRecord& item, const DocumentPreview* docume
   if (!item.greedy.empty()) {
     bool all = true;
     for (bool g : item.greedy) all = all && g;
-    std::string s = all ? "the target is its greedy continuation" : "the target is not its greedy continuation";
+    std::string s = std::string("target is greedy: ") + (all ? "yes" : "no");
     if (!item.loglikelihoods.empty()) s += " (log-likelihood " + fmt("%.3f", item.loglikelihoods.front()) + ")";
     return s;
   }

@@ -1,5 +1,6 @@
 #include "ui/protocol_diff.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
 #include <set>
@@ -73,6 +74,7 @@ std::vector<std::string> protocolDifferences(const std::vector<const RunRecord*>
       if (!v.empty()) byValue[v].push_back(runs[i]->id);
     }
     if (byValue.size() < 2) continue;
+    for (auto& [value, ids] : byValue) std::sort(ids.begin(), ids.end());
     std::string line = std::string(field.label) + ": ";
     bool first = true;
     for (const auto& [value, ids] : byValue) {
