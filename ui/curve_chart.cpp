@@ -197,11 +197,18 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     line->setPen(pen);
     line->setPointsVisible(true);
     line->setMarkerSize(style.markerSize / 2);  // QtCharts takes a line series' marker size as the radius
-    QVariantList bits, values, errors, samples, runIds, quants;
+    QVariantList bits, values, errors, samples, runIds, quants, significance;
     std::vector<QAbstractSeries*> whiskers;
+    auto* stars = new QScatterSeries;
+    stars->setMarkerShape(QScatterSeries::MarkerShapeStar);
+    stars->setMarkerSize(style.markerSize * 2);
+    stars->setColor(color);
+    stars->setBorderColor(color.darker(160));
     for (const auto& p : series.points) {
       if (logY && p.value <= 0) continue;  // no place on a log axis
       line->append(scale.x(p.bits) + shift, scale.y(p.value));
+      if (p.significant()) stars->append(scale.x(p.bits) + shift, scale.y(p.value));
+      significance << q(p.significance);
       bits << p.bits;
       values << p.value;
       errors << (p.stdError ? *p.stdError : std::numeric_limits<double>::quiet_NaN());
@@ -223,10 +230,31 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
     line->setProperty("samples", samples);
     line->setProperty("runIds", runIds);
     line->setProperty("quants", quants);
+    line->setProperty("significance", significance);
     // Whiskers first: the line and its markers are drawn over them and get the hover events
     // (a whisker passes through its point and would otherwise take them).
     pending.insert(pending.end(), whiskers.begin(), whiskers.end());
     pending.push_back(line);
+    // Stars over the points that differ from FP16 at p < 0.05, drawn last so they are not covered;
+    // tied to the line like a whisker (hidden with it, hovering one shows its point).
+    if (stars->count() > 0) {
+      stars->setProperty("whiskerOf", QVariant::fromValue<QObject*>(line));
+      stars->setProperty("significanceMarks", true);
+      pending.push_back(stars);
+    } else {
+      delete stars;
+    }
+  }
+  if (curves.testedPoints > 0) {
+    // A legend entry that only explains the stars (an empty series of the same marker).
+    auto* key = new QScatterSeries;
+    key->setName(QString::fromUtf8("\u2605 differs from FP16 (p below 0.05)"));
+    key->setMarkerShape(QScatterSeries::MarkerShapeStar);
+    key->setMarkerSize(style.markerSize * 2);
+    key->setColor(QColor(90, 90, 90));
+    key->setBorderColor(QColor(90, 90, 90));
+    key->setProperty("legendOnly", true);
+    pending.push_back(key);
   }
   for (const auto& b : curves.baselines) {
     if (logY && b.value <= 0) continue;
@@ -288,7 +316,8 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   chart->addAxis(yAxis, Qt::AlignLeft);
   for (QAbstractSeries* s : pending) {
     attach(s, yAxis);
-    if (s->property("whiskerOf").isValid()) chart->legend()->markers(s).first()->setVisible(false);
+    if (s->property("whiskerOf").isValid())
+      for (QLegendMarker* marker : chart->legend()->markers(s)) marker->setVisible(false);
   }
   return chart;
 }
@@ -324,6 +353,8 @@ QString curvePointToolTip(const QAbstractSeries* series, int index) {
   const double err = at("stderr").isValid() ? at("stderr").toDouble() : std::nan("");
   if (std::isfinite(err)) text += QString::fromUtf8(" ± ") + QString::fromStdString(axisNumber(err, 1.0, 3));
   if (at("samples").isValid()) text += QString(", n = %1").arg(at("samples").toLongLong());
+  const QString significance = at("significance").toString();
+  if (!significance.isEmpty()) text += "\n" + significance;
   return text;
 }
 

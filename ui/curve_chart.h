@@ -35,14 +35,17 @@ struct ChartStyle {
 // placed where the data are: x = log2(bits), y = log10(value) when logY (else the value). Line
 // series carry "bits", "values", "stderr" (NaN = unknown), "samples" (invalid = unknown), "runIds"
 // and "quants" properties (QVariantList) aligned with their points, in data units, for tooltips
-// and tests; a whisker's "whiskerOf" is its line.
+// and tests; a whisker's "whiskerOf" is its line. Points whose run differs from FP16 at p < 0.05
+// get a star: a scatter series with "significanceMarks" whose "whiskerOf" is the line; when any
+// point was tested, an empty "legendOnly" scatter series explains the star in the legend.
 QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style);
 
 // The index of the point of a series made by makeCurveChart nearest (in x) to a position in the
 // chart's coordinates, as QXYSeries::hovered reports it; for a whisker, its line's point. -1: none.
 int nearestCurvePoint(const QAbstractSeries* series, const QPointF& position);
 // The hover text of point `index` of a line (or of the line a whisker belongs to): the series
-// name, the bit-width and config, value ± stderr and the sample count when known. "" for none.
+// name, the bit-width and config, value ± stderr, the sample count when known and the paired test
+// against FP16 when one was made. "" for none.
 QString curvePointToolTip(const QAbstractSeries* series, int index);
 // The hover text of the point nearest to a position (both of the above).
 QString curveToolTipAt(const QAbstractSeries* series, const QPointF& position);

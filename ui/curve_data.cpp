@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "ui/experiment_snapshot.h"
+#include "ui/protocol_diff.h"
 
 namespace qs {
 namespace {
@@ -70,7 +71,7 @@ std::string preferredMetric(const std::vector<std::string>& names) {
   return names.empty() ? std::string() : names.front();
 }
 
-CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options) {
+CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options, const SignificanceMap* significance) {
   CurveSet set;
   set.options = options;
   std::map<SeriesKey, std::map<double, CurvePoint>> grouped;  // newest run wins per x
@@ -95,7 +96,13 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
     SeriesKey key{run.modelId, parts->family, parts->family == QuantFamily::WeightActivation ? parts->weight : 0,
                   parts->options};
     optionStrings.insert(parts->options);
-    grouped[key][xBits(*parts)] = CurvePoint{xBits(*parts), m->value, m->stdError, run.id, run.quantName, m->samples};
+    CurvePoint point{xBits(*parts), m->value, m->stdError, run.id, run.quantName, m->samples, std::nullopt, ""};
+    if (significance)
+      if (auto it = significance->find(run.id); it != significance->end()) {
+        point.pValue = it->second.p;
+        point.significance = significanceText(it->second);
+      }
+    grouped[key][xBits(*parts)] = point;
   }
 
   std::map<int64_t, const MetricRecord*> baselineMetric;
@@ -138,6 +145,16 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
     }
     set.series.push_back(std::move(series));
   }
+  std::vector<const RunRecord*> plotted;
+  for (const auto& series : set.series)
+    for (const auto& p : series.points) {
+      if (const RunEntry* e = snapshot.run(p.runId)) plotted.push_back(&e->run);
+      set.testedPoints += p.pValue ? 1 : 0;
+      set.significantPoints += p.significant() ? 1 : 0;
+    }
+  for (const auto& b : set.baselines)
+    if (const RunEntry* e = snapshot.run(b.runId)) plotted.push_back(&e->run);
+  set.protocolWarnings = protocolDifferences(plotted);
   if (mixed > 0)
     set.notes.push_back(std::to_string(mixed) +
                         " run(s) quantize more than one tensor type (e.g. W4A16KV4) and are shown in the results table only");

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ui/quant_name.h"
+#include "ui/run_significance.h"
 
 namespace qs {
 
@@ -21,6 +22,11 @@ struct CurvePoint {
   int64_t runId = 0;
   std::string quantName;
   std::optional<int64_t> samples;  // examples behind the value, when known
+  // Paired test against the FP16 run (McNemar / paired t on the per-item results), when one was
+  // possible; `significance` says the outcome or why there is none ("" = not looked at yet).
+  std::optional<double> pValue;
+  std::string significance;
+  bool significant() const { return pValue && *pValue < 0.05; }
 };
 
 struct CurveSeries {
@@ -55,11 +61,18 @@ struct CurveSet {
   std::vector<CurveSeries> series;
   std::vector<CurveBaseline> baselines;
   std::vector<std::string> notes;  // what was left out and why (mixed configs, missing baselines)
+  // How the plotted runs differ in protocol (protocolDifferences): the chart compares them anyway.
+  std::vector<std::string> protocolWarnings;
+  int testedPoints = 0;       // points with a p-value against FP16
+  int significantPoints = 0;  // of which p < 0.05
   // "acc", "acc: % change vs FP16 (negative = worse)" for the y axis.
   std::string valueLabel() const;
 };
 
-CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options);
+// significance: paired tests by run id (testAgainstBaselines), computed off the GUI thread; null or
+// missing runs leave the points untested.
+CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options,
+                     const SignificanceMap* significance = nullptr);
 
 // Percent change of value against baseline, signed so that negative is worse (as in
 // tasks/report/results_table.h): 100 (v - b) / |b| when higher is better, 100 (b - v) / |b| otherwise.

@@ -12,6 +12,9 @@
 #include <QToolTip>
 #include <QVBoxLayout>
 
+#include "core/store/experiment_store.h"
+#include "tasks/report/results_table.h"
+#include "ui/background_job.h"
 #include "ui/curve_chart.h"
 #include "ui/experiment_snapshot.h"
 
@@ -94,8 +97,47 @@ QCheckBox* CurvesView::familyBox(QuantFamily family) const {
 
 void CurvesView::setSnapshot(std::shared_ptr<const ExperimentSnapshot> snapshot) {
   snapshot_ = std::move(snapshot);
+  if (!snapshot_ || snapshot_->file != significanceFile_) {
+    significance_.clear();
+    significanceFile_ = snapshot_ ? snapshot_->file : std::string();
+  }
   fillTasks();
   rebuild();
+  startSignificanceTests();
+}
+
+void CurvesView::startSignificanceTests() {
+  if (!snapshot_ || snapshot_->file.empty()) return;
+  if (testing_) {
+    retest_ = true;
+    return;
+  }
+  // A done run's items never change: each is tested once, except while it has no FP16 partner
+  // (a later sweep may add one).
+  std::vector<int64_t> ids;
+  for (const auto& e : snapshot_->runs) {
+    if (e.run.status != RunStatus::Done || isBaselineQuant(e.run.quantName)) continue;
+    auto known = significance_.find(e.run.id);
+    if (known == significance_.end() || known->second.baselineRunId == 0) ids.push_back(e.run.id);
+  }
+  if (ids.empty()) return;
+  testing_ = true;
+  const std::string file = snapshot_->file;
+  runInBackground<SignificanceMap>(
+      this,
+      [file, ids] {
+        ExperimentStore store(file, ExperimentStore::Mode::ReadOnly);
+        return testAgainstBaselines(store, ids);
+      },
+      [this, file](JobOutcome<SignificanceMap> outcome) {
+        testing_ = false;
+        // An unreadable file leaves the points untested; the window reports the file's problems.
+        if (file == significanceFile_ && outcome.error.isEmpty()) {
+          for (auto& [id, s] : outcome.result) significance_[id] = std::move(s);
+          rebuild();
+        }
+        if (std::exchange(retest_, false)) startSignificanceTests();
+      });
 }
 
 void CurvesView::fillTasks() {
@@ -146,7 +188,7 @@ QString CurvesView::title() const {
 void CurvesView::rebuild() {
   if (updating_) return;
   log_->setEnabled(!mode_->currentData().toBool());
-  curves_ = snapshot_ ? buildCurves(*snapshot_, options()) : CurveSet{};
+  curves_ = snapshot_ ? buildCurves(*snapshot_, options(), &significance_) : CurveSet{};
   ChartStyle style = ChartStyle::screen();
   style.title = task_->count() ? title() : QString("No finished runs with metrics in this database");
   style.logY = logY();
@@ -154,7 +196,18 @@ void CurvesView::rebuild() {
   view_->setChart(makeCurveChart(curves_, style));
   delete old;
   connectLegend();
+  notes_->setText(notesHtml());
+}
+
+QString CurvesView::notesHtml() const {
   QStringList notes;
+  if (!curves_.protocolWarnings.empty()) {
+    QStringList what;
+    for (const auto& w : curves_.protocolWarnings) what << q(w).toHtmlEscaped();
+    notes << QString::fromUtf8("<span style='color:#a05a00'>\u26a0 The runs on this chart differ in protocol, so their "
+                               "numbers are not strictly comparable: ") +
+                 what.join("; ") + "</span>";
+  }
   for (const auto& n : curves_.notes) notes << q(n).toHtmlEscaped();
   if (!curves_.series.empty()) {
     // The relative view is signed so that negative is worse, whatever the metric's direction.
@@ -163,16 +216,22 @@ void CurvesView::rebuild() {
                  .arg(relative || curves_.higherIsBetter ? "better" : "worse")
                  .arg(relative ? " (percent change against FP16, signed so that negative is worse)" : "");
   }
-  notes_->setText(notes.join("<br>"));
+  if (curves_.testedPoints > 0)
+    notes << QString::fromUtf8("\u2605 = the run differs from its FP16 run at p &lt; 0.05 (McNemar's exact test on the paired "
+                               "items; a paired t-test where items are not right / wrong): %1 of %2 tested points. Points "
+                               "without per-item results are not tested; hover a point for its p-value.")
+                 .arg(curves_.significantPoints)
+                 .arg(curves_.testedPoints);
+  return notes.join("<br>");
 }
 
 void CurvesView::connectLegend() {
   QChart* chart = view_->chart();
   for (QAbstractSeries* s : chart->series()) {
-    auto* line = qobject_cast<QLineSeries*>(s);
-    if (!line) continue;
-    // Lines, their markers and their whiskers: hovering any shows the nearest point's numbers.
-    connect(line, &QLineSeries::hovered, this, [this, line](const QPointF& point, bool state) {
+    auto* line = qobject_cast<QXYSeries*>(s);
+    if (!line || line->property("legendOnly").toBool()) continue;
+    // Lines, their markers, whiskers and stars: hovering any shows the nearest point's numbers.
+    connect(line, &QXYSeries::hovered, this, [this, line](const QPointF& point, bool state) {
       const QString text = state ? curveToolTipAt(line, point) : QString();
       if (text.isEmpty()) QToolTip::hideText();
       else QToolTip::showText(QCursor::pos(), text, view_);

@@ -39,6 +39,11 @@ class CurvesView : public QWidget {
   QCheckBox* logBox() const { return log_; }
   QCheckBox* familyBox(QuantFamily family) const;
 
+  // Paired tests against FP16 of the snapshot's runs, read off the GUI thread after each snapshot;
+  // the chart is redrawn with them when they arrive.
+  const SignificanceMap& significance() const { return significance_; }
+  bool significancePending() const { return testing_; }
+
   // Writes the current chart at publication quality (a fresh chart with fixed fonts).
   void exportChartTo(const QString& file, const FigureSize& size) const;
   // The chart title for the current options ("arc_easy: acc vs bit-width").
@@ -51,6 +56,8 @@ class CurvesView : public QWidget {
   void fillTasks();
   void fillMetrics();
   void connectLegend();
+  void startSignificanceTests();
+  QString notesHtml() const;
 
   std::shared_ptr<const ExperimentSnapshot> snapshot_;
   CurveSet curves_;
@@ -62,6 +69,10 @@ class CurvesView : public QWidget {
   QChartView* view_ = nullptr;
   QLabel* notes_ = nullptr;
   bool updating_ = false;
+  SignificanceMap significance_;
+  std::string significanceFile_;  // the database significance_ was computed on
+  bool testing_ = false;
+  bool retest_ = false;  // a snapshot came while testing: test its new runs afterwards
 };
 
 }  // namespace qs

@@ -30,6 +30,7 @@ const MetricRecord* RunEntry::metric(const std::string& name) const {
 
 ExperimentSnapshot ExperimentSnapshot::load(const ExperimentStore& store) {
   ExperimentSnapshot s;
+  s.file = store.file().string();
   s.models = store.models();
   std::map<std::string, int> uses;
   for (const auto& m : s.models) ++uses[folderName(m.path)];
@@ -46,6 +47,13 @@ ExperimentSnapshot ExperimentSnapshot::load(const ExperimentStore& store) {
     s.runs.push_back(std::move(e));
   }
   s.statsKeys = store.statsKeys();
+  // The store lists rows only: the keys are their distinct prefixes (rows are ordered by key).
+  for (const auto& r : store.sensitivity())
+    if (s.sensitivityKeys.empty() || !(s.sensitivityKeys.back() == StatsKey{r.modelId, r.quantName, r.calibration}))
+      s.sensitivityKeys.push_back({r.modelId, r.quantName, r.calibration});
+  for (const auto& r : store.quantErrors())
+    if (s.quantErrorKeys.empty() || !(s.quantErrorKeys.back() == StatsKey{r.modelId, r.quantName, r.calibration}))
+      s.quantErrorKeys.push_back({r.modelId, r.quantName, r.calibration});
   return s;
 }
 

@@ -24,10 +24,15 @@ struct RunEntry {
 std::string taskLabel(const RunRecord& run);
 
 struct ExperimentSnapshot {
+  // The database file: work off the GUI thread (per-item results) opens its own connection to it.
+  std::string file;
   std::vector<ModelRecord> models;
   std::map<int64_t, std::string> modelLabels;  // folder names, disambiguated by fingerprint
   std::vector<RunEntry> runs;  // ordered by id
   std::vector<StatsKey> statsKeys;
+  // (model, config, calibration) of the stored sensitivity and quantization-error scans.
+  std::vector<StatsKey> sensitivityKeys;
+  std::vector<StatsKey> quantErrorKeys;
 
   static ExperimentSnapshot load(const ExperimentStore& store);
 

@@ -12,6 +12,7 @@
 
 #include "core/base/error.h"
 #include "core/store/experiment_store.h"
+#include "tasks/report/results_table.h"
 #include "ui/experiment_snapshot.h"
 #include "ui/heatmap_table_model.h"
 #include "ui/heatmap_widget.h"
@@ -22,6 +23,16 @@ namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
 QString number(double v) { return std::isfinite(v) ? QString::number(v, 'g', 6) : QString("—"); }
+
+constexpr int kAnalysisBase = 100;  // metricBox data of the analyses: kAnalysisBase + AnalysisQuantity
+
+// The store table a quantity reads: the two SQNRs share the quantization-error scan.
+int keyModeOf(std::optional<AnalysisQuantity> quantity) {
+  if (!quantity) return -1;
+  return *quantity == AnalysisQuantity::Sensitivity ? 0 : 1;
+}
+
+const char* kStatsPlaceholder = "Click a cell above to see that tensor's absmax per channel and layer";
 
 }  // namespace
 
@@ -54,7 +65,14 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
   metric_->addItem("absmax", int(StatMetric::AbsMax));
   metric_->addItem("std", int(StatMetric::Std));
   metric_->addItem("outlier ratio", int(StatMetric::OutlierRatio));
-  metric_->setToolTip("Kurtosis is Pearson's (a normal distribution gives 3)");
+  metric_->insertSeparator(metric_->count());
+  metric_->addItem("sensitivity (KL)", kAnalysisBase + int(AnalysisQuantity::Sensitivity));
+  metric_->addItem("weight SQNR (dB)", kAnalysisBase + int(AnalysisQuantity::WeightSqnr));
+  metric_->addItem("output SQNR (dB)", kAnalysisBase + int(AnalysisQuantity::OutputSqnr));
+  metric_->setToolTip("Kurtosis is Pearson's (a normal distribution gives 3).\n"
+                      "Sensitivity: KL divergence of the model with only that tensor quantized, against full precision "
+                      "(quantscope-cli sensitivity).\nSQNR: signal-to-quantization-noise ratio of the quantized weight, "
+                      "or of the linear's output on calibration text, in dB (higher = less error; quantscope-cli quant-error).");
   view_ = new QComboBox(this);
   view_->addItem("layer × tensor", 0);
   view_->addItem("layer × expert", 1);
@@ -75,12 +93,17 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
   controls->addWidget(expertRole_);
   controls->addWidget(log_);
   layout->addLayout(controls);
+  correlation_ = new QLabel(this);
+  correlation_->setWordWrap(true);
+  correlation_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  correlation_->setVisible(false);
+  layout->addWidget(correlation_);
 
   auto* splitter = new QSplitter(Qt::Vertical, this);
   tensorMap_ = new HeatmapWidget(splitter);
   auto* lower = new QSplitter(Qt::Horizontal, splitter);
   channelMap_ = new HeatmapWidget(lower);
-  channelMap_->setPlaceholder("Click a cell above to see that tensor's absmax per channel and layer");
+  channelMap_->setPlaceholder(kStatsPlaceholder);
   details_ = new QLabel(lower);
   details_->setWordWrap(true);
   details_->setAlignment(Qt::AlignTop | Qt::AlignLeft);
@@ -101,11 +124,16 @@ HeatmapView::HeatmapView(QWidget* parent) : QWidget(parent) {
   });
   connect(calibration_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
   connect(kind_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
-  connect(metric_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
+  connect(metric_, &QComboBox::currentIndexChanged, this, [this] {
+    if (updating_) return;
+    // The analyses have keys of their own (the configuration applied to one tensor at a time).
+    if (keyModeOf(analysisQuantity()) != keyMode_) fillKeys();
+    rebuild();
+  });
   connect(view_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
   connect(expertRole_, &QComboBox::currentIndexChanged, this, &HeatmapView::rebuild);
   connect(log_, &QCheckBox::toggled, this, [this](bool on) {
-    tensorMap_->setLogScale(on);
+    tensorMap_->setLogScale(on && (!analysisQuantity() || *analysisQuantity() == AnalysisQuantity::Sensitivity));
     channelMap_->setLogScale(on);
   });
   connect(tensorMap_, &HeatmapWidget::cellClicked, this, &HeatmapView::selectCell);
@@ -118,13 +146,33 @@ void HeatmapView::setSource(const ExperimentStore* store, std::shared_ptr<const 
   rebuild();
 }
 
+std::optional<AnalysisQuantity> HeatmapView::analysisQuantity() const {
+  const int data = metric_->currentData().toInt();
+  if (data < kAnalysisBase) return std::nullopt;
+  return static_cast<AnalysisQuantity>(data - kAnalysisBase);
+}
+
+void HeatmapView::setQuantity(AnalysisQuantity quantity) {
+  metric_->setCurrentIndex(metric_->findData(kAnalysisBase + int(quantity)));
+}
+
+const std::vector<StatsKey>* HeatmapView::keyList() const {
+  if (!snapshot_) return nullptr;
+  switch (keyModeOf(analysisQuantity())) {
+    case 0: return &snapshot_->sensitivityKeys;
+    case 1: return &snapshot_->quantErrorKeys;
+    default: return &snapshot_->statsKeys;
+  }
+}
+
 void HeatmapView::fillKeys() {
   updating_ = true;
   const QString keep = key_->currentText();
   key_->clear();
-  if (snapshot_) {
+  keyMode_ = keyModeOf(analysisQuantity());
+  if (const auto* keys = keyList()) {
     std::set<std::pair<int64_t, std::string>> seen;
-    for (const auto& k : snapshot_->statsKeys) {
+    for (const auto& k : *keys) {
       if (!seen.insert({k.modelId, k.quantName}).second) continue;
       StatsKey shown{k.modelId, k.quantName, ""};
       key_->addItem(q(statsKeyLabel(*snapshot_, shown)), QVariantList{QVariant::fromValue<qlonglong>(k.modelId), q(k.quantName)});
@@ -141,11 +189,11 @@ void HeatmapView::fillCalibrations() {
   const QString keep = calibration_->currentText();
   calibration_->clear();
   const QVariantList key = key_->currentData().toList();
-  if (snapshot_ && key.size() == 2)
-    for (const auto& k : snapshot_->statsKeys)
+  if (const auto* keys = keyList(); keys && key.size() == 2)
+    for (const auto& k : *keys)
       if (k.modelId == key[0].toLongLong() && q(k.quantName) == key[1].toString() && !k.calibration.empty())
         calibration_->addItem(q(k.calibration), q(k.calibration));
-  if (calibration_->count() == 0) calibration_->addItem("(weights only)", QString());
+  if (calibration_->count() == 0) calibration_->addItem(analysisQuantity() ? "(no calibration text)" : "(weights only)", QString());
   calibration_->setCurrentIndex(std::max(0, calibration_->findText(keep)));
   updating_ = was;
 }
@@ -165,6 +213,17 @@ std::vector<LayerStatRecord> HeatmapView::currentStats() const {
 
 void HeatmapView::rebuild() {
   if (updating_) return;
+  const auto quantity = analysisQuantity();
+  kind_->setEnabled(!quantity);
+  log_->setEnabled(!quantity || *quantity == AnalysisQuantity::Sensitivity);  // dB is a log scale already
+  correlation_->setVisible(bool(quantity));
+  channelMap_->setPlaceholder(quantity ? "Per-channel profiles belong to the statistics (kurtosis, absmax, std, outlier "
+                                         "ratio): choose one of them to see a tensor's channels"
+                                       : kStatsPlaceholder);
+  if (quantity) {
+    rebuildAnalysis(*quantity);
+    return;
+  }
   QString problem;
   try {
     stats_ = currentStats();
@@ -223,10 +282,136 @@ HeatmapMatrix HeatmapView::currentMatrix() const {
   return m;
 }
 
+void HeatmapView::rebuildAnalysis(AnalysisQuantity quantity) {
+  view_->setVisible(false);
+  expertRole_->setVisible(false);
+  stats_.clear();
+  sensitivity_.clear();
+  quantErrors_.clear();
+  QString problem;
+  std::vector<TensorValue> values;
+  const QVariantList key = key_->currentData().toList();
+  try {
+    if (store_ && key.size() == 2) {
+      const int64_t model = key[0].toLongLong();
+      const std::string quant = key[1].toString().toStdString();
+      const std::string calibration = calibration_->currentData().toString().toStdString();
+      if (quantity == AnalysisQuantity::Sensitivity) {
+        sensitivity_ = store_->sensitivity(model, quant, calibration);
+        values = tensorValues(sensitivity_);
+      } else {
+        quantErrors_ = store_->quantErrors(model, quant, calibration);
+        values = tensorValues(quantErrors_, quantity);
+      }
+    }
+  } catch (const Error& e) {
+    problem = q(e.what());
+  }
+  HeatmapMatrix m = layerRoleMatrix(values, quantity);
+  m.title = (key_->currentText() + ": " + q(analysisQuantityName(quantity))).toStdString();
+  if (!key_->count())
+    m.title = quantity == AnalysisQuantity::Sensitivity
+                  ? "No sensitivity scan in this database (quantscope-cli sensitivity writes one)"
+                  : "No quantization-error scan in this database (quantscope-cli quant-error writes one)";
+  tensorModel_->setMatrix(m);
+  tensorMap_->setMatrix(m);
+  tensorMap_->setLogScale(quantity == AnalysisQuantity::Sensitivity && log_->isChecked());
+  channelMap_->setMatrix({});
+  correlation_->setText(key_->count() ? kurtosisCorrelationText(quantity, values) : QString());
+  details_->setText(problem.isEmpty() ? "Click a cell to see that tensor's numbers."
+                                      : "<span style='color:#b00'>" + problem.toHtmlEscaped() + "</span>");
+  // Start on the tensor that matters most: the most sensitive, or the one with the least SQNR.
+  const bool lowest = quantity != AnalysisQuantity::Sensitivity;
+  int bestRow = -1, bestColumn = -1;
+  for (int r = 0; r < m.rows(); ++r)
+    for (int c = 0; c < m.columns(); ++c)
+      if (std::isfinite(m.at(r, c)) &&
+          (bestRow < 0 || (lowest ? m.at(r, c) < m.at(bestRow, bestColumn) : m.at(r, c) > m.at(bestRow, bestColumn))))
+        bestRow = r, bestColumn = c;
+  if (problem.isEmpty() && bestRow >= 0) selectCell(bestRow, bestColumn);
+}
+
+QString HeatmapView::kurtosisCorrelationText(AnalysisQuantity quantity, const std::vector<TensorValue>& values) const {
+  const QVariantList key = key_->currentData().toList();
+  if (!store_ || !snapshot_ || key.size() != 2 || values.empty()) return {};
+  // The model's weight kurtosis: weights need no calibration, and the unquantized model's are the
+  // ones the question is about ("are heavy-tailed tensors the sensitive ones?").
+  const int64_t model = key[0].toLongLong();
+  std::optional<StatsKey> weights;
+  for (const auto& k : snapshot_->statsKeys)
+    if (k.modelId == model && k.calibration.empty() && (!weights || isBaselineQuant(k.quantName) || k.quantName.empty()))
+      weights = k;
+  const QString what = quantity == AnalysisQuantity::Sensitivity ? "sensitivity (KL)" : q(analysisQuantityName(quantity));
+  if (!weights) return "No weight statistics of this model are stored, so " + what +
+                       " cannot be compared with the weight kurtosis (a sweep or quantscope-cli stats stores them).";
+  StatsQuery query;
+  query.modelId = model;
+  query.quantName = weights->quantName;
+  query.calibration = "";
+  query.kind = "weight";
+  RankCorrelation r;
+  try {
+    r = kurtosisCorrelation(values, store_->layerStats(query));
+  } catch (const Error& e) {
+    return "Cannot read the weight statistics: " + q(e.what()).toHtmlEscaped();
+  }
+  if (!r.rho)
+    return QString("Spearman rank correlation of %1 with weight kurtosis: not defined (%2 tensors with both values; it "
+                   "needs 3 and values that are not all equal).").arg(what).arg(r.pairs);
+  return QString::fromUtf8("Spearman rank correlation of %1 with weight kurtosis over %2 tensors: <b>ρ = %3</b>%4")
+      .arg(what)
+      .arg(r.pairs)
+      .arg(*r.rho, 0, 'f', 2)
+      .arg(std::abs(*r.rho) < 0.3 ? " (little relation: kurtosis does not predict it here)"
+           : (*r.rho > 0) == (quantity == AnalysisQuantity::Sensitivity)
+               ? " (heavy-tailed tensors tend to suffer more)"
+               : " (heavy-tailed tensors tend to suffer less)");
+}
+
+void HeatmapView::selectAnalysisCell(int row, int column) {
+  const HeatmapMatrix& m = tensorMap_->matrix();
+  const int layer = m.rowLayers[row];
+  const std::string& role = m.columnTensors[column].first;
+  QString html = QString("<b>%1 · %2</b><table>").arg(q(m.rowLabels[row]), q(role));
+  auto line = [&](const QString& k, const QString& v) { html += "<tr><td>" + k + "</td><td align='right'>" + v + "</td></tr>"; };
+  auto expertLine = [&](int expert) {
+    if (expert >= 0) html += QString("<tr><td colspan='2'><i>expert %1</i></td></tr>").arg(expert);
+  };
+  bool found = false;
+  for (const auto& r : sensitivity_)
+    if (r.layer == layer && r.role == role) {
+      found = true;
+      expertLine(r.expert);
+      line("KL divergence (nats)", number(r.klDivergence));
+      line("tokens", QString::number(r.tokens));
+    }
+  auto optional = [](const std::optional<double>& v) { return v ? number(*v) : QString("—"); };
+  for (const auto& r : quantErrors_)
+    if (r.layer == layer && r.role == role) {
+      found = true;
+      expertLine(r.expert);
+      line("weight relative error", optional(r.weightRelError));
+      line("weight SQNR (dB)", optional(r.weightSqnrDb));
+      line("output relative error", optional(r.outputRelError));
+      line("output SQNR (dB)", optional(r.outputSqnrDb));
+    }
+  html += "</table>";
+  if (!found) html = QString("%1 · %2: not measured").arg(q(m.rowLabels[row]), q(role));
+  else html += "<p>" + key_->currentText().toHtmlEscaped() + " applied to this tensor only" +
+               (calibration_->currentData().toString().isEmpty() ? QString() : ", on " + calibration_->currentText().toHtmlEscaped()) +
+               "</p>";
+  details_->setText(html);
+  channelMap_->setMatrix({});
+}
+
 void HeatmapView::selectCell(int row, int column) {
   const HeatmapMatrix& m = tensorMap_->matrix();
   if (row < 0 || column < 0 || row >= m.rows() || column >= m.columns()) return;
   tensorMap_->setSelectedCell(row, column);
+  if (analysisQuantity()) {
+    selectAnalysisCell(row, column);
+    return;
+  }
   const int layer = m.rowLayers[row];
   const auto& [role, kind] = m.columnTensors[column];
   // The cell's record: the column's expert in the layer x expert view; else the expert whose value

@@ -2,11 +2,14 @@
 // The Heatmaps tab: layer x tensor grid of one statistic (kurtosis, absmax, std, outlier ratio) for
 // weights, activations, K and V of one (model, quant config); a click on a cell shows that
 // tensor's numbers and its layer x channel absmax profile. For a mixture-of-experts model also
-// layer x expert for one role, and the router's load per expert.
+// layer x expert for one role, and the router's load per expert. The per-tensor analyses
+// (sensitivity KL, weight / output SQNR) are further quantities: layer x role for one (model,
+// config, calibration) scan, with their rank correlation against the weight kurtosis.
 #include <QWidget>
 #include <memory>
 #include <optional>
 
+#include "ui/analysis_heatmap_data.h"
 #include "ui/heatmap_data.h"
 #include "ui/figure_export.h"
 
@@ -42,6 +45,10 @@ class HeatmapView : public QWidget {
   QComboBox* expertRoleBox() const { return expertRole_; }
   QCheckBox* logBox() const { return log_; }
   QString detailsText() const;
+  // "Spearman rank correlation ... with weight kurtosis ...": shown for the per-tensor analyses.
+  QLabel* correlationLabel() const { return correlation_; }
+  // Selects a quantity of metricBox: a statistic or a per-tensor analysis.
+  void setQuantity(AnalysisQuantity quantity);
 
   void exportTensorMap(const QString& file, const FigureSize& size) const;
   void exportChannelMap(const QString& file, const FigureSize& size) const;
@@ -56,10 +63,19 @@ class HeatmapView : public QWidget {
   void fillExpertRoles();
   HeatmapMatrix currentMatrix() const;
   std::vector<LayerStatRecord> currentStats() const;
+  // The analysis metricBox shows, nullopt for a statistic.
+  std::optional<AnalysisQuantity> analysisQuantity() const;
+  void rebuildAnalysis(AnalysisQuantity quantity);
+  void selectAnalysisCell(int row, int column);
+  QString kurtosisCorrelationText(AnalysisQuantity quantity, const std::vector<TensorValue>& values) const;
+  const std::vector<StatsKey>* keyList() const;  // the keys of the current quantity
 
   const ExperimentStore* store_ = nullptr;
   std::shared_ptr<const ExperimentSnapshot> snapshot_;
   std::vector<LayerStatRecord> stats_;
+  std::vector<SensitivityRecord> sensitivity_;
+  std::vector<QuantErrorRecord> quantErrors_;
+  int keyMode_ = -1;  // which list the key box holds: -1 statistics, else an AnalysisQuantity's store table
   QComboBox* key_ = nullptr;
   QComboBox* calibration_ = nullptr;
   QComboBox* kind_ = nullptr;
@@ -71,6 +87,7 @@ class HeatmapView : public QWidget {
   HeatmapWidget* channelMap_ = nullptr;
   HeatmapTableModel* tensorModel_ = nullptr;
   QLabel* details_ = nullptr;
+  QLabel* correlation_ = nullptr;
   bool updating_ = false;
 };
 

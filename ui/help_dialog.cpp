@@ -61,20 +61,47 @@ criterion). Perplexities default to a log axis. The x axis is labelled at the bi
 at the same bit-width are drawn slightly side by side so that their whiskers do not hide each other. Whiskers are
 &plusmn; one standard error; hover a point or its whisker for the series, bit-width, configuration, value &plusmn;
 standard error and number of examples; click a legend entry to hide or show that series. Configurations quantizing two tensor types at once
-(e.g. W4A16KV4) appear in the results table only.</li>
+(e.g. W4A16KV4) appear in the results table only. <b>Significance:</b> where a run and its FP16 run both stored
+per-item results, the two are compared item by item (McNemar's exact test on the items that flip from right to wrong
+or back; a paired t-test where items are not right / wrong, such as perplexity windows). A point drawn as a
+<b>&#9733; star</b> differs from FP16 by more than noise (p &lt; 0.05); a plain point was tested and is not
+significant, or has no per-item results (runs stored before schema version 5). Hover a point for its p-value. If the
+runs on the chart were measured differently (another perplexity window or stride, few-shot count, seed, task
+version or data folder) an orange note under the chart names what differs.</li>
 <li><b>Heatmaps</b>: for one model and configuration, a layer &times; tensor grid of kurtosis (Pearson: a normal
 distribution gives 3), absmax, standard deviation or outlier ratio (fraction of elements beyond k standard
 deviations) for weights (W), activations (A), keys (K) and values (V). Activation and KV statistics come from
 calibration text (chosen in the second box). A cell with no value (that tensor was not measured there) is hatched
 grey, marked <i>n/a</i> under the colour bar; on the log colour scale a zero (an outlier ratio without outliers)
 takes the bottom colour, whose label then reads &le;. Click a cell for that tensor's numbers and its layer &times; channel
-absmax profile, where outlier channels show as bright columns.</li>
+absmax profile, where outlier channels show as bright columns. The same box offers the per-tensor analyses, layer
+&times; role for one configuration and calibration text: <b>sensitivity (KL)</b>, the KL divergence of the model with
+only that tensor quantized against the full-precision model (<code>quantscope-cli sensitivity</code>), and the
+<b>weight SQNR</b> and <b>output SQNR</b> in dB, the signal-to-quantization-noise ratio of the quantized weight and of
+the linear's output on the calibration text (higher = less error; <code>quantscope-cli quant-error</code>). Above the
+map, Spearman's rank correlation of the shown quantity with the tensors' weight kurtosis says whether heavy-tailed
+tensors are the ones that suffer (&rho; near 0: kurtosis does not predict it).</li>
 <li><b>Results table</b>: every metric of every run with &plusmn; standard error, sample count and the change
 against the baseline (signed so that negative is worse). Click a header to sort; type in the filter box to keep
 matching rows; Ctrl+C copies the selected rows (tab separated). Selecting a row shows the run's details: config,
 software versions, device, timings, error and log. The <i>paper layout</i> shows one row per model and
 configuration and one column per task and metric, absolute or as % change against FP16 (red: more than the
-paper's 2% loss); it is the table <code>quantscope-cli export</code> writes.</li>
+paper's 2% loss); it is the table <code>quantscope-cli export</code> writes. The details also show the run's
+<b>protocol</b> (prompt protocol, few-shot count, limit, seed, data folder, perplexity window and stride) and how many
+per-item results it stored. A &#9888; warning icon on a task (and on the Task header, or on the task's column in the
+paper layout) means its runs differ in protocol; its tooltip names what differs.</li>
+<li><b>Compare with FP16&hellip;</b> (button above the results table, or right-click a run): the items the selected
+quantized run gets wrong that its FP16 run got right (<i>lost</i>) and the reverse (<i>gained</i>), with a line
+giving the counts and McNemar's exact p. Select an item for its question as the model saw it, its choices with the
+gold answer marked, and both runs' answers (the chosen choice, or the generated text). It reads the task's data from
+the folder the run used. A run stored before per-item results existed (schema version 5), or one without a finished
+FP16 run of the same task, version, limit and seed, is said to be so.</li>
+<li><b>Recommendation</b>: which configuration to use. For each model and task kind (and all kinds together), the
+cheapest weight-only, weight-activation, KV-cache and overall configuration whose mean loss against FP16 stays
+within the <b>loss budget</b> (2&nbsp;% by default, the paper's criterion); below, every configuration ranked by bits
+per weight with its mean loss and its loss on each task (green: within the budget; * = more than noise at
+p &lt; 0.05). Type task names to judge by those only; the notes say when nothing meets the budget or a task was not
+run. <code>quantscope-cli recommend</code> prints the same.</li>
 <li><b>Log</b>: messages of the workbench and of the running sweep.</li>
 </ul>
 

@@ -43,6 +43,7 @@
 #include "ui/preferences_dialog.h"
 #include "ui/quant_grid.h"
 #include "ui/quant_panel.h"
+#include "ui/recommendation_view.h"
 #include "ui/results_view.h"
 #include "ui/run_queue_model.h"
 #include "ui/run_queue_panel.h"
@@ -73,10 +74,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   curves_ = new CurvesView(tabs_);
   heatmaps_ = new HeatmapView(tabs_);
   results_ = new ResultsView(tabs_);
+  recommendation_ = new RecommendationView(tabs_);
   log_ = new LogView(tabs_);
   tabs_->addTab(curves_, "Curves");
   tabs_->addTab(heatmaps_, "Heatmaps");
   tabs_->addTab(results_, "Results table");
+  tabs_->addTab(recommendation_, "Recommendation");
   tabs_->addTab(log_, "Log");
   setCentralWidget(tabs_);
   controller_ = new SweepController(this);
@@ -357,6 +360,7 @@ void MainWindow::reload() {
   curves_->setSnapshot(snapshot_);
   heatmaps_->setSource(store_.get(), snapshot_);
   results_->setSource(store_.get(), snapshot_);
+  recommendation_->setSnapshot(snapshot_);
   statusDb_->setText(QString("%1 · %2 runs").arg(QFileInfo(dbPath_).fileName()).arg(snapshot_->runs.size()));
 }
 

@@ -22,6 +22,7 @@ class HeatmapView;
 class LogView;
 class ModelPanel;
 class QuantPanel;
+class RecommendationView;
 class ResultsView;
 class RunQueueModel;
 class RunQueuePanel;
@@ -50,6 +51,7 @@ class MainWindow : public QMainWindow {
   CurvesView* curvesView() const { return curves_; }
   HeatmapView* heatmapView() const { return heatmaps_; }
   ResultsView* resultsView() const { return results_; }
+  RecommendationView* recommendationView() const { return recommendation_; }
   LogView* logView() const { return log_; }
   QTabWidget* tabs() const { return tabs_; }
   SweepController* sweepController() const { return controller_; }
@@ -133,6 +135,7 @@ class MainWindow : public QMainWindow {
   CurvesView* curves_ = nullptr;
   HeatmapView* heatmaps_ = nullptr;
   ResultsView* results_ = nullptr;
+  RecommendationView* recommendation_ = nullptr;
   LogView* log_ = nullptr;
   QTabWidget* tabs_ = nullptr;
   QMenu* recentMenu_ = nullptr;

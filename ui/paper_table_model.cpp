@@ -1,10 +1,14 @@
 #include "ui/paper_table_model.h"
 
+#include <QApplication>
 #include <QBrush>
+#include <QStyle>
 #include <QColor>
 #include <QFont>
 
 #include "ui/experiment_snapshot.h"
+#include "ui/protocol_diff.h"
+#include "ui/results_table_model.h"
 
 namespace qs {
 
@@ -23,6 +27,7 @@ PaperTableModel::PaperTableModel(QObject* parent) : QAbstractTableModel(parent) 
 
 void PaperTableModel::setSnapshot(std::shared_ptr<const ExperimentSnapshot> snapshot) {
   snapshot_ = std::move(snapshot);
+  protocolWarnings_ = snapshot_ ? protocolDifferencesByTask(*snapshot_) : decltype(protocolWarnings_){};
   rebuild();
 }
 
@@ -51,8 +56,15 @@ QVariant PaperTableModel::headerData(int section, Qt::Orientation orientation, i
   const TableColumn& c = table_.columns[section - 2];
   if (role == Qt::DisplayRole)
     return QString::fromStdString(c.name()) + (c.higherIsBetter ? QString::fromUtf8(" ↑") : QString::fromUtf8(" ↓"));
-  if (role == Qt::ToolTipRole)
-    return table_.relative ? "Percent change against FP16, negative = worse (the baseline row stays absolute)" : QVariant();
+  const QString warning = protocolWarningText(protocolWarnings_, c.task);
+  if (role == Qt::DecorationRole && !warning.isEmpty())
+    return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
+  if (role == Qt::ToolTipRole) {
+    QStringList tip;
+    if (table_.relative) tip << "Percent change against FP16, negative = worse (the baseline row stays absolute)";
+    if (!warning.isEmpty()) tip << warning;
+    return tip.isEmpty() ? QVariant() : QVariant(tip.join("\n\n"));
+  }
   return {};
 }
 

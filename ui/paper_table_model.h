@@ -1,8 +1,10 @@
 #pragma once
 // The results in the paper's layout (tasks/report/results_table.h): one row per model and quantization
 // config, the FP16 baseline first, one column per task/metric; absolute values or signed percent
-// change against the baseline. A view of buildResultsTable over a snapshot's done runs.
+// change against the baseline. A view of buildResultsTable over a snapshot's done runs. A column
+// whose runs differ in protocol has a warning icon and says what differs in its header's tooltip.
 #include <QAbstractTableModel>
+#include <map>
 #include <memory>
 
 #include "tasks/report/results_table.h"
@@ -34,6 +36,7 @@ class PaperTableModel : public QAbstractTableModel {
   std::shared_ptr<const ExperimentSnapshot> snapshot_;
   bool relative_ = false;
   ResultsTable table_;
+  std::map<std::string, std::vector<std::string>> protocolWarnings_;  // by task label
 };
 
 }  // namespace qs

@@ -1,11 +1,14 @@
 #include "ui/results_table_model.h"
 
+#include <QApplication>
 #include <QBrush>
 #include <QColor>
+#include <QStyle>
 #include <cmath>
 
 #include "ui/curve_data.h"
 #include "ui/experiment_snapshot.h"
+#include "ui/protocol_diff.h"
 #include "ui/quant_name.h"
 
 namespace qs {
@@ -14,7 +17,18 @@ namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
+QIcon warningIcon() { return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning); }
+
 }  // namespace
+
+QString protocolWarningText(const std::map<std::string, std::vector<std::string>>& warnings, const std::string& task) {
+  auto it = warnings.find(task);
+  if (it == warnings.end()) return {};
+  QString text = QString::fromUtf8("\u26a0 The runs of %1 differ in protocol, so their numbers are not strictly comparable:")
+                     .arg(q(task));
+  for (const auto& line : it->second) text += QString::fromUtf8("\n• ") + q(line);
+  return text;
+}
 
 ResultsTableModel::ResultsTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
@@ -22,6 +36,7 @@ void ResultsTableModel::setSnapshot(std::shared_ptr<const ExperimentSnapshot> sn
   beginResetModel();
   snapshot_ = std::move(snapshot);
   rows_.clear();
+  protocolWarnings_ = snapshot_ ? protocolDifferencesByTask(*snapshot_) : decltype(protocolWarnings_){};
   if (snapshot_) {
     for (size_t r = 0; r < snapshot_->runs.size(); ++r) {
       const RunEntry& e = snapshot_->runs[r];
@@ -56,7 +71,14 @@ QVariant ResultsTableModel::headerData(int section, Qt::Orientation orientation,
                                "Wall-clock seconds of the run"};
   if (section < 0 || section >= ColumnCount) return {};
   if (role == Qt::DisplayRole) return QString::fromUtf8(names[section]);
-  if (role == Qt::ToolTipRole) return QString::fromUtf8(tips[section]);
+  const bool warn = section == Task && !protocolWarnings_.empty();
+  if (role == Qt::DecorationRole && warn) return warningIcon();
+  if (role == Qt::ToolTipRole) {
+    QString tip = QString::fromUtf8(tips[section]);
+    if (warn)
+      for (const auto& [task, lines] : protocolWarnings_) tip += "\n\n" + protocolWarningText(protocolWarnings_, task);
+    return tip;
+  }
   return {};
 }
 
@@ -102,6 +124,10 @@ QVariant ResultsTableModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::ForegroundRole && index.column() == Status) {
     const RunStatus s = snapshot_->runs[row.run].run.status;
     if (s == RunStatus::Failed || s == RunStatus::Interrupted) return QBrush(QColor(180, 0, 0));
+  }
+  if (index.column() == Task && (role == Qt::DecorationRole || role == Qt::ToolTipRole)) {
+    const QString warning = protocolWarningText(protocolWarnings_, taskLabel(snapshot_->runs[row.run].run));
+    if (!warning.isEmpty()) return role == Qt::DecorationRole ? QVariant(warningIcon()) : QVariant(warning);
   }
   if (role == Qt::ToolTipRole && index.column() == Status) {
     const auto& error = snapshot_->runs[row.run].run.errorText;

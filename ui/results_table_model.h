@@ -1,9 +1,14 @@
 #pragma once
 // The results table: one row per (run, metric) of a snapshot, with the run's model, config, task,
 // the value ± stderr and its change against the model's FP16 baseline; runs without metrics
-// (failed, interrupted, queued) get one row. Qt::UserRole holds sortable raw values.
+// (failed, interrupted, queued) get one row. Qt::UserRole holds sortable raw values. A task whose
+// runs differ in protocol (perplexity window, few-shot count, seed, ...) gets a warning icon with
+// what differs on its cells and on the Task header.
 #include <QAbstractTableModel>
+#include <map>
 #include <memory>
+#include <string>
+#include <vector>
 
 namespace qs {
 
@@ -25,6 +30,8 @@ class ResultsTableModel : public QAbstractTableModel {
   QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
 
   qint64 runIdAt(int row) const;
+  // What differs between the done runs of each task label; only labels with differences.
+  const std::map<std::string, std::vector<std::string>>& protocolWarnings() const { return protocolWarnings_; }
 
  private:
   struct Row {
@@ -36,6 +43,10 @@ class ResultsTableModel : public QAbstractTableModel {
 
   std::shared_ptr<const ExperimentSnapshot> snapshot_;
   std::vector<Row> rows_;
+  std::map<std::string, std::vector<std::string>> protocolWarnings_;
 };
+
+// "⚠ Runs of arc_easy differ in protocol: ..." for tooltips; "" when the task has no warning.
+QString protocolWarningText(const std::map<std::string, std::vector<std::string>>& warnings, const std::string& task);
 
 }  // namespace qs

@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QTableView>
@@ -20,7 +21,11 @@
 
 #include "core/base/error.h"
 #include "core/store/experiment_store.h"
+#include "tasks/report/results_table.h"
+#include "ui/app_settings.h"
 #include "ui/experiment_snapshot.h"
+#include "ui/flips_dialog.h"
+#include "ui/protocol_diff.h"
 #include "ui/paper_table_model.h"
 #include "ui/results_table_model.h"
 #include "ui/table_export.h"
@@ -85,7 +90,26 @@ QString runDetailsHtml(const ExperimentStore* store, const ExperimentSnapshot& s
   row("Tokens", QString::number(r.tokensProcessed) +
                     (r.wallSeconds > 0 ? QString(" (%1 tokens/s)").arg(r.tokensProcessed / r.wallSeconds, 0, 'f', 0) : QString()));
   if (!r.shard.empty()) row("Shard", q(r.shard));
+  if (store) {
+    try {
+      const int64_t items = store->itemCount(r.id);
+      row("Per-item results", items ? QString("%1 items (Compare with FP16… lists the flipped ones)").arg(items)
+                                    : QString("none (stored before schema version 5, or not finished)"));
+    } catch (const Error& err) {
+      row("Per-item results", "cannot read: " + q(err.what()));
+    }
+  }
   html += "</table>";
+  // How the numbers were measured: runs compared in one column or chart should agree on it.
+  const auto protocol = protocolFields(r);
+  html += "<h4>Protocol</h4>";
+  if (protocol.empty()) {
+    html += "<p>Not recorded (the run was stored before schema version 5).</p>";
+  } else {
+    html += "<table>";
+    for (const auto& [k, v] : protocol) row(q(k), q(v));
+    html += "</table>";
+  }
   if (!r.errorText.empty()) html += "<p style='color:#b00'><b>Error:</b> " + q(r.errorText).toHtmlEscaped() + "</p>";
   if (!e->metrics.empty()) {
     html += "<h4>Metrics</h4><table><tr><th align='left'>metric</th><th>value</th><th>± stderr</th><th>n</th></tr>";
@@ -150,6 +174,18 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
   copy->setShortcutContext(Qt::WidgetWithChildrenShortcut);
   connect(copy, &QAction::triggered, this, &ResultsView::copySelection);
   table_->addAction(copy);
+  compare_ = new QAction(QString::fromUtf8("Compare with FP16…"), table_);
+  compare_->setToolTip("The items this run gets wrong that its FP16 run got right, and the reverse, with McNemar's test");
+  compare_->setEnabled(false);
+  connect(compare_, &QAction::triggered, this, [this] {
+    if (currentRunId() >= 0) compareWithBaseline(currentRunId());
+  });
+  table_->addAction(compare_);
+  compareButton_ = new QPushButton(compare_->text(), this);
+  compareButton_->setToolTip(compare_->toolTip());
+  compareButton_->setEnabled(false);
+  connect(compareButton_, &QPushButton::clicked, compare_, &QAction::trigger);
+  controls->addWidget(compareButton_);
   details_ = new QTextBrowser(splitter);
   splitter->setStretchFactor(0, 3);
   splitter->setStretchFactor(1, 2);
@@ -157,6 +193,7 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
   connect(table_->selectionModel(), &QItemSelectionModel::currentRowChanged, this, [this](const QModelIndex& current) {
     if (current.isValid() && proxy_->sourceModel() == model_)
       showRun(proxy_->data(current, ResultsTableModel::kRunIdRole).toLongLong());
+    updateCompareAction();
   });
   connect(layout_, &QComboBox::currentIndexChanged, this, &ResultsView::setLayoutIndex);
 }
@@ -171,6 +208,30 @@ void ResultsView::setLayoutIndex(int index) {
   table_->sortByColumn(-1, Qt::AscendingOrder);  // the paper's own row order until a header is clicked
   proxy_->sort(-1);
   details_->setVisible(index == 0);
+  updateCompareAction();
+}
+
+qint64 ResultsView::currentRunId() const {
+  const QModelIndex current = table_->currentIndex();
+  if (!current.isValid() || proxy_->sourceModel() != model_) return -1;
+  return proxy_->data(current, ResultsTableModel::kRunIdRole).toLongLong();
+}
+
+void ResultsView::updateCompareAction() {
+  const RunEntry* e = snapshot_ ? snapshot_->run(currentRunId()) : nullptr;
+  const bool can = e && e->run.status == RunStatus::Done && !isBaselineQuant(e->run.quantName) && store_;
+  compare_->setEnabled(can);
+  compareButton_->setEnabled(can);
+}
+
+FlipsDialog* ResultsView::compareWithBaseline(qint64 runId) {
+  if (!store_) return nullptr;
+  // The data folder of the settings serves runs that recorded none (older files); "" = bundled.
+  auto* dialog = new FlipsDialog(store_->file(), runId, AppSettings::tasksDir().toStdString(),
+                                 AppSettings::dataDir().toStdString(), this);
+  dialog->setAttribute(Qt::WA_DeleteOnClose);
+  dialog->show();
+  return dialog;
 }
 
 void ResultsView::setSource(const ExperimentStore* store, std::shared_ptr<const ExperimentSnapshot> snapshot) {
@@ -179,7 +240,8 @@ void ResultsView::setSource(const ExperimentStore* store, std::shared_ptr<const 
   model_->setSnapshot(snapshot_);
   paper_->setSnapshot(snapshot_);
   if (snapshot_ && shownRun_ >= 0) showRun(shownRun_);
-  else details_->setHtml("<p>Select a row to see the run's config, versions, timings and log.</p>");
+  else details_->setHtml("<p>Select a row to see the run's config, protocol, versions, timings and log.</p>");
+  updateCompareAction();
 }
 
 QList<qint64> ResultsView::selectedRunIds() const {

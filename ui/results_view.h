@@ -4,8 +4,10 @@
 #include <QWidget>
 #include <memory>
 
+class QAction;
 class QComboBox;
 class QLineEdit;
+class QPushButton;
 class QSortFilterProxyModel;
 class QTableView;
 class QTextBrowser;
@@ -14,6 +16,7 @@ namespace qs {
 
 class ExperimentStore;
 struct ExperimentSnapshot;
+class FlipsDialog;
 class PaperTableModel;
 class ResultsTableModel;
 
@@ -32,6 +35,11 @@ class ResultsView : public QWidget {
   QTableView* table() const { return table_; }
   QLineEdit* filterEdit() const { return filter_; }
   QString detailsHtml() const;
+  // "Compare with FP16…" (button and context menu): enabled for a finished quantized run.
+  QAction* compareAction() const { return compare_; }
+  QPushButton* compareButton() const { return compareButton_; }
+  // The run the table's current row shows (-1: none, or the paper layout).
+  qint64 currentRunId() const;
 
   // Writes the table as shown (.csv, .tex, .md). The paper layout, unfiltered, is written by
   // tasks/report/results_table's renderers (also .json): the same file `quantscope-cli export` writes.
@@ -49,6 +57,8 @@ class ResultsView : public QWidget {
   void copySelection() const;
   void setLayoutIndex(int index);
   void showRun(qint64 runId);
+  // Opens the flipped items of the run against its FP16 run (a dialog that loads in the background).
+  FlipsDialog* compareWithBaseline(qint64 runId);
 
  private:
   const ExperimentStore* store_ = nullptr;
@@ -60,10 +70,14 @@ class ResultsView : public QWidget {
   QTableView* table_ = nullptr;
   QLineEdit* filter_ = nullptr;
   QTextBrowser* details_ = nullptr;
+  QAction* compare_ = nullptr;
+  QPushButton* compareButton_ = nullptr;
   qint64 shownRun_ = -1;
+
+  void updateCompareAction();
 };
 
-// The run's record, metrics and log as HTML (used by the details pane).
+// The run's record, protocol, metrics and log as HTML (used by the details pane).
 QString runDetailsHtml(const ExperimentStore* store, const ExperimentSnapshot& snapshot, qint64 runId);
 
 }  // namespace qs

@@ -81,7 +81,7 @@ void describeOptions(QCommandLineParser& parser) {
        "DIR"},
       {"start", "Start the sweep the panels describe once loaded."},
       {"screenshot", "Save a PNG of the window once loaded (after the sweep with --start), then quit.", "FILE"},
-      {"screenshot-tab", "Tab to show in the screenshot: curves, heatmaps, results or log.", "TAB"},
+      {"screenshot-tab", "Tab to show in the screenshot: curves, heatmaps, results, recommendation or log.", "TAB"},
       {"screenshot-delay", "Milliseconds to wait before the screenshot (default 1500).", "MS", "1500"},
   });
 }

@@ -26,6 +26,7 @@
 #include "ui/experiment_snapshot.h"
 #include "ui/heatmap_table_model.h"
 #include "ui/heatmap_view.h"
+#include "ui/help_dialog.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"
 #include "ui/quant_panel.h"
@@ -72,14 +73,22 @@ class TestMainWindow : public QObject {
 
   void layoutAndMenus() {
     MainWindow w;
-    QCOMPARE(w.tabs()->count(), 4);
+    QCOMPARE(w.tabs()->count(), 5);
     QStringList tabs;
     for (int i = 0; i < w.tabs()->count(); ++i) tabs << w.tabs()->tabText(i);
-    QCOMPARE(tabs, QStringList({"Curves", "Heatmaps", "Results table", "Log"}));
+    QCOMPARE(tabs, QStringList({"Curves", "Heatmaps", "Results table", "Recommendation", "Log"}));
     QStringList menus;
     for (QAction* a : w.menuBar()->actions()) menus << a->text().remove('&');
     QCOMPARE(menus, QStringList({"File", "Run", "View", "Help"}));
     QVERIFY(w.databasePath().isEmpty());
+  }
+
+  void helpDescribesEveryView() {
+    const QString help = HelpDialog::helpHtml();
+    for (const char* topic : {"<b>Curves</b>", "<b>Heatmaps</b>", "<b>Results table</b>", "<b>Recommendation</b>",
+                              "Compare with FP16", "sensitivity (KL)", "output SQNR", "Spearman", "McNemar",
+                              "differ in protocol", "loss budget"})
+      QVERIFY2(help.contains(QString::fromUtf8(topic)), topic);
   }
 
   void openingADatabaseFillsTheViews() {
