@@ -7,7 +7,7 @@
 #include <tuple>
 
 #include "core/model/tensor_role.h"
-#include "tasks/report/spearman.h"
+#include "tasks/report/rank_correlation.h"
 
 namespace qs {
 namespace {
@@ -86,7 +86,8 @@ RankCorrelation kurtosisCorrelation(const std::vector<TensorValue>& values, cons
     x.push_back(v.value);
     y.push_back(it->second);
   }
-  return {spearman(x, y), static_cast<int>(x.size())};
+  // Fewer than three tensors make any ranking agree perfectly or not at all: no correlation shown.
+  return {x.size() >= 3 ? spearmanCorrelation(x, y) : std::nullopt, static_cast<int>(x.size())};
 }
 
 }  // namespace qs

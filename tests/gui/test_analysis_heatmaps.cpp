@@ -8,7 +8,7 @@
 #include <cmath>
 
 #include "core/store/experiment_store.h"
-#include "tasks/report/spearman.h"
+#include "tasks/report/rank_correlation.h"
 #include "tests/gui/gui_test_data.h"
 #include "tests/support/test_support.h"
 #include "ui/analysis_heatmap_data.h"
@@ -90,7 +90,7 @@ class TestAnalysisHeatmaps : public QObject {
         kl.push_back(demoKl(layer, r));
         kurtosis.push_back(test::demoKurtosis(layer, r, "weight"));
       }
-    const double rho = *spearman(kl, kurtosis);
+    const double rho = *spearmanCorrelation(kl, kurtosis);
     QVERIFY(rho > 0.5 && rho < 1.0);
     const QString text = view.correlationLabel()->text();
     QVERIFY(!view.correlationLabel()->isHidden());

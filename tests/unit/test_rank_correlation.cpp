@@ -35,6 +35,16 @@ class TestRankCorrelation : public QObject {
     QCOMPARE(*down, -1.0);
   }
 
+  void wikipediaExample() {
+    // Wikipedia, "Spearman's rank correlation coefficient": IQ against hours of TV per week,
+    // rho = -29/165 (no ties, so the d^2 formula gives the same value).
+    const std::vector<double> iq{106, 100, 86, 101, 99, 103, 97, 113, 112, 110};
+    const std::vector<double> tv{7, 27, 2, 50, 28, 29, 20, 12, 6, 17};
+    auto rho = qs::spearmanCorrelation(iq, tv);
+    QVERIFY(rho);
+    QVERIFY(std::abs(*rho - (-29.0 / 165.0)) < 1e-12);
+  }
+
   void undefinedWithoutARanking() {
     const std::vector<double> constant{3, 3, 3}, three{1, 2, 3}, two{1, 2}, withNan{1, std::nan("")};
     QVERIFY(!qs::spearmanCorrelation(constant, three));  // constant side
