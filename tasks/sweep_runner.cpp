@@ -4,6 +4,7 @@
 #include <ATen/ATen.h>
 
 #include <chrono>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "core/checkpoint/checkpoint.h"
@@ -61,15 +62,28 @@ std::vector<PlannedRun> SweepRunner::plan() const {
   int index = 0;
   for (const auto& dir : spec_.models) {
     const std::string fingerprint = fingerprintModel(dir);
+    auto point = [&](const std::string& config, const std::string& task) {
+      const TaskConfig tc = findTask(tasksDir, task);
+      RunKey key{fingerprint, config, task, std::to_string(tc.version), spec_.limit, static_cast<int64_t>(spec_.seed)};
+      return PlannedRun{dir, config, task, store.findDoneRun(key).has_value()};
+    };
+    std::vector<PlannedRun> mine;
+    std::set<std::string> baselineTasks, quantizedTasks;
     for (const auto& config : configs) {
       for (const auto& task : spec_.tasks) {
-        const TaskConfig tc = findTask(tasksDir, task);
         if (index++ % spec_.shardCount != spec_.shardIndex) continue;
-        RunKey key{fingerprint, config, task, std::to_string(tc.version), spec_.limit,
-                   static_cast<int64_t>(spec_.seed)};
-        out.push_back({dir, config, task, store.findDoneRun(key).has_value()});
+        mine.push_back(point(config, task));
+        (config == configs.front() ? baselineTasks : quantizedTasks).insert(task);
       }
     }
+    // The FP16 run is the reference of each quantized run of its task (KL divergence, agreement of
+    // generations): a shard with quantized runs of a task whose FP16 run fell to another shard runs
+    // that baseline as well, first; merging keeps one copy of the duplicates.
+    std::vector<PlannedRun> references;
+    for (const auto& task : spec_.tasks)
+      if (quantizedTasks.count(task) && !baselineTasks.count(task)) references.push_back(point(configs.front(), task));
+    out.insert(out.end(), references.begin(), references.end());
+    out.insert(out.end(), mine.begin(), mine.end());
   }
   return out;
 }

@@ -25,7 +25,9 @@ struct SweepSpec {
   std::string dtype = "auto";  // compute dtype: auto (float32 on CPU, the checkpoint's half type on CUDA)
   std::filesystem::path tasksDir;  // empty = the bundled resources/tasks
   std::filesystem::path dataDir;   // empty = the bundled resources/data
-  int shardIndex = 0;              // run only the points with index % shardCount == shardIndex
+  // Run only the points with index % shardCount == shardIndex, plus the FP16 runs their KL
+  // divergence is measured against when those fell to another shard.
+  int shardIndex = 0;
   int shardCount = 1;
   bool layerStatistics = true;  // weight / activation / KV statistics per model (once per model)
   // Calibration text of the methods that need one (awq, smoothquant, gptq): N x L tokens, seeded

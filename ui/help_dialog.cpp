@@ -39,8 +39,8 @@ each method as separate series. The methods compute from the calibration text of
 below shows the configurations by their canonical names, e.g. <code>W4A16KV16-g128-gptq</code>. Before a sweep
 starts, configurations that cannot fit a selected model (a group size that does not divide a dimension) are
 listed and you choose whether to start anyway.</li>
-<li><b>Tasks</b> panel: the task files of the tasks directory, grouped by kind. <b>Limit</b> evaluates only the
-first N examples of each task (<i>all</i> = the whole test set).</li>
+<li><b>Tasks</b> panel: the task files of the tasks directory, grouped by kind. <b>Limit</b> evaluates N examples of each
+task, a subsample drawn with the sweep's seed, the same for every configuration (<i>all</i> = the whole test set).</li>
 <li><b>Run queue</b>: shows the number of runs before you start: configurations &times; tasks &times; models,
 plus one unquantized (FP16) baseline per model and task. <b>Start sweep</b> (Ctrl+R) plans the sweep; runs
 already in the database with the same model, config, task version, limit and seed are not redone.</li>

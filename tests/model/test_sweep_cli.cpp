@@ -158,6 +158,15 @@ class TestSweepCli : public QObject {
       QVERIFY2(merged.count(key), key.c_str());
       QCOMPARE(merged.at(key), value);
     }
+    // Shard 2 of 3 draws KV8 / lambada and KV4 / arc_easy but neither FP16 run: it runs those too,
+    // so its quantized runs have their KL divergence, equal to the unsharded sweep's.
+    QCOMPARE(runToEnd(sweepArgs(model_, dir / "s2of3.qsdb") << "--shard" << "2/3"), 0);
+    const auto s2 = doneMetrics(dir / "s2of3.qsdb");
+    for (const char* key : {"W16A16KV8-g128|lambada_openai|kl_divergence", "W16A16KV4-g128|arc_easy|kl_divergence",
+                            "FP16|lambada_openai|acc", "FP16|arc_easy|acc"}) {
+      QVERIFY2(s2.count(key), key);
+      QCOMPARE(s2.at(key), all.at(key));
+    }
   }
 };
 
