@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the README's screenshots (docs/screenshots/*.png): the workbench under Xvfb on the
-# bundled demo model and a working copy of the demo experiment database, one picture per main view,
-# and one while a small sweep runs (the run queue). Needs the release build (scripts/test.sh or
+# bundled demo model and a working copy of the demo experiment database, one picture per main view
+# (curves, kurtosis and sensitivity heatmaps, results, recommendation, the flips of a W2 run), and
+# one while a small sweep runs (the run queue). Needs the release build (scripts/test.sh or
 # scripts/run-demo.sh makes it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,12 @@ shoot() {  # FILE TAB [extra workbench options...]
 
 shoot curves.png curves
 shoot heatmaps.png heatmaps
+shoot sensitivity.png heatmaps --screenshot-heatmap sensitivity
 shoot results.png results
+shoot recommendation.png recommendation
+# "Compare with FP16" of the demo model's W2 run on ARC-Easy: the items it gets wrong.
+flips_run=$(sqlite3 "$work/demo.qsdb" "SELECT r.id FROM runs r JOIN models m ON m.id = r.model_id
+  WHERE r.quant_name = 'W2A16KV16-g32' AND r.task = 'arc_easy' AND m.path LIKE '%/demo-model' LIMIT 1")
+shoot flips.png results --screenshot-flips "$flips_run"
 # A sweep started from the panels (one task, a few items): the run queue fills while it runs.
 shoot sweep.png log --task lambada_openai --preset KV3 --limit 5 --start

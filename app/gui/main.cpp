@@ -15,6 +15,8 @@
 
 #include "core/base/runtime.h"
 #include "ui/app_settings.h"
+#include "ui/flips_dialog.h"
+#include "ui/heatmap_view.h"
 #include "ui/main_window.h"
 #include "ui/model_panel.h"
 #include "ui/quant_panel.h"
@@ -28,15 +30,47 @@ void showTab(qs::MainWindow& window, const QString& tab) {
     if (window.tabs()->tabText(i).startsWith(tab, Qt::CaseInsensitive)) window.tabs()->setCurrentIndex(i);
 }
 
-// Grabs the window after `delayMs` (time to lay out and paint), writes the PNG and quits.
-void screenshotAfter(qs::MainWindow& window, const QString& file, int delayMs, const QString& tab) {
-  QTimer::singleShot(delayMs, &window, [&window, file, tab] {
+// Shows a quantity of the Heatmaps tab (the first whose name starts with `name`): a statistic such
+// as kurtosis, or a per-tensor analysis (sensitivity, weight SQNR, output SQNR).
+bool showHeatmapQuantity(qs::MainWindow& window, const QString& name) {
+  QComboBox* box = window.heatmapView()->metricBox();
+  for (int i = 0; i < box->count(); ++i)
+    if (box->itemText(i).startsWith(name, Qt::CaseInsensitive)) {
+      box->setCurrentIndex(i);
+      return true;
+    }
+  std::fprintf(stderr, "quantscope: the Heatmaps tab has no quantity '%s'\n", qPrintable(name));
+  return false;
+}
+
+// Grabs the window after `delayMs` (time to lay out and paint), writes the PNG and quits. With
+// flipsRun >= 0 it grabs the "Compare with FP16" dialog of that run instead, once it has loaded.
+void screenshotAfter(qs::MainWindow& window, const QString& file, int delayMs, const QString& tab,
+                     const QString& heatmap = {}, qint64 flipsRun = -1) {
+  QTimer::singleShot(delayMs, &window, [&window, file, tab, heatmap, flipsRun] {
     if (!tab.isEmpty()) showTab(window, tab);
-    QTimer::singleShot(300, &window, [&window, file] {
-      const bool ok = window.grab().save(file);
+    if (!heatmap.isEmpty() && !showHeatmapQuantity(window, heatmap)) QApplication::exit(2);
+    auto save = [file](QWidget* w) {
+      const bool ok = w->grab().save(file);
       if (!ok) std::fprintf(stderr, "quantscope: cannot write %s\n", qPrintable(file));
       QApplication::exit(ok ? 0 : 1);
+    };
+    if (flipsRun < 0) {
+      QTimer::singleShot(300, &window, [&window, save] { save(&window); });
+      return;
+    }
+    auto* dialog = new qs::FlipsDialog(window.databasePath().toStdString(), flipsRun,
+                                       window.taskPanel()->tasksDir().toStdString(),
+                                       qs::AppSettings::dataDir().toStdString(), &window);
+    dialog->resize(1200, 760);
+    dialog->show();
+    auto* poll = new QTimer(dialog);
+    QObject::connect(poll, &QTimer::timeout, dialog, [dialog, poll, save] {
+      if (dialog->loading()) return;
+      poll->stop();
+      QTimer::singleShot(300, dialog, [dialog, save] { save(dialog); });
     });
+    poll->start(100);
   });
 }
 
@@ -83,6 +117,9 @@ void describeOptions(QCommandLineParser& parser) {
       {"screenshot", "Save a PNG of the window once loaded (after the sweep with --start), then quit.", "FILE"},
       {"screenshot-tab", "Tab to show in the screenshot: curves, heatmaps, results, recommendation or log.", "TAB"},
       {"screenshot-delay", "Milliseconds to wait before the screenshot (default 1500).", "MS", "1500"},
+      {"screenshot-heatmap", "Heatmap quantity to show in the screenshot: kurtosis, absmax, sensitivity, weight SQNR, "
+                             "output SQNR, ... (the start of its name in the Heatmaps tab).", "QUANTITY"},
+      {"screenshot-flips", "Screenshot the 'Compare with FP16' dialog of run RUN instead of the window.", "RUN"},
   });
 }
 
@@ -136,15 +173,17 @@ int main(int argc, char** argv) {
 
   const QString screenshot = parser.value("screenshot");
   const int delay = parser.value("screenshot-delay").toInt();
+  const QString heatmap = parser.value("screenshot-heatmap");
+  const qint64 flipsRun = parser.isSet("screenshot-flips") ? parser.value("screenshot-flips").toLongLong() : -1;
   if (parser.isSet("start")) {
     QObject::connect(window.sweepController(), &qs::SweepController::finished, &window, [&](bool) {
-      if (!screenshot.isEmpty()) screenshotAfter(window, screenshot, delay, parser.value("screenshot-tab"));
+      if (!screenshot.isEmpty()) screenshotAfter(window, screenshot, delay, parser.value("screenshot-tab"), heatmap, flipsRun);
     });
     QTimer::singleShot(0, &window, [&] {
       if (!window.startSweep() && !screenshot.isEmpty()) QApplication::exit(1);
     });
   } else if (!screenshot.isEmpty()) {
-    screenshotAfter(window, screenshot, delay, parser.value("screenshot-tab"));
+    screenshotAfter(window, screenshot, delay, parser.value("screenshot-tab"), heatmap, flipsRun);
   }
   return app.exec();
 }
