@@ -169,7 +169,8 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
   std::vector<AxisTick> xTicks;
   for (double bits : bitsPlotted(curves)) xTicks.push_back({bits, axisNumber(bits)});
   auto* xAxis = tickAxis(xTicks, xLo, xHi, [&](double bits) { return scale.x(bits); });
-  xAxis->setTitleText("bit-width");
+  const bool perWeight = curves.options.xAxis == CurveXAxis::BitsPerWeight;
+  xAxis->setTitleText(perWeight ? "bits per weight (scales and zero points included)" : "bit-width");
   chart->addAxis(xAxis, Qt::AlignBottom);
 
   Range yRange;
@@ -225,6 +226,7 @@ QChart* makeCurveChart(const CurveSet& curves, const ChartStyle& style) {
       yRange.add(p.value + *p.stdError);
     }
     line->setProperty("bits", bits);
+    line->setProperty("xUnit", perWeight ? " bits/weight" : " bits");
     line->setProperty("values", values);
     line->setProperty("stderr", errors);
     line->setProperty("samples", samples);
@@ -343,7 +345,8 @@ QString curvePointToolTip(const QAbstractSeries* series, int index) {
   auto at = [&](const char* name) { return series->property(name).toList().value(index); };
   QString text = series->name() + "\n";
   if (!series->property("baseline").toBool()) {
-    text += QString::fromStdString(axisNumber(at("bits").toDouble())) + " bits";
+    const QString unit = series->property("xUnit").toString();
+    text += QString::fromStdString(axisNumber(at("bits").toDouble())) + (unit.isEmpty() ? QString(" bits") : unit);
     const QString quant = at("quants").toString();
     if (!quant.isEmpty()) text += " (" + quant + ")";
     text += "\n";

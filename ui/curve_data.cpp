@@ -1,5 +1,7 @@
 #include "ui/curve_data.h"
 
+#include "tasks/report/run_cost.h"
+
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -77,6 +79,7 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
   std::map<SeriesKey, std::map<double, CurvePoint>> grouped;  // newest run wins per x
   std::set<std::string> optionStrings;
   int mixed = 0;
+  int notWeightOnly = 0;  // BitsPerWeight: W+A and KV runs left out
   std::set<int64_t> models;
 
   for (const auto& entry : snapshot.runs) {
@@ -93,16 +96,28 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
       continue;
     }
     if (!options.families.count(parts->family)) continue;
+    double x = xBits(*parts);
+    bool nominal = false;
+    if (options.xAxis == CurveXAxis::BitsPerWeight) {
+      if (parts->family != QuantFamily::Weight) {
+        ++notWeightOnly;
+        continue;
+      }
+      auto cost = runCost(run);
+      if (!cost) continue;
+      x = cost->bitsPerWeight;
+      nominal = cost->nominal;
+    }
     SeriesKey key{run.modelId, parts->family, parts->family == QuantFamily::WeightActivation ? parts->weight : 0,
                   parts->options};
     optionStrings.insert(parts->options);
-    CurvePoint point{xBits(*parts), m->value, m->stdError, run.id, run.quantName, m->samples, std::nullopt, ""};
+    CurvePoint point{x, m->value, m->stdError, run.id, run.quantName, m->samples, std::nullopt, "", nominal};
     if (significance)
       if (auto it = significance->find(run.id); it != significance->end()) {
         point.pValue = it->second.p;
         point.significance = significanceText(it->second);
       }
-    grouped[key][xBits(*parts)] = point;
+    grouped[key][x] = point;
   }
 
   std::map<int64_t, const MetricRecord*> baselineMetric;
@@ -155,6 +170,10 @@ CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& opt
   for (const auto& b : set.baselines)
     if (const RunEntry* e = snapshot.run(b.runId)) plotted.push_back(&e->run);
   set.protocolWarnings = protocolDifferences(plotted);
+  if (notWeightOnly > 0)
+    set.notes.push_back(std::to_string(notWeightOnly) +
+                        " run(s) of W+A and KV series are left out on the bits-per-weight axis: activations and the KV "
+                        "cache do not change what the weights cost (switch the x axis to bit-width to see them)");
   if (mixed > 0)
     set.notes.push_back(std::to_string(mixed) +
                         " run(s) quantize more than one tensor type (e.g. W4A16KV4) and are shown in the results table only");

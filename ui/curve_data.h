@@ -16,7 +16,7 @@ namespace qs {
 struct ExperimentSnapshot;
 
 struct CurvePoint {
-  double bits = 0;  // W: weight bits; KV: KV bits; WA: activation bits
+  double bits = 0;  // the x value: W: weight bits; KV: KV bits; WA: activation bits; or bits per weight
   double value = 0;
   std::optional<double> stdError;
   int64_t runId = 0;
@@ -26,6 +26,7 @@ struct CurvePoint {
   // possible; `significance` says the outcome or why there is none ("" = not looked at yet).
   std::optional<double> pValue;
   std::string significance;
+  bool nominalCost = false;  // BitsPerWeight: from the name, the run stored no measured figure
   bool significant() const { return pValue && *pValue < 0.05; }
 };
 
@@ -48,10 +49,18 @@ struct CurveBaseline {
   std::optional<int64_t> samples;
 };
 
+// What the x axis measures: the bit-width of the swept tensor type, or the memory cost of the
+// weights in bits per weight including scales and zero points (runCost), which places formats
+// (NF4 4.5, MXFP4 4.25, FP8 ~8.2), group sizes and mixed precision where they really sit.
+enum class CurveXAxis { BitWidth, BitsPerWeight };
+
 struct CurveOptions {
   std::string task;  // a task label (taskLabel(): "arc_easy", "arc_easy (limit 100)")
   std::string metric;
   bool relative = false;  // relativeChange() against the model's baseline
+  // BitsPerWeight keeps the weight-only series: activations and the KV cache do not change what
+  // the weights cost, so those series would stand on one x (a note says they were left out).
+  CurveXAxis xAxis = CurveXAxis::BitWidth;
   std::set<QuantFamily> families{QuantFamily::Weight, QuantFamily::WeightActivation, QuantFamily::Kv};
 };
 

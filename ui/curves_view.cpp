@@ -44,6 +44,11 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
   mode_ = new QComboBox(this);
   mode_->addItem("Absolute", false);
   mode_->addItem("Relative to FP16 (%)", true);
+  xAxis_ = new QComboBox(this);
+  xAxis_->addItem("x: bit-width", int(CurveXAxis::BitWidth));
+  xAxis_->addItem("x: bits per weight", int(CurveXAxis::BitsPerWeight));
+  xAxis_->setToolTip("Bit-width of the swept tensor type, or the weights' memory cost in bits per weight with "
+                     "scales and zero points (weight-only series: formats, group sizes and mixed precision at their cost)");
   log_ = new QCheckBox("Log y", this);
   log_->setToolTip("Logarithmic value axis (on by default for perplexities; not in the relative view)");
   controls->addWidget(new QLabel("Task"));
@@ -51,6 +56,7 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
   controls->addWidget(new QLabel("Metric"));
   controls->addWidget(metric_);
   controls->addWidget(mode_);
+  controls->addWidget(xAxis_);
   controls->addWidget(log_);
   const char* names[] = {"W", "WA", "KV"};
   const char* tips[] = {"Weight-only configurations (x = weight bits)",
@@ -86,6 +92,7 @@ CurvesView::CurvesView(QWidget* parent) : QWidget(parent) {
     rebuild();
   });
   connect(mode_, &QComboBox::currentIndexChanged, this, &CurvesView::rebuild);
+  connect(xAxis_, &QComboBox::currentIndexChanged, this, &CurvesView::rebuild);
   connect(log_, &QCheckBox::toggled, this, &CurvesView::rebuild);
 }
 
@@ -170,6 +177,7 @@ CurveOptions CurvesView::options() const {
   o.task = task_->currentText().toStdString();
   o.metric = metric_->currentText().toStdString();
   o.relative = mode_->currentData().toBool();
+  o.xAxis = static_cast<CurveXAxis>(xAxis_->currentData().toInt());
   o.families.clear();
   for (int i = 0; i < 3; ++i)
     if (families_[i]->isChecked()) o.families.insert(kFamilies[i]);

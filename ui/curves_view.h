@@ -36,6 +36,8 @@ class CurvesView : public QWidget {
   // The line under the chart: notes, and which direction is better.
   QLabel* notesLabel() const { return notes_; }
   QComboBox* modeBox() const { return mode_; }
+  // x axis: bit-width or bits per weight (CurveXAxis as item data).
+  QComboBox* xAxisBox() const { return xAxis_; }
   QCheckBox* logBox() const { return log_; }
   QCheckBox* familyBox(QuantFamily family) const;
 
@@ -64,6 +66,7 @@ class CurvesView : public QWidget {
   QComboBox* task_ = nullptr;
   QComboBox* metric_ = nullptr;
   QComboBox* mode_ = nullptr;
+  QComboBox* xAxis_ = nullptr;
   QCheckBox* log_ = nullptr;
   QCheckBox* families_[3] = {};
   QChartView* view_ = nullptr;

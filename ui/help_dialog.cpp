@@ -57,7 +57,10 @@ database redoes it.</p>
 <li><b>Curves</b>: a metric against bit-width for one task. One series per model and tensor type: W (x = weight
 bits), KV (x = KV bits), and WA with x = activation bits and one series per weight bit-width. The dashed line is
 the model's FP16 baseline. <i>Relative to FP16</i> shows the percent change (the paper's "&lt; 2% loss"
-criterion). Perplexities default to a log axis. The x axis is labelled at the bit-widths that have results; series
+criterion). <i>x: bits per weight</i> places the weight-only configurations at their memory cost, scales and zero
+points included (as recorded with each run; from the name for older runs), so NF4, MX and FP8 formats, group sizes
+and mixed-precision recipes sit where they really are (W+A and KV series stay on the bit-width axis).
+Perplexities default to a log axis. The x axis is labelled at the bit-widths that have results; series
 at the same bit-width are drawn slightly side by side so that their whiskers do not hide each other. Whiskers are
 &plusmn; one standard error; hover a point or its whisker for the series, bit-width, configuration, value &plusmn;
 standard error and number of examples; click a legend entry to hide or show that series. Configurations quantizing two tensor types at once

@@ -10,13 +10,12 @@
 
 #include "core/base/error.h"
 #include "core/store/experiment_store.h"
-#include "quant/bits_per_weight.h"
-#include "quant/quant_config.h"
 #include "tasks/evaluator.h"
 #include "tasks/resource_paths.h"
 #include "tasks/report/paired_comparison.h"
 #include "tasks/report/result_points.h"
 #include "tasks/report/results_table.h"
+#include "tasks/report/run_cost.h"
 
 namespace qs {
 namespace {
@@ -29,19 +28,6 @@ std::string format(const char* fmt, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, fmt, v);
   return buf;
-}
-
-// Cost of a run's configuration: stored bits per weight, else the name's nominal value.
-std::optional<std::pair<double, bool>> costOf(const RunRecord& r) {
-  auto j = nlohmann::json::parse(r.quantJson, nullptr, false);
-  if (j.is_object() && j.contains("bits_per_weight") && j["bits_per_weight"].is_number())
-    return std::make_pair(j["bits_per_weight"].get<double>(), false);
-  try {
-    QuantConfig c = QuantConfig::parse(r.quantName);
-    return std::make_pair(bitsPerWeight(c, {LinearShape{0, TensorRole::QProj, 4096, 4096}}), true);
-  } catch (const Error&) {
-    return std::nullopt;
-  }
 }
 
 ConfigCategory categorise(const QuantBits& b) {
@@ -158,12 +144,12 @@ Recommendation recommendGroup(const ExperimentStore& store, int64_t modelId, con
       if (isBaselineQuant(quant)) continue;
       const MetricRecord* mq = findMetric(e.metrics, metric);
       auto bits = parseQuantBits(quant);
-      auto cost = costOf(e.run);
+      auto cost = runCost(e.run);
       if (!mq || !bits || !cost) continue;
       ConfigVerdict& c = configs[quant];
       c.quant = quant;
-      c.bitsPerWeight = cost->first;
-      c.bitsNominal = cost->second;
+      c.bitsPerWeight = cost->bitsPerWeight;
+      c.bitsNominal = cost->nominal;
       c.weightBits = bits->weight;
       c.activationBits = bits->activation;
       c.kvBits = bits->kv;

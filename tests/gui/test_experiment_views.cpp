@@ -14,6 +14,7 @@
 #include <QTableView>
 #include <QToolTip>
 #include <cmath>
+#include <tuple>
 
 #include "core/store/experiment_store.h"
 #include "tasks/report/result_points.h"
@@ -115,6 +116,63 @@ class TestExperimentViews : public QObject {
     QCOMPARE(set.baselines[0].value, 0.600);
     // W4A16KV4 quantizes two tensor types: left out, with a note.
     QCOMPARE(int(set.notes.size()), 1);
+  }
+
+  void curvesByBitsPerWeight() {
+    CurveOptions o;
+    o.task = "arc_easy";
+    o.metric = "acc";
+    o.xAxis = CurveXAxis::BitsPerWeight;
+    const CurveSet set = buildCurves(*snapshot_, o);
+    const CurveSeries* w = findSeries(set, "opt-125m · W only (x = weight bits)");
+    QVERIFY(w);
+    // The demo runs stored no measured figure: the names' cost on a 4096-wide linear, an fp16
+    // scale and zero point per group of 128 (2.25, 3.25, 4.25, 8.25).
+    const double x[] = {2.25, 3.25, 4.25, 8.25};
+    QCOMPARE(int(w->points.size()), 4);
+    for (int i = 0; i < 4; ++i) {
+      QCOMPARE(w->points[i].bits, x[i]);
+      QVERIFY(w->points[i].nominalCost);
+    }
+    // W+A and KV series do not move along this axis: left out, and said so.
+    QVERIFY(!findSeries(set, "opt-125m · KV only (x = KV bits)"));
+    QVERIFY(!findSeries(set, "opt-125m · W4 + A (x = activation bits)"));
+    bool noted = false;
+    for (const auto& n : set.notes) noted = noted || n.find("bits-per-weight axis") != std::string::npos;
+    QVERIFY(noted);
+    // A run that stored its measured cost is placed there.
+    const auto file = test::freshTempDir("gui_bpw") / "bpw.qsdb";
+    {
+      ExperimentStore store(file);
+      const int64_t m = store.upsertModel({0, "/models/tiny", "llama", 1000, "F16", "fp-tiny"});
+      for (auto [quant, bpw, acc] : {std::tuple{"FP16", 16.0, 0.6}, {"Wnf4A16KV16-g64", 4.5, 0.58}, {"Wmxfp4A16KV16", 4.25, 0.55}}) {
+        RunRecord r;
+        r.modelId = m;
+        r.quantName = quant;
+        r.quantJson = "{\"bits_per_weight\": " + std::to_string(bpw) + "}";
+        r.task = "arc_easy";
+        r.taskVersion = "1";
+        const int64_t id = store.beginRun(r);
+        RunResults res;
+        res.metrics = {{"acc", acc, 0.01, 100, true}};
+        store.finishRun(id, res);
+      }
+    }
+    ExperimentStore store(file, ExperimentStore::Mode::ReadOnly);
+    const auto snapshot = ExperimentSnapshot::load(store);
+    const CurveSet formats = buildCurves(snapshot, o);
+    std::vector<double> xs;
+    for (const auto& series : formats.series)
+      for (const auto& p : series.points) {
+        xs.push_back(p.bits);
+        QVERIFY(!p.nominalCost);
+      }
+    std::sort(xs.begin(), xs.end());
+    QCOMPARE(xs, (std::vector<double>{4.25, 4.5}));
+    std::unique_ptr<QChart> chart(makeCurveChart(formats, ChartStyle::screen()));
+    bool titled = false;
+    for (QAbstractAxis* a : chart->axes(Qt::Horizontal)) titled = titled || a->titleText().startsWith("bits per weight");
+    QVERIFY(titled);
   }
 
   // The FP16 run is found under each spelling of the baseline, and a metric it cannot have (a
