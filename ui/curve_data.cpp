@@ -1,5 +1,6 @@
 #include "ui/curve_data.h"
 
+#include "tasks/report/headline_metric.h"
 #include "tasks/report/run_cost.h"
 
 #include <algorithm>
@@ -59,19 +60,7 @@ bool isPerplexityMetric(const std::string& metric) {
   return metric.find("perplexity") != std::string::npos || metric.find("ppl") != std::string::npos;
 }
 
-bool isBaselineComparisonMetric(const std::string& metric) {
-  return metric.rfind("kl_", 0) == 0 || metric == "same_top_token" || metric.rfind("agreement", 0) == 0;
-}
-
-std::string preferredMetric(const std::vector<std::string>& names) {
-  static const char* const kOrder[] = {"acc",      "acc_norm",   "exact_match", "word_perplexity",
-                                       "perplexity", "accuracy", "f1"};
-  for (const char* want : kOrder)
-    if (std::find(names.begin(), names.end(), want) != names.end()) return want;
-  for (const auto& n : names)
-    if (!isBaselineComparisonMetric(n)) return n;
-  return names.empty() ? std::string() : names.front();
-}
+std::string preferredMetric(const std::vector<std::string>& names) { return headlineMetric(names); }
 
 CurveSet buildCurves(const ExperimentSnapshot& snapshot, const CurveOptions& options, const SignificanceMap* significance) {
   CurveSet set;

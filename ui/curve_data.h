@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tasks/report/headline_metric.h"
 #include "ui/quant_name.h"
 #include "ui/run_significance.h"
 
@@ -90,13 +91,8 @@ double relativeChange(double value, double baseline, bool higherIsBetter);
 // True for metrics drawn on a log axis by default (perplexities).
 bool isPerplexityMetric(const std::string& metric);
 
-// True for metrics that compare a quantized run with its model's FP16 run (kl_divergence,
-// kl_divergence_p99, same_top_token, agreement_*): the FP16 run itself has none of them.
-bool isBaselineComparisonMetric(const std::string& metric);
-
-// The metric a task's curves open on: its score (acc, acc_norm, exact_match, word perplexity, ...)
-// rather than a comparison with the baseline (kl_divergence, same_top_token), which only quantized
-// runs have; the first name when none is known. "" for an empty list.
+// The metric a task's curves open on: headlineMetric (tasks/report/headline_metric.h), the one the
+// recommendation judges by, so the two agree.
 std::string preferredMetric(const std::vector<std::string>& names);
 
 }  // namespace qs

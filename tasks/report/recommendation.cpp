@@ -12,6 +12,7 @@
 #include "core/store/experiment_store.h"
 #include "tasks/evaluator.h"
 #include "tasks/resource_paths.h"
+#include "tasks/report/headline_metric.h"
 #include "tasks/report/paired_comparison.h"
 #include "tasks/report/result_points.h"
 #include "tasks/report/results_table.h"
@@ -205,15 +206,6 @@ const char* categoryName(ConfigCategory c) {
     case ConfigCategory::Combined: return "combined";
   }
   return "?";
-}
-
-std::string headlineMetric(const std::vector<std::string>& names) {
-  static const char* const kOrder[] = {"acc", "acc_norm", "exact_match", "word_perplexity", "perplexity", "accuracy", "f1"};
-  for (const char* want : kOrder)
-    if (std::find(names.begin(), names.end(), want) != names.end()) return want;
-  for (const auto& n : names)
-    if (n.rfind("kl_", 0) != 0 && n != "same_top_token" && n.find('[') == std::string::npos) return n;
-  return names.empty() ? std::string() : names.front();
 }
 
 std::vector<Recommendation> recommend(const ExperimentStore& store, const RecommendOptions& o) {

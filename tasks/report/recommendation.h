@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "tasks/report/headline_metric.h"
+
 namespace qs {
 
 class ExperimentStore;
@@ -79,9 +81,5 @@ std::vector<Recommendation> recommend(const ExperimentStore& store, const Recomm
 
 // Text report, as `quantscope-cli recommend` prints it.
 std::string formatRecommendations(const std::vector<Recommendation>& recs, const RecommendOptions& options);
-
-// The metric a task is judged by among stored metric names: accuracy-like first (acc, acc_norm,
-// exact_match), then perplexities, then the first that is not a KL / agreement statistic.
-std::string headlineMetric(const std::vector<std::string>& names);
 
 }  // namespace qs
