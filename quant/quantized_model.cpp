@@ -41,9 +41,15 @@ class FakeQuantHook : public TensorHook {
         break;
       case TensorKind::Key:
       case TensorKind::Value:
-        if (config_.kv.enabled() && config_.selectsKv(point.layer))
-          x = fakeQuantize(x, kvSpecForHeadDim(config_.kv, x.size(-1)),
-                           describe(point.layer, point.role, kindName(point.kind)));
+        if (config_.kv.enabled() && config_.selectsKv(point.layer)) {
+          const auto spec = kvSpecForHeadDim(config_.kv, x.size(-1));
+          const auto what = describe(point.layer, point.role, kindName(point.kind));
+          const auto r = rotations_.find(kKvRotationKey);
+          if (r == rotations_.end() || r->second.size(0) != x.size(-1))
+            x = fakeQuantize(x, spec, what);
+          else  // quarot: per head in the rotated basis
+            x = at::matmul(fakeQuantize(at::matmul(x, r->second), spec, what), r->second.t());
+        }
         break;
       case TensorKind::Weight:
         break;

@@ -118,13 +118,16 @@ QuaRotResult applyQuaRot(Model& model, const QuantConfig& config, uint64_t seed,
     if (!selected(lw) || !writesResidual(lw.role) || lw.weight->size(0) != hidden) continue;
     auto& r = rotations[lw.weight];
     r.left = q;
-    // o_proj's input is left as it is (QuaRot's head-wise Hadamard is not simulated); the MLP's
-    // inner activations get the online H.
-    if (lw.role == TensorRole::OutProj) continue;
+    // The attention output before o_proj and the MLP's inner activations get the online H.
     r.right = rotation(lw.weight->size(1));
     if (rotateInputs) result.inputRotations[{lw.layer, lw.role, lw.expert}] = r.right.to(model.dtype());
   }
 
+  if (config.kv.enabled() && model.capabilities().hasKvCache) {
+    const auto& a = model.config().attention;
+    const int64_t headDim = a.headDim > 0 ? a.headDim : model.config().hiddenSize / std::max(1, a.numHeads);
+    result.inputRotations[kKvRotationKey] = rotation(headDim).to(model.dtype());
+  }
   result.quantizedWeights = quantizeWeights(model, config, rotations, quantize);
   return result;
 }

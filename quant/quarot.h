@@ -6,7 +6,9 @@
 //   a linear reading the normed residual (q/k/v, gate/up, router, lm_head):
 //       W~ = q_w(W Q) Q^T        and its input      q_a(x Q) Q^T
 //   a linear writing into the residual (o_proj, down_proj / fc2, the experts' down projections):
-//       W~ = Q q_w(Q^T W H) H^T  and its input      q_a(x H) H^T   (H = I for o_proj)
+//       W~ = Q q_w(Q^T W H) H^T  and its input      q_a(x H) H^T
+//   (H: a rotation of the linear's input width: QuaRot's online Hadamard before down_proj and its
+//   head-wise one before o_proj), and keys and values      q_kv(k R) R^T   (R: head_dim)
 // so y = q_a(x Q) q_w(W Q)^T is exactly the rotated model's quantized product, every family whose
 // norms fold can take it, and the linears that are not quantized stay as they are.
 #include <ATen/core/Tensor.h>
@@ -24,8 +26,15 @@ namespace qs {
 // (layer, role, expert) of a linear, as its hook point names it.
 using LinearKey = std::tuple<int, TensorRole, int>;
 
+// The key of the K/V-cache rotation in QuaRotResult::inputRotations: one head_dim x head_dim R for
+// the keys and values of every layer, quantized per head as q_kv(k R) R^T. In QuaRot the keys are
+// rotated online after RoPE (queries alike, so q k^T is unchanged) and the values through v_proj
+// and o_proj; rotating back at once simulates both in the original basis.
+inline const LinearKey kKvRotationKey{-1, TensorRole::KProj, -1};
+
 struct QuaRotResult {
-  // R of each linear whose input the activation hook quantizes as q_a(x R) R^T.
+  // R of each linear whose input the activation hook quantizes as q_a(x R) R^T, and the K/V
+  // rotation under kKvRotationKey when the configuration quantizes the KV cache.
   std::map<LinearKey, at::Tensor> inputRotations;
   int quantizedWeights = 0;
 };

@@ -156,6 +156,34 @@ class TestRotation : public QObject {
              "the input itself should not be on the grid (it is quantized in the rotated basis)");
   }
 
+  // Keys and values under W16A16KV4-quarot are quantized per head in a rotated basis: k R is on
+  // the KV4 grid, k itself is not; without rotation k is on the grid.
+  void kvCacheIsQuantizedInARotatedBasis() {
+    auto m = load("demo");
+    const auto ids = tokens(1, 16, 7, m->config().vocabSize);
+    const int64_t headDim = m->config().attention.headDim;
+    const auto r = qs::randomOrthogonal(headDim, 0);
+    const auto spec = qs::kvSpecForHeadDim(qs::QuantConfig::parse("W16A16KV4-g32").kv, headDim);
+    struct GrabKey : qs::TensorHook {
+      at::Tensor seen;
+      void operator()(const qs::HookPoint& p, at::Tensor& x) override {
+        if (p.kind == qs::TensorKind::Key && p.layer == 0 && !seen.defined()) seen = x.clone();
+      }
+    };
+    for (bool rotated : {false, true}) {
+      qs::QuantizedModel q(*m, qs::QuantConfig::parse(rotated ? "W16A16KV4-g32-quarot" : "W16A16KV4-g32"));
+      auto grab = std::make_shared<GrabKey>();
+      m->hooks().add(grab);
+      m->forward(ids);
+      m->hooks().remove(grab.get());
+      QVERIFY(grab->seen.defined());
+      const auto k = grab->seen;
+      const auto inBasis = rotated ? at::matmul(k, r) : k;
+      QVERIFY2(maxDiff(inBasis, qs::fakeQuantize(inBasis, spec)) < 1e-4, rotated ? "k R is not on the KV4 grid" : "k is not on the grid");
+      if (rotated) QVERIFY2(maxDiff(k, qs::fakeQuantize(k, spec)) > 1e-3, "k itself should be off the grid");
+    }
+  }
+
   void restoreIsExact() {
     auto m = load("demo");
     const auto ids = tokens(1, 16, 5, m->config().vocabSize);
@@ -234,6 +262,11 @@ class TestRotation : public QObject {
     const double rtn = error("W4A4KV16-g32"), rotated = error("W4A4KV16-g32-quarot");
     qInfo("logit MSE against FP on held-out text: W4A4 rtn %.4g, quarot %.4g", rtn, rotated);
     QVERIFY2(rotated < rtn, "rotation did not help W4A4");
+    const double kvRtn = error("W16A16KV4-g32"), kvRotated = error("W16A16KV4-g32-quarot");
+    qInfo("logit MSE against FP on held-out text: KV4 rtn %.4g, quarot %.4g", kvRtn, kvRotated);
+    const double allRtn = error("W4A4KV4-g32"), allRotated = error("W4A4KV4-g32-quarot");
+    qInfo("logit MSE against FP on held-out text: W4A4KV4 rtn %.4g, quarot %.4g", allRtn, allRotated);
+    QVERIFY2(allRotated < allRtn, "rotation did not help W4A4KV4");
   }
 };
 
