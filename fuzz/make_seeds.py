@@ -179,11 +179,15 @@ def seeds_experiment_store(out):
         tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for t in tables:
             cols = [r[1] for r in con.execute(f'PRAGMA table_info("{t}")')]
+            # run_items is WITHOUT ROWID (schema v5): its first items stand in for rowid order.
+            first = ("(run_id, item) NOT IN (SELECT run_id, item FROM run_items ORDER BY run_id, item LIMIT 4)"
+                     if t == "run_items" else f'rowid NOT IN (SELECT rowid FROM "{t}" ORDER BY rowid LIMIT 4)')
             if t == "runs":
                 con.execute(f"DELETE FROM runs WHERE id NOT IN ({marks})", keep)
             elif "run_id" in cols:
-                con.execute(f'DELETE FROM "{t}" WHERE run_id IS NULL OR run_id NOT IN ({marks}) '
-                            f'OR rowid NOT IN (SELECT rowid FROM "{t}" ORDER BY rowid LIMIT 4)', keep)
+                con.execute(f'DELETE FROM "{t}" WHERE run_id IS NULL OR run_id NOT IN ({marks}) OR {first}', keep)
+            elif t != "models":  # the per-tensor analyses and method transforms: a few rows each
+                con.execute(f'DELETE FROM "{t}" WHERE {first}')
         con.commit()
         con.execute("PRAGMA journal_mode = DELETE")
         con.execute("PRAGMA page_size = 512")

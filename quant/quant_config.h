@@ -23,7 +23,8 @@
 //   4. Zero-point convention when not the reference one: "gptqzero" when every quantized
 //      asymmetric spec uses GPTQ's range-includes-zero, else "gptqzeroW" / "gptqzeroA" / "gptqzeroKV".
 //   5. Method when not "rtn": "awq" | "smoothquant" | "gptq" (gptq: integer weights only)
-//      | "quarot" (random orthogonal rotations of the linears' inputs, RMSNorm families only).
+//      | "quarot" (random orthogonal rotations of the linears' inputs and, per head, of the K/V cache;
+//        RMSNorm families only).
 //   6. Layer rules, in order (the last matching rule wins):
 //        ("incl" | "excl") "." target [ ".L" first [ "to" last ] ]
 //        target = a linear role name (q_proj, down_proj, lm_head, router, ...), "kv" or "all".
