@@ -119,9 +119,8 @@ void QuantizedModel::applyMethod(const at::Tensor& calibration, const MethodTran
     if (lw.weight && lw.weight->defined()) saved_.push_back({lw.weight, *lw.weight});
     if (lw.bias && lw.bias->defined()) saved_.push_back({lw.bias, *lw.bias});
   }
-  const size_t first = 0;  // every slot saved above belongs to the transform
   if (cached) {
-    applyCached(*cached, first);
+    applyCached(*cached);
     return;
   }
   auto selected = [this](int layer, TensorRole role) { return config_.selectsLinear(layer, role); };
@@ -141,26 +140,27 @@ void QuantizedModel::applyMethod(const at::Tensor& calibration, const MethodTran
   }
   methodSeconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   transform_.tensors.clear();
-  for (size_t i = first; i < saved_.size(); ++i) transform_.tensors.push_back(*saved_[i].slot);
+  // Every slot saved above belongs to the transform (quantizeWeights saves its own later).
+  for (const auto& saved : saved_) transform_.tensors.push_back(*saved.slot);
   transform_.inputRotations = inputRotations_;
   transform_.quantizedWeights = quantized_;
   transform_.seconds = methodSeconds_;
 }
 
-void QuantizedModel::applyCached(const MethodTransform& cached, size_t first) {
-  const size_t slots = saved_.size() - first;
+void QuantizedModel::applyCached(const MethodTransform& cached) {
+  const size_t slots = saved_.size();
   if (cached.tensors.size() != slots)
     throw Error("the cached " + config_.method + " transform has " + std::to_string(cached.tensors.size()) +
                 " tensors where " + model_.directory().string() + " has " + std::to_string(slots) + ": not this model's");
   for (size_t i = 0; i < slots; ++i) {
-    const at::Tensor& now = *saved_[first + i].slot;
+    const at::Tensor& now = *saved_[i].slot;
     const at::Tensor& from = cached.tensors[i];
     if (!from.defined() || now.sizes() != from.sizes() || now.scalar_type() != from.scalar_type())
       throw Error("the cached " + config_.method + " transform's tensor " + std::to_string(i) +
                   " does not match the model's (shape or dtype): not this model's");
   }
   for (size_t i = 0; i < slots; ++i) {
-    at::Tensor& slot = *saved_[first + i].slot;
+    at::Tensor& slot = *saved_[i].slot;
     slot = cached.tensors[i].to(slot.device());
   }
   inputRotations_.clear();

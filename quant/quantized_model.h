@@ -58,7 +58,7 @@ class QuantizedModel {
   Model& model_;
   QuantConfig config_;
   void applyMethod(const at::Tensor& calibration, const MethodTransform* cached);
-  void applyCached(const MethodTransform& cached, size_t first);
+  void applyCached(const MethodTransform& cached);
   void quantizeWeights();
 
   std::vector<SavedWeight> saved_;  // every tensor replaced, with its original

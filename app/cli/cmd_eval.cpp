@@ -23,15 +23,6 @@ namespace {
 CancelToken gCancel;
 extern "C" void onInterrupt(int) { gCancel.cancel(); }
 
-std::vector<std::string> splitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 BosPolicy bosPolicy(const std::string& s) {
   if (s == "auto") return BosPolicy::Auto;
   if (s == "always") return BosPolicy::Always;

@@ -55,16 +55,7 @@ int runRecommend(const std::vector<std::string>& argv) {
     }
     o.alpha = args.number("alpha", 0.05);
     if (!(o.alpha > 0 && o.alpha < 1)) throw UsageError("--alpha must be between 0 and 1");
-    if (auto t = args.value("tasks")) {
-      size_t start = 0;
-      while (start <= t->size()) {
-        size_t comma = t->find(',', start);
-        std::string name = t->substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!name.empty()) o.tasks.push_back(name);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
-    }
+    o.tasks = splitList(args.value("tasks", ""));
     auto store = openStore(args.positional()[0], ExperimentStore::Mode::ReadOnly);
     std::cout << formatRecommendations(recommend(store, o), o);
     return int(kOk);

@@ -17,15 +17,6 @@ namespace {
 CancelToken gCancel;
 extern "C" void onSweepInterrupt(int) { gCancel.cancel(); }
 
-std::vector<std::string> splitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::stringstream ss(s);
-  std::string item;
-  while (std::getline(ss, item, ','))
-    if (!item.empty()) out.push_back(item);
-  return out;
-}
-
 std::vector<int> bitList(const Args& args, const char* option) {
   std::vector<int> out;
   for (const auto& item : splitList(args.value(option, "16"))) {

@@ -41,6 +41,10 @@ class Args {
   bool help_ = false;
 };
 
+// "a,b,,c" -> {"a", "b", "c"}: the comma-separated lists of options (--tasks, --configs, ...);
+// empty items are dropped.
+std::vector<std::string> splitList(const std::string& text);
+
 struct UsageError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };

@@ -57,9 +57,10 @@ const MetricRecord* findMetric(const std::vector<MetricRecord>& ms, const std::s
 }
 
 // The significance of q against b: items when both runs stored them, else the stored stderrs.
-void testDifference(const ExperimentStore& store, const RunEntry& q, const RunEntry& b, const MetricRecord& mq,
-                    const MetricRecord& mb, double alpha, TaskVerdict& v) {
-  auto qi = store.items(q.run.id), bi = store.items(b.run.id);
+// `bi`: the baseline run's items, read once per task by the caller.
+void testDifference(const ExperimentStore& store, const RunEntry& q, const std::vector<ItemRecord>& bi,
+                    const MetricRecord& mq, const MetricRecord& mb, double alpha, TaskVerdict& v) {
+  auto qi = store.items(q.run.id);
   if (!qi.empty() && !bi.empty()) {
     PairedComparison c = compareItems(bi, qi);
     if (c.paired > 0 && c.binary) {
@@ -141,6 +142,7 @@ Recommendation recommendGroup(const ExperimentStore& store, int64_t modelId, con
       continue;
     }
     rec.tasks.push_back(task);
+    const auto baseItems = store.items(base->run.id);
     for (const auto& [quant, e] : runs) {
       if (isBaselineQuant(quant)) continue;
       const MetricRecord* mq = findMetric(e.metrics, metric);
@@ -162,7 +164,7 @@ Recommendation recommendGroup(const ExperimentStore& store, int64_t modelId, con
       v.baseline = mb->value;
       v.lossPercent = lossPercent(mq->value, mb->value, mb->higherIsBetter);
       v.within = v.lossPercent <= o.budgetPercent;
-      testDifference(store, e, *base, *mq, *mb, o.alpha, v);
+      testDifference(store, e, baseItems, *mq, *mb, o.alpha, v);
       c.tasks.push_back(std::move(v));
     }
   }
