@@ -65,6 +65,12 @@ std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, i
   return p.dump();
 }
 
+std::filesystem::path recordedDataDir(const RunRecord& run, const std::filesystem::path& fallback) {
+  auto p = nlohmann::json::parse(run.protocol, nullptr, false);
+  if (p.is_object() && p.contains("data_dir") && p["data_dir"].is_string()) return p["data_dir"].get<std::string>();
+  return run.protocol.empty() ? fallback : std::filesystem::path();
+}
+
 std::vector<ItemRecord> runItems(const EvalResults& results, const std::string& task) {
   for (const auto& t : results.tasks)
     if (t.task == task) return t.items;

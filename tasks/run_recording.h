@@ -37,6 +37,11 @@ RunRecord newRunRecord(int64_t modelId, Model& model, const std::string& quantCo
 std::string runProtocolJson(const TaskConfig& task, int64_t modelContextLimit, int64_t limit, uint64_t seed,
                             const std::filesystem::path& dataDir = {});
 
+// The data folder a run read its task data from: the protocol's data_dir; the bundled data ("")
+// for a run whose protocol recorded none (it used the bundled samples); `fallback` for a run
+// stored before protocols were recorded (schema < 5), which did not say.
+std::filesystem::path recordedDataDir(const RunRecord& run, const std::filesystem::path& fallback);
+
 // The per-item results of `task` in an evaluation (empty when it recorded none).
 std::vector<ItemRecord> runItems(const EvalResults& results, const std::string& task);
 

@@ -2,13 +2,12 @@
 
 #include <cstdio>
 
-#include <nlohmann/json.hpp>
-
 #include "core/base/error.h"
 #include "core/store/experiment_store.h"
 #include "tasks/evaluator.h"
 #include "tasks/report/baseline_run.h"
 #include "tasks/report/results_table.h"
+#include "tasks/run_recording.h"
 
 namespace qs {
 namespace {
@@ -21,13 +20,6 @@ std::string fmt(const char* f, double v) {
 
 std::string runName(const RunRecord& r) {
   return "run " + std::to_string(r.id) + " (" + r.quantName + ", " + r.task + ")";
-}
-
-// The data folder the run read: its protocol's, else the caller's.
-std::filesystem::path dataDirOf(const RunRecord& run, const std::filesystem::path& fallback) {
-  auto p = nlohmann::json::parse(run.protocol, nullptr, false);
-  if (p.is_object() && p.contains("data_dir") && p["data_dir"].is_string()) return p["data_dir"].get<std::string>();
-  return run.protocol.empty() ? fallback : std::filesystem::path();  // a recorded protocol without one: bundled
 }
 
 // Why the two runs cannot be compared item by item, or "".
@@ -107,7 +99,7 @@ FlipsReport loadFlips(const ExperimentStore& store, int64_t runId, const std::fi
   report.comparison.flips.clear();  // moved into report.flips
   if (docs.empty()) return report;
   try {
-    auto previews = previewDocuments(tasksDir, dataDirOf(*run, dataDir), run->task, docs);
+    auto previews = previewDocuments(tasksDir, recordedDataDir(*run, dataDir), run->task, docs);
     for (auto& f : report.flips)
       if (auto it = previews.find(f.other.docIndex); it != previews.end()) f.document = it->second;
   } catch (const Error& e) {

@@ -23,13 +23,12 @@
 #include <QStatusBar>
 #include <QTabWidget>
 
-#include <nlohmann/json.hpp>
-
 #include "core/base/error.h"
 #include "core/model/family.h"
 #include "core/store/experiment_store.h"
 #include "core/base/runtime.h"
 #include "tasks/resource_paths.h"
+#include "tasks/run_recording.h"
 #include "ui/app_settings.h"
 #include "ui/curves_view.h"
 #include "ui/experiment_snapshot.h"
@@ -752,11 +751,8 @@ bool MainWindow::startRetry(qint64 runId) {
   spec.seed = static_cast<uint64_t>(r->seed);
   spec.device = AppSettings::device().toStdString();
   spec.tasksDir = taskPanel_->tasksDir().toStdString();
-  spec.dataDir = AppSettings::dataDir().toStdString();
-  // The data the run was measured on, when it recorded its folder (schema v5).
-  const auto protocol = nlohmann::json::parse(r->protocol, nullptr, false);
-  if (protocol.is_object() && protocol.contains("data_dir") && protocol["data_dir"].is_string())
-    spec.dataDir = protocol["data_dir"].get<std::string>();
+  // The data the run was measured on (the preference only for runs that did not record it).
+  spec.dataDir = recordedDataDir(*r, AppSettings::dataDir().toStdString());
   spec.layerStatistics = false;  // already stored with the first attempt
   queueModel_->clear();
   queuePanel_->setSummary(QString("Retrying run %1: %2 / %3").arg(runId).arg(q(r->quantName), q(r->task)));
